@@ -1,0 +1,147 @@
+//! Errors a technician can act on: every [`JobError`] has a stable code, a message with
+//! context (command, address, event code) and a hint, in English and Simplified Chinese.
+//! Never a bare "unexpected response".
+
+use core::fmt;
+
+/// UI / report language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+/// What went wrong. Each variant carries the context needed for its message.
+/// Jobs add variants here; `code()`, `message()`, `hint()` and `lwm2m_result()` must cover each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No `OK` to `AT` on the module port.
+    NoModule,
+    /// A command got no final result in time.
+    Timeout {
+        /// The command line (or bootloader command name).
+        command: String,
+        /// How long we waited.
+        waited_ms: u64,
+    },
+    /// A command answered `ERROR` / `+CME ERROR`.
+    CommandError {
+        /// The command line.
+        command: String,
+        /// `+CME ERROR` code, if any.
+        cme: Option<u16>,
+    },
+    /// The port closed or the device vanished.
+    PortLost,
+    /// The module reported `+QIOTEVT: <type>,<code>` meaning failure.
+    ModuleEvent {
+        /// Event type (1, 2, 3, 7…).
+        kind: u16,
+        /// Event code (10706, 10422…).
+        code: u32,
+    },
+    /// Image hash mismatch; nothing was erased or written.
+    Integrity {
+        /// "MD5" or "SHA-256".
+        algorithm: &'static str,
+        /// Digest from the plan.
+        expected: String,
+        /// Digest of what we received.
+        actual: String,
+    },
+    /// Device output that breaks the protocol (with what and where).
+    Protocol(String),
+    /// No plan for our component arrived.
+    NoPlan,
+    /// The plan failed a strategy check and was rejected.
+    Rejected(String),
+    /// A bootloader command failed.
+    Bootloader {
+        /// Command name ("Write Memory").
+        command: &'static str,
+        /// Address involved, if any.
+        address: Option<u32>,
+        /// What happened ("NACK", "no answer").
+        what: String,
+    },
+    /// Flash content differs from the image after writing.
+    FlashVerify {
+        /// First differing address.
+        address: u32,
+    },
+    /// Bad input file or image (format, size, address).
+    Image(String),
+    /// The job was cancelled by the user.
+    Cancelled,
+}
+
+/// A failure with context; see the module docs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+}
+
+impl From<ErrorKind> for JobError {
+    fn from(kind: ErrorKind) -> Self {
+        Self { kind }
+    }
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for JobError {}
+
+impl JobError {
+    /// A stable machine-readable code ("timeout", "integrity", "module_10706"…).
+    pub fn code(&self) -> String {
+        match &self.kind {
+            ErrorKind::NoModule => "no_module".into(),
+            ErrorKind::Timeout { .. } => "timeout".into(),
+            ErrorKind::CommandError { .. } => "command_error".into(),
+            ErrorKind::PortLost => "port_lost".into(),
+            ErrorKind::ModuleEvent { kind, code } => format!("module_{kind}_{code}"),
+            ErrorKind::Integrity { .. } => "integrity".into(),
+            ErrorKind::Protocol(_) => "protocol".into(),
+            ErrorKind::NoPlan => "no_plan".into(),
+            ErrorKind::Rejected(_) => "rejected".into(),
+            ErrorKind::Bootloader { .. } => "bootloader".into(),
+            ErrorKind::FlashVerify { .. } => "flash_verify".into(),
+            ErrorKind::Image(_) => "image".into(),
+            ErrorKind::Cancelled => "cancelled".into(),
+        }
+    }
+
+    /// What failed, with context.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::error_message(&self.kind, lang)
+    }
+
+    /// What to do about it.
+    pub fn hint(&self, lang: Lang) -> String {
+        crate::i18n::error_hint(&self.kind, lang)
+    }
+
+    /// LwM2M object 5 Update Result for this failure (protocol.md §6.3).
+    pub fn lwm2m_result(&self) -> u8 {
+        match &self.kind {
+            ErrorKind::PortLost | ErrorKind::NoModule | ErrorKind::Timeout { .. } => 4,
+            ErrorKind::ModuleEvent { kind: 7, .. } => 8,
+            ErrorKind::ModuleEvent { .. } => 4,
+            ErrorKind::Integrity { .. } => 5,
+            ErrorKind::Protocol(_) | ErrorKind::Image(_) => 6,
+            ErrorKind::NoPlan | ErrorKind::Rejected(_) | ErrorKind::Cancelled => 0,
+            ErrorKind::CommandError { .. } => 8,
+            ErrorKind::Bootloader { .. } | ErrorKind::FlashVerify { .. } => 8,
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Events the core reports to its driver: transcript lines, stage changes, progress,
+//! device facts, plan offers, warnings and the final report. The UI state is a reducer
+//! over these; the CLI prints them. Nothing here performs IO.
+
+use crate::error::JobError;
+use crate::report::Report;
+use crate::transcript::Record;
+
+/// The user-visible stages of a job, in flow order. Progress and durations are per stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Probe the module and bring QuecThing to "subscribed" (state 8).
+    Connect,
+    /// Announce the MCU version, request and evaluate the plan.
+    Plan,
+    /// The module downloads the package from the cloud (liveness from 10702).
+    Download,
+    /// `AT+QIOTOTARD` reads of the image into the host.
+    Transfer,
+    /// MD5 / SHA-256 (/ CRC) of the whole image.
+    Verify,
+    /// Bootloader sync, identification and erase.
+    Erase,
+    /// Writing the image into MCU flash.
+    Write,
+    /// Read-back / CRC verification of MCU flash.
+    FlashVerify,
+    /// Reporting the new version and waiting for 10705.
+    Report,
+    /// Module FOTA: the module applies the image and reboots.
+    Reboot,
+}
+
+/// A fact learnt about the device, for the device panel and the report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "fact", content = "value")]
+pub enum DeviceFact {
+    /// Module model (`ATI`, `type`).
+    Model(String),
+    /// Module firmware revision.
+    Firmware(String),
+    /// QuecThing SDK version (`sdk_ver`).
+    SdkVersion(String),
+    /// IMEI or other device key.
+    Imei(String),
+    /// `AT+QIOTSTATE?` value (8 = subscribed).
+    QuecThingState(u8),
+    /// Signal strength in dBm (from `AT+CSQ`).
+    SignalDbm(i32),
+    /// Battery charge in percent (from `AT+CBC` or the caller).
+    BatteryPercent(u8),
+    /// An MCU component and its version as announced to the module.
+    McuVersion {
+        /// Component ID, e.g. "STM32".
+        component: String,
+        /// Version string, e.g. "1_0_0".
+        version: String,
+    },
+    /// STM32 bootloader part identification.
+    McuPart {
+        /// Product ID from Get ID.
+        pid: u16,
+        /// Human name from the part table.
+        name: String,
+        /// Flash size in bytes.
+        flash_size: u32,
+    },
+}
+
+/// One strategy check of a plan, as shown on the plan card.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Check {
+    /// What is checked, e.g. "battery".
+    pub name: String,
+    /// The plan's requirement, human readable ("≥ 30 %").
+    pub required: String,
+    /// What the device has ("85 %"), or "unknown".
+    pub actual: String,
+    /// Whether the device meets it.
+    pub passed: bool,
+}
+
+/// An upgrade plan offered by the cloud (`+QIOTEVT: 7,10700`) with the host's strategy checks.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlanOffer {
+    /// Component ID.
+    pub component: String,
+    /// Source version ("" for full packages).
+    pub from_version: String,
+    /// Target version.
+    pub to_version: String,
+    /// Package size in bytes.
+    pub size: u64,
+    /// Strategy checks, each passed or failed.
+    pub checks: Vec<Check>,
+}
+
+/// Everything the core reports. `#[non_exhaustive]` so later jobs can add variants.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// One tx/rx transcript record (secrets already masked).
+    Transcript(Record),
+    /// A stage started.
+    StageStarted(Stage),
+    /// A stage finished successfully.
+    StageFinished(Stage),
+    /// Progress within a stage. `total` 0 means unknown (e.g. module download liveness).
+    Progress {
+        /// Which stage.
+        stage: Stage,
+        /// Units done (bytes, or liveness ticks when `total` is 0).
+        done: u64,
+        /// Units in total.
+        total: u64,
+    },
+    /// A device fact.
+    Device(DeviceFact),
+    /// A plan arrived; when the job is not set to auto-confirm it waits for
+    /// `decide_plan(accept)` from the driver.
+    PlanOffered(PlanOffer),
+    /// Something worth telling the technician that is not (yet) a failure.
+    Warning(String),
+    /// A recoverable error that the job is retrying (logged, not fatal).
+    Retrying(JobError),
+    /// The job ended; the report says how.
+    Finished(Box<Report>),
+}

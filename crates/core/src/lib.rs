@@ -1,0 +1,30 @@
+//! # otaflash-core
+//!
+//! The sans-IO protocol core of otaflash. It **performs no I/O, reads no clock and
+//! starts no timer**: bytes and time go in through `handle_input`, and bytes to send,
+//! events and the next deadline come out of `poll_output`. The native CLI, the browser
+//! and the tests are thin drivers around the same code.
+//!
+//! ## Drain contract
+//! After every input or mutation (`handle_input`, starting a job, deciding a plan,
+//! cancelling), the driver calls `poll_output()` repeatedly until it returns
+//! [`Output::Wait`], performing every [`Output::Transmit`], [`Output::SetSignals`] and
+//! [`Output::Reconfigure`] in order and forwarding every [`Output::Event`]. It then waits
+//! for input on its ports or for the `until` deadline and feeds what happened back in.
+//!
+//! ## What is not here
+//! Ports, clocks, threads, async runtimes, web-sys: see `otaflash-cli` and `otaflash-web`.
+
+pub mod error;
+pub mod event;
+mod i18n;
+pub mod io;
+pub mod report;
+pub mod time;
+pub mod transcript;
+
+pub use error::{ErrorKind, JobError, Lang};
+pub use event::{DeviceFact, Event, PlanOffer, Stage};
+pub use io::{Input, LineSettings, Output, Parity, PortId};
+pub use report::{JobKind, Outcome, Report};
+pub use time::{Duration, Instant};
