@@ -113,3 +113,34 @@ pub enum Output {
         until: Option<Instant>,
     },
 }
+
+/// The queue that state machines push their outputs into; `poll_output` pops from it.
+/// Sub-jobs (the AT engine, the STM32 programmer) take `&mut Outbox` so everything lands
+/// in one ordered stream.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    queue: std::collections::VecDeque<Output>,
+}
+
+impl Outbox {
+    /// Queue bytes for `port`.
+    pub fn transmit(&mut self, port: PortId, bytes: Vec<u8>) {
+        self.queue.push_back(Output::Transmit { port, bytes });
+    }
+    /// Queue an event.
+    pub fn event(&mut self, event: Event) {
+        self.queue.push_back(Output::Event(event));
+    }
+    /// Queue any output.
+    pub fn push(&mut self, output: Output) {
+        self.queue.push_back(output);
+    }
+    /// Take the oldest queued output.
+    pub fn pop(&mut self) -> Option<Output> {
+        self.queue.pop_front()
+    }
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}

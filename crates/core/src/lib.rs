@@ -25,6 +25,6 @@ pub mod transcript;
 
 pub use error::{ErrorKind, JobError, Lang};
 pub use event::{DeviceFact, Event, PlanOffer, Stage};
-pub use io::{Input, LineSettings, Output, Parity, PortId};
+pub use io::{Input, LineSettings, Outbox, Output, Parity, PortId};
 pub use report::{JobKind, Outcome, Report};
 pub use time::{Duration, Instant};
