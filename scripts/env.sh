@@ -1,0 +1,16 @@
+# Sourced by every script: one place for paths, pinned versions and the RUSTFLAGS pitfall.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+E2E_DIR="$ROOT/www/e2e"
+export PATH="$E2E_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+# A RUSTFLAGS / CARGO_ENCODED_RUSTFLAGS variable, even empty, replaces .cargo/config.toml's
+# rustflags and with them --cfg=web_sys_unstable_apis: Web Serial would vanish from web-sys.
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
+export TRUNK_VERSION WASM_BINDGEN_VERSION
+# Playwright must never fetch a browser; the tests use Debian's chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
