@@ -1,0 +1,79 @@
+// A fake `navigator.serial` for e2e tests, injected with page.addInitScript before the app
+// loads. Each fake port bridges to a WebSocket served by `otaflash sim module|stm32 --ws`, so
+// the app talks to the real simulator binaries through the same Web Serial calls it makes on a
+// technician's machine. Every call is logged to `window.__serialLog` for assertions.
+//
+// Configure before load: window.__fakeSerialPorts = [{ ws: 'ws://127.0.0.1:PORT', info: {...} }, …]
+// requestPort() hands them out in order; getPorts() returns those already granted.
+// window.__fakeSerial.cut(i) drops port i's link (NetworkError on read), as an unplug would.
+(() => {
+  const log = [];
+  window.__serialLog = log;
+  const configs = () => window.__fakeSerialPorts ?? [];
+  const granted = [];
+
+  class FakeSerialPort extends EventTarget {
+    constructor(index, config) {
+      super();
+      this.index = index;
+      this.config = config;
+      this.readable = null;
+      this.writable = null;
+      this.ws = null;
+    }
+    getInfo() { return this.config.info ?? { usbVendorId: 0x2c7c, usbProductId: 0x0125 }; }
+    async open(options) {
+      log.push({ port: this.index, call: 'open', options: { ...options } });
+      if (this.ws) throw new DOMException('The port is already open.', 'InvalidStateError');
+      const ws = new WebSocket(this.config.ws);
+      ws.binaryType = 'arraybuffer';
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new DOMException('Failed to open serial port.', 'NetworkError'));
+      });
+      this.ws = ws;
+      let controller;
+      this.readable = new ReadableStream({
+        start(c) { controller = c; },
+      });
+      ws.onmessage = (e) => { try { controller.enqueue(new Uint8Array(e.data)); } catch { /* reader gone */ } };
+      ws.onclose = () => {
+        try { controller.error(new DOMException('The device has been lost.', 'NetworkError')); } catch { /* closed */ }
+      };
+      this.writable = new WritableStream({
+        write: (chunk) => {
+          if (ws.readyState !== WebSocket.OPEN) throw new DOMException('The device has been lost.', 'NetworkError');
+          ws.send(chunk);
+        },
+      });
+    }
+    async setSignals(signals) { log.push({ port: this.index, call: 'setSignals', signals: { ...signals } }); }
+    async getSignals() { return { dataCarrierDetect: false, clearToSend: true, ringIndicator: false, dataSetReady: true }; }
+    async close() {
+      log.push({ port: this.index, call: 'close' });
+      if (this.readable?.locked || this.writable?.locked) {
+        throw new DOMException('Cannot close a port with locked streams.', 'InvalidStateError');
+      }
+      this.ws?.close();
+      this.ws = null;
+      this.readable = null;
+      this.writable = null;
+    }
+    async forget() { log.push({ port: this.index, call: 'forget' }); }
+    cut() { this.ws?.close(); }
+  }
+
+  const serial = new EventTarget();
+  serial.requestPort = async (options) => {
+    log.push({ call: 'requestPort', options });
+    const next = granted.length;
+    const config = configs()[next];
+    if (!config) throw new DOMException('No port selected by the user.', 'NotFoundError');
+    const port = new FakeSerialPort(next, config);
+    granted.push(port);
+    return port;
+  };
+  serial.getPorts = async () => [...granted];
+  Object.defineProperty(Navigator.prototype, 'serial', { get() { return serial; }, configurable: true });
+  window.__fakeSerial = { ports: granted, cut: (i) => granted[i]?.cut() };
+})();
