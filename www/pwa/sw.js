@@ -1,0 +1,42 @@
+// otaflash service worker: makes the app work offline (a technician in a basement).
+// - install: precache the app shell and every hashed js/wasm/css that index.html references
+//   (trunk hashes file names per build, so they are read from the built index.html).
+// - fetch: network-first for navigations (fallback: cached index), cache-first for the rest.
+// - A new version never takes over by itself: it waits until the page, when idle, posts
+//   {type:'skip-waiting'} after the technician accepted "update ready". No reload mid-job.
+// CACHE_VERSION is replaced at build time (Trunk.toml post_build hook) with a hash of index.html.
+const CACHE = 'otaflash-CACHE_VERSION';
+const STATIC = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    const html = await (await fetch('/index.html', { cache: 'no-store' })).text();
+    const assets = [...html.matchAll(/(?:href|src)="(\/[^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
+    await cache.addAll([...new Set([...STATIC, ...assets])]);
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key !== CACHE && key.startsWith('otaflash-')) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
+  if (req.mode === 'navigate') {
+    event.respondWith(fetch(req).catch(async () =>
+      (await caches.match(req)) ?? (await caches.match('/index.html'))));
+    return;
+  }
+  event.respondWith((async () => (await caches.match(req)) ?? fetch(req))());
+});
