@@ -18,8 +18,10 @@
 pub mod error;
 pub mod event;
 mod i18n;
+pub mod image;
 pub mod io;
 pub mod report;
+pub mod stm32;
 pub mod time;
 pub mod transcript;
 

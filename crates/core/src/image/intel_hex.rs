@@ -1,0 +1,34 @@
+//! Intel HEX loader on top of the `ihex` crate's record parser. Adds what the crate leaves
+//! to callers: 32-bit address assembly, line numbers in errors, and a required
+//! end-of-file record so a truncated download is never mistaken for a whole image.
+
+use super::{image_error, FlashImage, SegmentBuilder};
+use crate::error::JobError;
+
+/// Parse Intel HEX text into an image.
+pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
+    let mut out = SegmentBuilder::default();
+    let mut base: u64 = 0;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let record = raw.trim();
+        if record.is_empty() {
+            continue;
+        }
+        let record = ihex::Record::from_record_string(record)
+            .map_err(|e| image_error(format!("Intel HEX line {line}: {e}")))?;
+        match record {
+            ihex::Record::Data { offset, value } => {
+                out.push(base + u64::from(offset), value, line)?
+            }
+            ihex::Record::ExtendedSegmentAddress(segment) => base = u64::from(segment) << 4,
+            ihex::Record::ExtendedLinearAddress(upper) => base = u64::from(upper) << 16,
+            // Entry points are the MCU's business (its vector table), not ours.
+            ihex::Record::StartSegmentAddress { .. } | ihex::Record::StartLinearAddress(_) => {}
+            ihex::Record::EndOfFile => return out.finish(),
+        }
+    }
+    Err(image_error(
+        "Intel HEX file has no end-of-file record (truncated?)".into(),
+    ))
+}
