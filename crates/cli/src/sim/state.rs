@@ -1,0 +1,179 @@
+//! `--state-out`: the simulator's observable state as a JSON file, so a test in another
+//! process (the Rust e2e tests, the browser e2e in Node) can assert what the device ended
+//! up with after a run: the MCU flash digest, whether `10705` was reached, erase/write
+//! counts, the commands the module received.
+//!
+//! The file is rewritten (temp file + rename, so readers never see half a file) whenever
+//! the state changed, at most every [`FLUSH_INTERVAL`], and the simulator flushes pending
+//! changes while idle: the file is current within that interval of the last change, and a
+//! reader can read it after the run without signalling the simulator.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use otaflash_sim::{BootloaderSim, Device, ModuleSim, OtaOutcome};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::files;
+
+/// Shortest time between two writes of the state file.
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The simulated device, with access to both its byte interface and its inspection API.
+#[derive(Debug)]
+pub(crate) enum SimModel {
+    /// A QuecThing module.
+    Module(Box<ModuleSim>),
+    /// An STM32 bootloader.
+    Stm32(Box<BootloaderSim>),
+}
+
+impl SimModel {
+    /// The byte interface.
+    pub(crate) fn device(&mut self) -> &mut dyn Device {
+        match self {
+            Self::Module(m) => m.as_mut(),
+            Self::Stm32(b) => b.as_mut(),
+        }
+    }
+
+    /// What a test may want to assert.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        match self {
+            Self::Module(m) => Snapshot::Module(ModuleState::of(m)),
+            Self::Stm32(b) => Snapshot::Stm32(Stm32State::of(b)),
+        }
+    }
+}
+
+/// The state file's content; `device` says which variant it is.
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(tag = "device", rename_all = "lowercase")]
+pub(crate) enum Snapshot {
+    /// `{"device": "module", ...}`.
+    Module(ModuleState),
+    /// `{"device": "stm32", ...}`.
+    Stm32(Stm32State),
+}
+
+/// The module's observable state.
+#[derive(Debug, PartialEq, Serialize)]
+pub(crate) struct ModuleState {
+    /// `AT+QIOTSTATE?` value.
+    state: u8,
+    /// Command echo on.
+    echo: bool,
+    /// Internal OTA status (protocol.md §1.3), e.g. "DownloadSuccess".
+    ota_status: String,
+    /// Every `+QIOTEVT: 7,<code>` sent, in order.
+    ota_codes: Vec<u32>,
+    /// Whether `10705` (upgrade success) was sent.
+    reached_10705: bool,
+    /// Finished OTA sessions.
+    outcomes: Vec<Outcome>,
+    /// Number of `AT+QIOTOTARD` reads served.
+    reads: u32,
+    /// Module firmware version (changes after a successful FOTA).
+    module_version: String,
+    /// Every command line received, in order.
+    commands: Vec<String>,
+}
+
+/// One finished OTA session.
+#[derive(Debug, PartialEq, Serialize)]
+struct Outcome {
+    component: String,
+    success: bool,
+    reason: String,
+    at_ms: u64,
+}
+
+impl From<&OtaOutcome> for Outcome {
+    fn from(o: &OtaOutcome) -> Self {
+        Self { component: o.component.clone(), success: o.success, reason: o.reason.clone(), at_ms: o.at_ms }
+    }
+}
+
+impl ModuleState {
+    fn of(m: &ModuleSim) -> Self {
+        Self {
+            state: m.state(),
+            echo: m.echo(),
+            ota_status: format!("{:?}", m.ota_status()),
+            ota_codes: m.ota_codes(),
+            reached_10705: m.reached_success(),
+            outcomes: m.outcomes().iter().map(Outcome::from).collect(),
+            reads: m.reads(),
+            module_version: m.module_version().to_owned(),
+            commands: m.commands().iter().map(|l| l.text.clone()).collect(),
+        }
+    }
+}
+
+/// The STM32's observable state.
+#[derive(Debug, PartialEq, Serialize)]
+pub(crate) struct Stm32State {}
+
+impl Stm32State {
+    fn of(_b: &BootloaderSim) -> Self {
+        Self {}
+    }
+}
+
+/// Lower-case hex SHA-256.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `--state-out` file and its write throttle.
+#[derive(Debug)]
+pub(crate) struct StateFile {
+    path: PathBuf,
+    written: Option<String>,
+    last_write: Option<Instant>,
+    dirty: bool,
+}
+
+impl StateFile {
+    /// A state file at `path` (written on the first change).
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self { path, written: None, last_write: None, dirty: true }
+    }
+
+    /// Notes that the state may have changed.
+    pub(crate) fn touch(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Whether a snapshot should be taken and written now.
+    pub(crate) fn due(&self) -> bool {
+        self.dirty && self.last_write.is_none_or(|t| t.elapsed() >= FLUSH_INTERVAL)
+    }
+
+    /// When a pending change becomes due, if one is pending.
+    pub(crate) fn flush_due_in(&self) -> Option<Duration> {
+        if !self.dirty {
+            return None;
+        }
+        Some(self.last_write.map_or(Duration::ZERO, |t| FLUSH_INTERVAL.saturating_sub(t.elapsed())))
+    }
+
+    /// Writes `snapshot` if it differs from what the file holds. Failures are reported
+    /// once per attempt on stderr and do not stop the simulator.
+    pub(crate) fn write(&mut self, snapshot: &Snapshot) {
+        self.dirty = false;
+        self.last_write = Some(Instant::now());
+        let json = match serde_json::to_string_pretty(snapshot) {
+            Ok(json) => json,
+            Err(e) => return eprintln!("warning: cannot encode the simulator state: {e}"),
+        };
+        if self.written.as_deref() == Some(json.as_str()) {
+            return;
+        }
+        match files::write_atomic(&self.path, json.as_bytes()) {
+            Ok(()) => self.written = Some(json),
+            Err(e) => eprintln!("warning: cannot write {}: {e}", self.path.display()),
+        }
+    }
+}
