@@ -18,6 +18,7 @@
 
 mod bootloader;
 mod hex;
+mod image;
 mod module;
 mod pacing;
 mod scenario;

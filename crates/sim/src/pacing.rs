@@ -25,9 +25,17 @@ pub struct Serial {
 
 impl Serial {
     /// 115200 baud, 8N1, paced: the usual QuecThing module setting.
-    pub const MODULE_DEFAULT: Self = Self { baud: 115_200, bits_per_byte: 10, pacing: true };
+    pub const MODULE_DEFAULT: Self = Self {
+        baud: 115_200,
+        bits_per_byte: 10,
+        pacing: true,
+    };
     /// 115200 baud, 8E1, paced: the AN3155 framing.
-    pub const BOOTLOADER_DEFAULT: Self = Self { baud: 115_200, bits_per_byte: 11, pacing: true };
+    pub const BOOTLOADER_DEFAULT: Self = Self {
+        baud: 115_200,
+        bits_per_byte: 11,
+        pacing: true,
+    };
 
     /// Time to send one byte, in microseconds (0 when pacing is off).
     fn byte_micros(self) -> u64 {
@@ -62,7 +70,10 @@ pub(crate) struct Pacer {
 
 impl Pacer {
     pub(crate) fn new(serial: Serial) -> Self {
-        Self { byte_us: serial.byte_micros(), queue: VecDeque::new() }
+        Self {
+            byte_us: serial.byte_micros(),
+            queue: VecDeque::new(),
+        }
     }
 
     /// Queues `bytes`, ready to go on the wire at `ready_ms` but never before
@@ -76,7 +87,11 @@ impl Pacer {
             Some(last) => ready_us.max(self.end_us(last)),
             None => ready_us,
         };
-        self.queue.push_back(Segment { start_us, bytes: bytes.to_vec(), sent: 0 });
+        self.queue.push_back(Segment {
+            start_us,
+            bytes: bytes.to_vec(),
+            sent: 0,
+        });
     }
 
     /// Drops everything not yet sent (link down, device reset).
@@ -93,7 +108,9 @@ impl Pacer {
                 break;
             }
             let done = match (now_us - seg.start_us).checked_div(self.byte_us) {
-                Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(seg.bytes.len()),
+                Some(n) => usize::try_from(n)
+                    .unwrap_or(usize::MAX)
+                    .min(seg.bytes.len()),
                 None => seg.bytes.len(),
             };
             if done > seg.sent {
@@ -112,7 +129,9 @@ impl Pacer {
     pub(crate) fn next_due(&self) -> Option<u64> {
         let seg = self.queue.front()?;
         let sent = u64::try_from(seg.sent).unwrap_or(u64::MAX);
-        let due_us = seg.start_us.saturating_add(sent.saturating_add(1).saturating_mul(self.byte_us));
+        let due_us = seg
+            .start_us
+            .saturating_add(sent.saturating_add(1).saturating_mul(self.byte_us));
         Some(due_us.div_ceil(1000))
     }
 
@@ -121,14 +140,10 @@ impl Pacer {
         self.queue.is_empty()
     }
 
-    /// The time (ms, rounded up) at which everything queued so far is sent.
-    pub(crate) fn drained_at(&self) -> Option<u64> {
-        self.queue.back().map(|s| self.end_us(s).div_ceil(1000))
-    }
-
     fn end_us(&self, seg: &Segment) -> u64 {
         let len = u64::try_from(seg.bytes.len()).unwrap_or(u64::MAX);
-        seg.start_us.saturating_add(len.saturating_mul(self.byte_us))
+        seg.start_us
+            .saturating_add(len.saturating_mul(self.byte_us))
     }
 }
 
@@ -139,7 +154,11 @@ mod tests {
     #[test]
     fn paced_bytes_arrive_at_baud_rate() {
         // 10 bits at 10_000 baud = 1 ms per byte.
-        let mut p = Pacer::new(Serial { baud: 10_000, bits_per_byte: 10, pacing: true });
+        let mut p = Pacer::new(Serial {
+            baud: 10_000,
+            bits_per_byte: 10,
+            pacing: true,
+        });
         p.push(5, b"abcd");
         assert_eq!(p.poll(5), None);
         assert_eq!(p.next_due(), Some(6));
@@ -152,7 +171,10 @@ mod tests {
 
     #[test]
     fn unpaced_bytes_arrive_when_ready() {
-        let mut p = Pacer::new(Serial { pacing: false, ..Serial::MODULE_DEFAULT });
+        let mut p = Pacer::new(Serial {
+            pacing: false,
+            ..Serial::MODULE_DEFAULT
+        });
         p.push(3, b"xyz");
         assert_eq!(p.poll(2), None);
         assert_eq!(p.next_due(), Some(3));

@@ -189,7 +189,10 @@ pub struct ImageSpec {
 
 impl Default for ImageSpec {
     fn default() -> Self {
-        Self { size: 27_954, bytes: None }
+        Self {
+            size: 27_954,
+            bytes: None,
+        }
     }
 }
 
@@ -208,6 +211,8 @@ pub struct Timing {
     pub url_ms: u64,
     /// Cloud download time for one block.
     pub download_per_block_ms: u64,
+    /// Block start → first data (DOWNLOADING, first `10702`).
+    pub first_data_ms: u64,
     /// Download error → the cloud re-pushes `10700`.
     pub repush_ms: u64,
     /// Module FOTA: `10704` → reboot (`QIOT_OTA_UPDATE_DELAY`).
@@ -231,6 +236,7 @@ impl Default for Timing {
             plan_ms: 500,
             url_ms: 1_500,
             download_per_block_ms: 3_000,
+            first_data_ms: 500,
             repush_ms: 10_000,
             fota_apply_ms: 5_000,
             fota_reboot_ms: 20_000,
@@ -326,7 +332,10 @@ pub struct CorruptByte {
 
 impl Default for CorruptByte {
     fn default() -> Self {
-        Self { offset: 0, times: None }
+        Self {
+            offset: 0,
+            times: None,
+        }
     }
 }
 
