@@ -124,6 +124,12 @@ pub enum Event {
     Warning(String),
     /// A recoverable error that the job is retrying (logged, not fatal).
     Retrying(JobError),
+    /// SOTA with `FlashStep::SaveImage`: the image passed MD5 and SHA-256 and the module was
+    /// told "updating". The driver stores it; the job then reports the new version.
+    ImageVerified {
+        /// The verified image, exactly as received.
+        image: std::sync::Arc<[u8]>,
+    },
     /// The job ended; the report says how.
     Finished(Box<Report>),
 }

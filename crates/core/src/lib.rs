@@ -15,12 +15,16 @@
 //! ## What is not here
 //! Ports, clocks, threads, async runtimes, web-sys: see `otaflash-cli` and `otaflash-web`.
 
+pub mod at;
 pub mod error;
 pub mod event;
 mod i18n;
 pub mod image;
 pub mod io;
+pub mod jobs;
+pub mod quecthing;
 pub mod report;
+pub mod session;
 pub mod stm32;
 pub mod time;
 pub mod transcript;
@@ -28,5 +32,7 @@ pub mod transcript;
 pub use error::{ErrorKind, JobError, Lang};
 pub use event::{DeviceFact, Event, PlanOffer, Stage};
 pub use io::{Input, LineSettings, Outbox, Output, Parity, PortId};
+pub use jobs::{FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy, Waits};
 pub use report::{JobKind, Outcome, Report};
+pub use session::{Session, SessionConfig};
 pub use time::{Duration, Instant};

@@ -1,0 +1,260 @@
+//! The AT engine: one command in flight at a time, its echo skipped, its information lines
+//! collected, its final result recognised, URCs routed out whenever they arrive, per-attempt
+//! timeouts and retries, and a guard time after every final result before the next command
+//! goes out (modules drop characters that arrive right after an `OK`).
+//!
+//! It knows no QuecThing semantics beyond which line prefixes are URCs and that a
+//! `+QIOTOTARD:` header announces a raw payload. Every tx/rx line becomes a transcript event.
+
+use crate::at::command::{FinalResult, Reply, Request};
+use crate::at::framer::{Item, LineReader};
+use crate::error::ErrorKind;
+use crate::event::Event;
+use crate::io::{Outbox, PortId};
+use crate::time::{Duration, Instant};
+use crate::transcript::{Dir, Record};
+
+/// Minimum gap between a final result and the next command.
+pub const GUARD_TIME: Duration = Duration::ms(20);
+
+/// Line prefixes that are unsolicited result codes, never part of a command's reply.
+const URC_PREFIXES: &[&str] = &[
+    "+QIOTEVT:",
+    "+QIOTSUBEVT:",
+    "+QIND:",
+    "RDY",
+    "APP RDY",
+    "POWERED DOWN",
+    "+CPIN:",
+];
+
+/// The `AT+QIOTOTARD` data header.
+const PAYLOAD_HEADER: &str = "+QIOTOTARD:";
+
+/// What the engine tells the job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AtEvent {
+    /// The in-flight command ended (`OK`, `ERROR` or `+CME ERROR`).
+    Reply(Reply),
+    /// An unsolicited line (a URC, or any line while no command is in flight).
+    Urc(String),
+    /// The in-flight command got no final result in any attempt.
+    TimedOut(ErrorKind),
+}
+
+#[derive(Debug)]
+struct InFlight {
+    request: Request,
+    deadline: Instant,
+    sent_at: Instant,
+    attempts_left: u8,
+    lines: Vec<String>,
+    payload: Option<Vec<u8>>,
+}
+
+/// The engine; see the module docs.
+#[derive(Debug)]
+pub struct AtEngine {
+    reader: LineReader,
+    in_flight: Option<InFlight>,
+    /// A command waiting for the guard time to pass.
+    queued: Option<Request>,
+    /// No command may go out before this instant.
+    guard_until: Instant,
+    mask: fn(&str) -> String,
+}
+
+impl AtEngine {
+    /// An idle engine; `mask` hides secrets in transcript lines.
+    pub fn new(mask: fn(&str) -> String) -> Self {
+        Self {
+            reader: LineReader::new(),
+            in_flight: None,
+            queued: None,
+            guard_until: Instant(0),
+            mask,
+        }
+    }
+
+    /// Whether a command is queued or in flight.
+    pub fn is_busy(&self) -> bool {
+        self.in_flight.is_some() || self.queued.is_some()
+    }
+
+    /// Sends `request` now, or as soon as the guard time allows. A job sends one command
+    /// at a time; a second call replaces a still-queued one.
+    pub fn send(&mut self, now: Instant, request: Request, out: &mut Outbox) {
+        self.queued = Some(request);
+        self.flush_queue(now, out);
+    }
+
+    /// The next instant the engine needs a `Timeout` at.
+    pub fn deadline(&self) -> Option<Instant> {
+        match (&self.in_flight, &self.queued) {
+            (Some(f), _) => Some(f.deadline),
+            (None, Some(_)) => Some(self.guard_until),
+            (None, None) => None,
+        }
+    }
+
+    /// Forgets everything in flight and buffered (the port went away).
+    pub fn reset(&mut self) {
+        self.reader.reset();
+        self.in_flight = None;
+        self.queued = None;
+    }
+
+    /// Handles received bytes; returns what the job must see, in order.
+    pub fn on_bytes(&mut self, now: Instant, bytes: &[u8], out: &mut Outbox) -> Vec<AtEvent> {
+        self.reader.push(bytes);
+        let mut events = Vec::new();
+        while let Some(item) = self.reader.next() {
+            match item {
+                Item::Line(text) => {
+                    self.on_line(now, &String::from_utf8_lossy(&text), out, &mut events)
+                }
+                Item::Payload(data) => {
+                    out.event(Event::Transcript(Record::binary(
+                        now,
+                        PortId::Module,
+                        Dir::Rx,
+                        &data,
+                    )));
+                    if let Some(f) = &mut self.in_flight {
+                        f.payload = Some(data);
+                    }
+                }
+                Item::Prompt => {
+                    out.event(Event::Transcript(Record::text(
+                        now,
+                        PortId::Module,
+                        Dir::Rx,
+                        b"> ",
+                    )));
+                }
+                Item::Overflow => out.event(Event::Warning(format!(
+                    "dropped a line longer than {} bytes from the module",
+                    crate::at::framer::MAX_LINE
+                ))),
+            }
+        }
+        self.flush_queue(now, out);
+        events
+    }
+
+    /// Advances time: sends a queued command whose guard time passed, retries or fails a
+    /// command whose attempt timed out.
+    pub fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> Vec<AtEvent> {
+        let mut events = Vec::new();
+        let expired = self.in_flight.as_ref().is_some_and(|f| now >= f.deadline);
+        if expired {
+            if let Some(f) = self.in_flight.take() {
+                // A half-read payload would swallow the next lines: go back to line mode.
+                self.reader.reset();
+                if f.attempts_left > 0 {
+                    out.event(Event::Retrying(
+                        ErrorKind::Timeout {
+                            command: f.request.line.clone(),
+                            waited_ms: f.request.timeout.as_ms(),
+                        }
+                        .into(),
+                    ));
+                    self.transmit(now, f.request, f.attempts_left - 1, out);
+                } else {
+                    events.push(AtEvent::TimedOut(ErrorKind::Timeout {
+                        command: f.request.line.clone(),
+                        waited_ms: now.saturating_since(f.sent_at).as_ms(),
+                    }));
+                }
+            }
+        }
+        self.flush_queue(now, out);
+        events
+    }
+
+    fn flush_queue(&mut self, now: Instant, out: &mut Outbox) {
+        if self.in_flight.is_some() || now < self.guard_until {
+            return;
+        }
+        if let Some(request) = self.queued.take() {
+            let left = request.attempts.saturating_sub(1);
+            self.transmit(now, request, left, out);
+        }
+    }
+
+    fn transmit(&mut self, now: Instant, request: Request, attempts_left: u8, out: &mut Outbox) {
+        let wire = format!("{}\r\n", request.line);
+        let shown = format!("{}\r\n", (self.mask)(&request.line));
+        out.event(Event::Transcript(Record::text(
+            now,
+            PortId::Module,
+            Dir::Tx,
+            shown.as_bytes(),
+        )));
+        out.transmit(PortId::Module, wire.into_bytes());
+        self.in_flight = Some(InFlight {
+            deadline: now + request.timeout,
+            sent_at: now,
+            request,
+            attempts_left,
+            lines: Vec::new(),
+            payload: None,
+        });
+    }
+
+    fn on_line(&mut self, now: Instant, line: &str, out: &mut Outbox, events: &mut Vec<AtEvent>) {
+        let shown = format!("{}\r\n", (self.mask)(line));
+        out.event(Event::Transcript(Record::text(
+            now,
+            PortId::Module,
+            Dir::Rx,
+            shown.as_bytes(),
+        )));
+        let trimmed = line.trim();
+        if URC_PREFIXES.iter().any(|p| trimmed.starts_with(p)) {
+            events.push(AtEvent::Urc(trimmed.to_owned()));
+            return;
+        }
+        let Some(f) = &mut self.in_flight else {
+            events.push(AtEvent::Urc(trimmed.to_owned()));
+            return;
+        };
+        let result = match trimmed {
+            "OK" => Some(FinalResult::Ok),
+            "ERROR" => Some(FinalResult::Error),
+            _ => trimmed
+                .strip_prefix("+CME ERROR:")
+                .map(|n| FinalResult::CmeError(n.trim().parse().unwrap_or(0))),
+        };
+        if let Some(result) = result {
+            if let Some(f) = self.in_flight.take() {
+                self.guard_until = now + GUARD_TIME;
+                events.push(AtEvent::Reply(Reply {
+                    command: f.request.line,
+                    lines: f.lines,
+                    payload: f.payload,
+                    result,
+                }));
+            }
+            return;
+        }
+        if trimmed == f.request.line.trim() {
+            return; // the echo
+        }
+        if let (Some(limit), Some(header)) = (
+            f.request.payload_limit,
+            trimmed.strip_prefix(PAYLOAD_HEADER),
+        ) {
+            if let Some(len) = payload_len(header).filter(|&n| n <= limit) {
+                self.reader.expect_payload(len);
+            }
+        }
+        f.lines.push(trimmed.to_owned());
+    }
+}
+
+/// The `<length>` of a `+QIOTOTARD: <start>,<length>` header.
+fn payload_len(header: &str) -> Option<usize> {
+    let (_, len) = header.split_once(',')?;
+    len.trim().parse().ok()
+}

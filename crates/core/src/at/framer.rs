@@ -1,0 +1,261 @@
+//! Cuts the module's byte stream into frames: text lines, the `> ` prompt, and raw
+//! payload bytes taken by count. [`frame`] is a pure function over a buffer that returns
+//! what it found and how many bytes that used, so it can be table-tested and never panics
+//! on garbage. [`LineReader`] owns the bounded buffer and the mode between calls.
+//!
+//! It does not classify lines (OK, ERROR, URC, echo): that is the engine's job.
+
+/// The longest line kept, in bytes. Longer lines are reported as [`Frame::Overflow`] and
+/// dropped up to the next line end, so a babbling device cannot grow the buffer.
+pub const MAX_LINE: usize = 1024;
+
+/// How the next bytes are to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// CR / LF / CRLF terminated text lines; blank lines are skipped.
+    Lines,
+    /// Dropping the rest of an over-long line, up to and including its line end.
+    Discard,
+    /// Exactly `remaining` raw bytes (the `AT+QIOTOTARD` data), never scanned for text.
+    /// `skip_lf`: the header line ended in a lone CR, so one LF right here still belongs to it.
+    Payload {
+        /// Bytes still to take.
+        remaining: usize,
+        /// Whether a leading LF is the header's line end rather than data.
+        skip_lf: bool,
+    },
+}
+
+/// One thing found at the start of the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// Not enough bytes yet; `consumed` may still be non-zero (skipped blanks).
+    Incomplete,
+    /// A non-empty line, without its terminator.
+    Line(&'a [u8]),
+    /// The `> ` data prompt at the start of a line.
+    Prompt,
+    /// Raw payload bytes (Payload mode), at most the remaining count.
+    Payload(&'a [u8]),
+    /// A line longer than [`MAX_LINE`]: its first part was dropped; switch to Discard.
+    Overflow,
+    /// The end of a discarded line was found (or more of it was dropped); `true` when resynced.
+    Discarded(bool),
+}
+
+/// Finds the next frame at the start of `buf` in `mode`; returns it and the bytes it used.
+/// Never panics, and `consumed <= buf.len()` always holds.
+pub fn frame(buf: &[u8], mode: Mode) -> (Frame<'_>, usize) {
+    match mode {
+        Mode::Lines => frame_line(buf),
+        Mode::Discard => match buf.iter().position(|&b| b == b'\r' || b == b'\n') {
+            Some(end) => (Frame::Discarded(true), end + 1),
+            None => (Frame::Discarded(false), buf.len()),
+        },
+        Mode::Payload { remaining, skip_lf } => {
+            if skip_lf && buf.first() == Some(&b'\n') {
+                return (Frame::Incomplete, 1);
+            }
+            let n = remaining.min(buf.len());
+            if n == 0 {
+                (Frame::Incomplete, 0)
+            } else {
+                (Frame::Payload(&buf[..n]), n)
+            }
+        }
+    }
+}
+
+fn frame_line(buf: &[u8]) -> (Frame<'_>, usize) {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    if rest.is_empty() {
+        return (Frame::Incomplete, start);
+    }
+    if rest.first() == Some(&b'>') {
+        match rest.get(1) {
+            Some(b' ') => return (Frame::Prompt, start + 2),
+            None => return (Frame::Incomplete, start),
+            Some(_) => {}
+        }
+    }
+    let window = &rest[..rest.len().min(MAX_LINE + 1)];
+    match window.iter().position(|&b| b == b'\r' || b == b'\n') {
+        Some(end) => {
+            // Take a CRLF pair whole when both bytes are here; a lone CR is finished by the
+            // reader (it remembers to swallow an LF that arrives later).
+            let lf =
+                usize::from(rest.get(end) == Some(&b'\r') && rest.get(end + 1) == Some(&b'\n'));
+            (Frame::Line(&rest[..end]), start + end + 1 + lf)
+        }
+        None if rest.len() > MAX_LINE => (Frame::Overflow, start + MAX_LINE),
+        None => (Frame::Incomplete, start),
+    }
+}
+
+/// What [`LineReader::next`] hands out: owned copies, so the buffer can move on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A text line, without terminators. (Transcripts record it as `text + CRLF` so that
+    /// they do not depend on how the bytes were fragmented.)
+    Line(Vec<u8>),
+    /// The `> ` prompt.
+    Prompt,
+    /// A complete raw payload of the requested length.
+    Payload(Vec<u8>),
+    /// An over-long line was dropped.
+    Overflow,
+}
+
+/// A bounded buffer plus the framing mode: push bytes in any fragmentation, pull items.
+#[derive(Debug)]
+pub struct LineReader {
+    buf: Vec<u8>,
+    mode: Mode,
+    /// The last line ended in a lone CR: an LF right after it is part of that terminator.
+    pending_lf: bool,
+    payload: Vec<u8>,
+}
+
+impl Default for LineReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineReader {
+    /// An empty reader in line mode.
+    pub fn new() -> Self {
+        Self {
+            buf: Vec::new(),
+            mode: Mode::Lines,
+            pending_lf: false,
+            payload: Vec::new(),
+        }
+    }
+
+    /// Appends received bytes. Call [`Self::next`] until it returns `None` afterwards;
+    /// then at most [`MAX_LINE`] bytes stay buffered.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Switches to taking exactly `len` raw bytes next (after a `+QIOTOTARD: s,len` header).
+    pub fn expect_payload(&mut self, len: usize) {
+        self.payload = Vec::with_capacity(len);
+        self.mode = Mode::Payload {
+            remaining: len,
+            skip_lf: self.pending_lf,
+        };
+        self.pending_lf = false;
+        if len == 0 {
+            self.mode = Mode::Lines;
+        }
+    }
+
+    /// Drops buffered bytes and returns to line mode (after a port loss).
+    pub fn reset(&mut self) {
+        *self = Self::new();
+    }
+
+    /// The next complete item, or `None` when more bytes are needed.
+    pub fn next(&mut self) -> Option<Item> {
+        loop {
+            let (frame, used) = frame(&self.buf, self.mode);
+            let frame = Owned::from(frame);
+            let item = self.apply(frame, used);
+            self.buf.drain(..used.min(self.buf.len()));
+            match item {
+                Step::Item(item) => return Some(item),
+                Step::Continue => {}
+                Step::NeedMore => return None,
+            }
+        }
+    }
+
+    fn apply(&mut self, frame: Owned, used: usize) -> Step {
+        if used > 0 {
+            self.pending_lf = false;
+        }
+        match frame {
+            Owned::Incomplete if used > 0 => {
+                if let Mode::Payload { remaining, .. } = self.mode {
+                    self.mode = Mode::Payload {
+                        remaining,
+                        skip_lf: false,
+                    };
+                }
+                Step::Continue
+            }
+            Owned::Incomplete => Step::NeedMore,
+            Owned::Line(text) => {
+                self.pending_lf = used > 0 && self.buf.get(used - 1) == Some(&b'\r');
+                Step::Item(Item::Line(text))
+            }
+            Owned::Prompt => Step::Item(Item::Prompt),
+            Owned::Payload(bytes) => {
+                self.payload.extend_from_slice(&bytes);
+                let Mode::Payload { remaining, .. } = self.mode else {
+                    return Step::Continue;
+                };
+                let remaining = remaining.saturating_sub(bytes.len());
+                if remaining == 0 {
+                    self.mode = Mode::Lines;
+                    Step::Item(Item::Payload(core::mem::take(&mut self.payload)))
+                } else {
+                    self.mode = Mode::Payload {
+                        remaining,
+                        skip_lf: false,
+                    };
+                    Step::Continue
+                }
+            }
+            Owned::Overflow => {
+                self.mode = Mode::Discard;
+                Step::Item(Item::Overflow)
+            }
+            Owned::Discarded(resynced) => {
+                if resynced {
+                    self.mode = Mode::Lines;
+                }
+                if used == 0 {
+                    Step::NeedMore
+                } else {
+                    Step::Continue
+                }
+            }
+        }
+    }
+}
+
+/// A [`Frame`] detached from the buffer, so the reader can update itself.
+enum Owned {
+    Incomplete,
+    Line(Vec<u8>),
+    Prompt,
+    Payload(Vec<u8>),
+    Overflow,
+    Discarded(bool),
+}
+
+impl From<Frame<'_>> for Owned {
+    fn from(frame: Frame<'_>) -> Self {
+        match frame {
+            Frame::Incomplete => Self::Incomplete,
+            Frame::Line(l) => Self::Line(l.to_vec()),
+            Frame::Prompt => Self::Prompt,
+            Frame::Payload(p) => Self::Payload(p.to_vec()),
+            Frame::Overflow => Self::Overflow,
+            Frame::Discarded(r) => Self::Discarded(r),
+        }
+    }
+}
+
+enum Step {
+    Item(Item),
+    Continue,
+    NeedMore,
+}

@@ -1,0 +1,137 @@
+//! What a caller asks for: the job specifications handed to [`crate::Session::start`].
+//! Plain data with defaults; no behaviour.
+
+use crate::stm32::Stm32Config;
+use crate::time::Duration;
+
+/// A job to run on a [`crate::Session`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum JobSpec {
+    /// Upgrade an MCU component through the module (protocol.md §2.2).
+    Sota(SotaParams),
+    /// Upgrade the module's own firmware (protocol.md §2.3).
+    Fota(FotaParams),
+}
+
+/// ProductKey / ProductSecret to configure before registering (only set when the module
+/// is not connected yet; the secret never appears in transcripts).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProductInfo {
+    /// ProductKey.
+    pub key: String,
+    /// ProductSecret.
+    pub secret: String,
+}
+
+impl core::fmt::Debug for ProductInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProductInfo")
+            .field("key", &self.key)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// Device-side strategy limits applied to an offered plan, on top of the plan's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Strategy {
+    /// Battery charge to assume, in percent; `None` reads it with `AT+CBC`.
+    pub battery_percent: Option<u8>,
+    /// Bytes the host can hold for the image; `None` means no limit of ours.
+    pub free_space: Option<u64>,
+}
+
+/// How long to wait for things the cloud decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waits {
+    /// From `AT+QIOTREG=1` to `+QIOTEVT: 3,10200`.
+    pub connect: Duration,
+    /// From the plan request to a `10700` for our component.
+    pub plan: Duration,
+    /// Module download silence (no `10702`) before we call it a download error.
+    pub download_silence: Duration,
+    /// From the version report to `10705` / `10706`.
+    pub result: Duration,
+    /// Module FOTA: from `10704` (or port loss) to the module answering again.
+    pub reboot: Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Self {
+            connect: Duration::secs(60),
+            plan: Duration::secs(60),
+            download_silence: Duration::secs(15),
+            result: Duration::secs(30),
+            reboot: Duration::mins(10),
+        }
+    }
+}
+
+/// Where a verified SOTA image goes.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum FlashStep {
+    /// Hand the verified image to the driver as [`crate::Event::ImageVerified`] and treat
+    /// that as flashed (the driver saves it; the module is then told the new version).
+    #[default]
+    SaveImage,
+    /// Program it into the STM32 on [`crate::PortId::Mcu`] with the AN3155 bootloader
+    /// (a raw binary at 0x0800_0000), before the new version is reported.
+    Stm32(Stm32Config),
+}
+
+/// Parameters of a SOTA job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SotaParams {
+    /// The MCU component ID registered with `AT+QIOTMCUVER`, e.g. "STM32".
+    pub component: String,
+    /// The version the MCU runs now, e.g. "1_0_0".
+    pub current_version: String,
+    /// Credentials to set when the module is not connected yet.
+    pub product_info: Option<ProductInfo>,
+    /// Largest `AT+QIOTOTARD` read; also clamped to the module's `=?` maximum.
+    pub read_size: Option<u32>,
+    /// Device-side strategy limits.
+    pub strategy: Strategy,
+    /// Confirm a plan that passes the checks without asking (`decide_plan`).
+    pub auto_confirm: bool,
+    /// What to do with the verified image.
+    pub flash: FlashStep,
+    /// Waiting limits.
+    pub waits: Waits,
+}
+
+impl SotaParams {
+    /// Defaults for `component` at `current_version`: auto-confirm, save the image.
+    pub fn new(component: impl Into<String>, current_version: impl Into<String>) -> Self {
+        Self {
+            component: component.into(),
+            current_version: current_version.into(),
+            product_info: None,
+            read_size: None,
+            strategy: Strategy::default(),
+            auto_confirm: true,
+            flash: FlashStep::SaveImage,
+            waits: Waits::default(),
+        }
+    }
+}
+
+/// Parameters of a FOTA job.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FotaParams {
+    /// The module component ID to accept; `None` accepts the first plan that is not one of
+    /// `mcu_components`.
+    pub component: Option<String>,
+    /// MCU component IDs, whose plans are never taken for module firmware.
+    pub mcu_components: Vec<String>,
+    /// Credentials to set when the module is not connected yet.
+    pub product_info: Option<ProductInfo>,
+    /// Device-side strategy limits.
+    pub strategy: Strategy,
+    /// Confirm a plan that passes the checks without asking.
+    pub auto_confirm: bool,
+    /// Waiting limits.
+    pub waits: Waits,
+}

@@ -1,0 +1,860 @@
+//! SOTA: an MCU image through the module (protocol.md §2.2, S0–S13). Announce the MCU
+//! version, request the plan with SHA-256, check it, confirm, follow the module download,
+//! read the image block by block with absolute offsets, verify MD5 + SHA-256 (+ CRC-32)
+//! before `AT+QIOTUPDATE=3`, run the flash step, report the target version and wait for
+//! `10705`. Failures after the confirm re-announce the old version so the module ends the
+//! OTA at once instead of after its 60 s / 20 min watchdogs.
+//!
+//! The STM32 programmer lives in [`crate::stm32`]; the `FlashMcu` phase owns one run of it.
+
+use std::sync::Arc;
+
+use crate::at::AtEvent;
+use crate::error::ErrorKind;
+use crate::event::{DeviceFact, Event, Stage};
+use crate::image::{FlashImage, DEFAULT_BIN_BASE};
+use crate::io::PortId;
+use crate::jobs::connect::{self, Connect, ConnectParams};
+use crate::jobs::params::{FlashStep, SotaParams};
+use crate::jobs::strategy::{self, Measured};
+use crate::jobs::{Ctx, Flow, JobInput};
+use crate::quecthing::commands::{
+    BatteryCharge, ReadData, ReadLimit, RequestPlan, SetMcuVersion, SignalQuality, Update,
+    UpdateAction,
+};
+use crate::quecthing::{BlockInfo, OtaEvent, PackageInfo, PlanEntry, QiotEvent};
+use crate::session::SessionConfig;
+use crate::stm32::Programmer;
+use crate::time::{Duration, Instant};
+
+/// Read length when the module does not tell its maximum (the documented example size).
+const DEFAULT_READ: u32 = 1024;
+/// Attempts per read before giving up (protocol.md §2.2 S7).
+const READ_ATTEMPTS: u8 = 3;
+/// From `=1` to the first `10701` (module URL timer 30 s + margin).
+const PACKAGE_WAIT: Duration = Duration::secs(40);
+/// From `=3` to `10704`.
+const UPDATING_WAIT: Duration = Duration::secs(10);
+/// The module's hard limit from `10704` to the new version, minus a margin for the report.
+const FLASH_BUDGET: Duration = Duration::mins(19);
+
+/// A SOTA job: parameters plus the current phase.
+#[derive(Debug)]
+pub(crate) struct Sota {
+    p: SotaParams,
+    connect: ConnectParams,
+    phase: Phase,
+}
+
+/// The plan we accepted and what we know about its package.
+#[derive(Clone, Debug)]
+struct Accepted {
+    plan: PlanEntry,
+    /// From the first `10701`; kept across download retries (no second `10701` comes).
+    package: Option<PackageInfo>,
+    /// The read length, once the module told its maximum (`AT+QIOTOTARD=?`).
+    read_max: Option<u32>,
+}
+
+/// S11: the STM32 programmer, which must finish (with the version report) within the
+/// module's 20 minutes after `10704`.
+#[derive(Debug)]
+struct FlashMcu {
+    plan: PlanEntry,
+    programmer: Programmer,
+    deadline: Instant,
+}
+
+/// Reading the image from the module.
+#[derive(Debug)]
+struct Transfer {
+    plan: PlanEntry,
+    package: PackageInfo,
+    image: Vec<u8>,
+    /// End (exclusive) of the block the module holds.
+    block_end: u64,
+    read_max: u32,
+    /// The read in flight.
+    read: ReadData,
+    failures: u8,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Connect(Connect),
+    Signal(Measured),
+    Battery(Measured),
+    Announce(Measured),
+    Request(Measured),
+    AwaitPlan {
+        measured: Measured,
+        deadline: Instant,
+        retry: Option<PackageInfo>,
+    },
+    Decide(Accepted),
+    Refuse(String),
+    Confirm(Accepted),
+    Download {
+        accepted: Accepted,
+        image: Vec<u8>,
+        deadline: Instant,
+        ticks: u64,
+        measured: Measured,
+    },
+    ReadLimit(Transfer),
+    Read(Transfer),
+    NextBlock(Transfer),
+    ReportUpdating {
+        plan: PlanEntry,
+        image: Arc<[u8]>,
+        deadline: Option<Instant>,
+    },
+    Flash(FlashMcu),
+    ReportVersion {
+        deadline: Option<Instant>,
+    },
+    Abort(ErrorKind),
+}
+
+impl Sota {
+    pub(crate) fn begin(p: SotaParams, config: &SessionConfig, ctx: &mut Ctx<'_>) -> Self {
+        ctx.tracker.facts.component = p.component.clone();
+        ctx.tracker.facts.from_version = p.current_version.clone();
+        ctx.tracker.enter(ctx.now, Stage::Connect, ctx.out);
+        let connect = ConnectParams {
+            echo_off: config.echo_off,
+            product_info: p.product_info.clone(),
+            wait_online: p.waits.connect,
+        };
+        Self {
+            p,
+            connect,
+            phase: Phase::Connect(Connect::begin(ctx)),
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match &self.phase {
+            Phase::Connect(c) => c.deadline(),
+            Phase::AwaitPlan { deadline, .. } | Phase::Download { deadline, .. } => Some(*deadline),
+            Phase::ReportUpdating { deadline, .. } | Phase::ReportVersion { deadline } => *deadline,
+            Phase::Flash(f) => Some(
+                f.programmer
+                    .deadline()
+                    .map_or(f.deadline, |d| d.min(f.deadline)),
+            ),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn handle(mut self, input: JobInput<'_>, ctx: &mut Ctx<'_>) -> Flow<Self> {
+        match &input {
+            JobInput::Fail(e) => return self.fail(e.clone(), ctx),
+            JobInput::PortLost(PortId::Module) => return Flow::Done(Err(ErrorKind::PortLost)),
+            JobInput::At(AtEvent::Urc(line)) => {
+                if let Some(QiotEvent::Ota(OtaEvent::Failed)) = QiotEvent::parse(line) {
+                    if self.confirmed() || matches!(self.phase, Phase::Abort(_)) {
+                        let reported = ErrorKind::ModuleEvent {
+                            kind: 7,
+                            code: 10706,
+                        };
+                        return Flow::Done(Err(match self.phase {
+                            Phase::Abort(e) => e,
+                            _ => reported,
+                        }));
+                    }
+                }
+            }
+            JobInput::At(AtEvent::TimedOut(e))
+                if !matches!(self.phase, Phase::Connect(_) | Phase::Read(_)) =>
+            {
+                return match self.phase {
+                    Phase::Abort(original) => Flow::Done(Err(original)),
+                    _ => self.fail(e.clone(), ctx),
+                };
+            }
+            _ => {}
+        }
+        let confirmed = self.confirmed();
+        let phase = core::mem::replace(&mut self.phase, Phase::Abort(ErrorKind::Cancelled));
+        match self.step(phase, input, ctx) {
+            Ok(phase) => {
+                self.phase = phase;
+                Flow::Continue(self)
+            }
+            Err(Stop::Done(result)) => Flow::Done(result),
+            Err(Stop::Fail(e)) if confirmed => self.abort(e, ctx),
+            Err(Stop::Fail(e)) => Flow::Done(Err(e)),
+        }
+    }
+
+    /// Whether the module is past the confirm, so that ending needs an explicit abort.
+    fn confirmed(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Confirm(_)
+                | Phase::Download { .. }
+                | Phase::ReadLimit(_)
+                | Phase::Read(_)
+                | Phase::NextBlock(_)
+                | Phase::ReportUpdating { .. }
+                | Phase::Flash(_)
+        )
+    }
+
+    /// Fails the job; past the confirm, first re-announce the old version (S9/S11).
+    fn fail(self, error: ErrorKind, ctx: &mut Ctx<'_>) -> Flow<Self> {
+        if self.confirmed() {
+            self.abort(error, ctx)
+        } else {
+            Flow::Done(Err(error))
+        }
+    }
+
+    /// Re-announces the old version so the module ends its OTA with 10706 at once.
+    fn abort(mut self, error: ErrorKind, ctx: &mut Ctx<'_>) -> Flow<Self> {
+        ctx.send(&SetMcuVersion {
+            component: self.p.component.clone(),
+            version: self.p.current_version.clone(),
+        });
+        self.phase = Phase::Abort(error);
+        Flow::Continue(self)
+    }
+
+    fn step(&self, phase: Phase, input: JobInput<'_>, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        match (phase, input) {
+            (Phase::Connect(c), input) => match c.handle(&input, &self.connect, ctx) {
+                connect::Step::Pending(c) => Ok(Phase::Connect(c)),
+                connect::Step::Failed(e) => Err(Stop::Fail(e)),
+                connect::Step::Ready(_) => {
+                    ctx.tracker.enter(ctx.now, Stage::Plan, ctx.out);
+                    ctx.send(&SignalQuality);
+                    Ok(Phase::Signal(self.measured_base()))
+                }
+            },
+            (Phase::Signal(mut m), JobInput::At(AtEvent::Reply(r))) => {
+                // No signal reading is not fatal: the check then shows "unknown".
+                m.signal_dbm = ctx.parse(&SignalQuality, &r).ok().flatten();
+                if let Some(dbm) = m.signal_dbm {
+                    ctx.fact(DeviceFact::SignalDbm(dbm));
+                }
+                if m.battery_percent.is_some() {
+                    self.announce(ctx);
+                    return Ok(Phase::Announce(m));
+                }
+                ctx.send(&BatteryCharge);
+                Ok(Phase::Battery(m))
+            }
+            (Phase::Battery(mut m), JobInput::At(AtEvent::Reply(r))) => {
+                m.battery_percent = ctx.parse(&BatteryCharge, &r).ok();
+                if let Some(b) = m.battery_percent {
+                    ctx.fact(DeviceFact::BatteryPercent(b));
+                }
+                self.announce(ctx);
+                Ok(Phase::Announce(m))
+            }
+            (Phase::Announce(m), JobInput::At(AtEvent::Reply(r))) => {
+                ctx.parse(
+                    &SetMcuVersion {
+                        component: String::new(),
+                        version: String::new(),
+                    },
+                    &r,
+                )
+                .map_err(Stop::Fail)?;
+                ctx.fact(DeviceFact::McuVersion {
+                    component: self.p.component.clone(),
+                    version: self.p.current_version.clone(),
+                });
+                ctx.send(&RequestPlan { with_sha256: true });
+                Ok(Phase::Request(m))
+            }
+            (Phase::Request(measured), JobInput::At(AtEvent::Reply(r))) => {
+                ctx.parse(&RequestPlan { with_sha256: true }, &r)
+                    .map_err(Stop::Fail)?;
+                Ok(Phase::AwaitPlan {
+                    measured,
+                    deadline: ctx.now + self.p.waits.plan,
+                    retry: None,
+                })
+            }
+            (
+                Phase::AwaitPlan {
+                    measured,
+                    deadline,
+                    retry,
+                },
+                JobInput::At(AtEvent::Urc(line)),
+            ) => match QiotEvent::parse(&line) {
+                Some(QiotEvent::Ota(OtaEvent::PlanAvailable(plan)))
+                    if plan.component == self.p.component =>
+                {
+                    self.offer(plan, retry, measured, ctx)
+                }
+                Some(QiotEvent::Ota(OtaEvent::PlanAvailable(other))) => {
+                    ctx.event(Event::Warning(format!(
+                        "ignoring the plan for component \"{}\" (this job upgrades \"{}\")",
+                        other.component, self.p.component
+                    )));
+                    Ok(Phase::AwaitPlan {
+                        measured,
+                        deadline,
+                        retry,
+                    })
+                }
+                _ => Ok(Phase::AwaitPlan {
+                    measured,
+                    deadline,
+                    retry,
+                }),
+            },
+            (
+                Phase::AwaitPlan {
+                    deadline, retry, ..
+                },
+                JobInput::Tick,
+            ) if ctx.now >= deadline => Err(Stop::Fail(if retry.is_some() {
+                ErrorKind::Timeout {
+                    command: "+QIOTEVT: 7,10700 (re-push)".into(),
+                    waited_ms: 0,
+                }
+            } else {
+                ErrorKind::NoPlan
+            })),
+            (Phase::Decide(accepted), JobInput::Decision(true)) => Ok(self.confirm(accepted, ctx)),
+            (Phase::Decide(_), JobInput::Decision(false)) => {
+                ctx.send(&Update(UpdateAction::Refuse));
+                Ok(Phase::Refuse("declined by the operator".into()))
+            }
+            (Phase::Refuse(why), JobInput::At(AtEvent::Reply(_))) => {
+                Err(Stop::Done(Err(ErrorKind::Rejected(why))))
+            }
+            (Phase::Confirm(accepted), JobInput::At(AtEvent::Reply(r))) => {
+                ctx.parse(&Update(UpdateAction::Confirm), &r)
+                    .map_err(Stop::Fail)?;
+                ctx.tracker.enter(ctx.now, Stage::Download, ctx.out);
+                let deadline = ctx.now
+                    + if accepted.package.is_some() {
+                        self.p.waits.download_silence
+                    } else {
+                        PACKAGE_WAIT
+                    };
+                Ok(Phase::Download {
+                    accepted,
+                    image: Vec::new(),
+                    deadline,
+                    ticks: 0,
+                    measured: self.measured_base(),
+                })
+            }
+            (
+                Phase::Download {
+                    accepted,
+                    image,
+                    deadline,
+                    ticks,
+                    measured,
+                },
+                JobInput::At(AtEvent::Urc(line)),
+            ) => self.on_download_urc(
+                Download {
+                    accepted,
+                    image,
+                    deadline,
+                    ticks,
+                    measured,
+                },
+                &line,
+                ctx,
+            ),
+            (
+                Phase::Download {
+                    accepted, measured, ..
+                },
+                JobInput::Tick,
+            ) if self.deadline_passed(ctx) => {
+                // 10702 went quiet: the module had a download error and went back to idle;
+                // the platform re-pushes the plan (protocol.md §2.2 S5). Keep the 10701 data.
+                let Some(package) = accepted.package else {
+                    return Err(Stop::Fail(ErrorKind::Timeout {
+                        command: "AT+QIOTUPDATE=1 (+QIOTEVT: 7,10701)".into(),
+                        waited_ms: PACKAGE_WAIT.as_ms(),
+                    }));
+                };
+                ctx.event(Event::Warning(
+                    "the module download stalled; waiting for the plan to be pushed again".into(),
+                ));
+                Ok(Phase::AwaitPlan {
+                    measured,
+                    deadline: ctx.now + self.p.waits.plan,
+                    retry: Some(package),
+                })
+            }
+            (Phase::ReadLimit(mut t), JobInput::At(AtEvent::Reply(r))) => {
+                // Old modules may not know `=?`: fall back to the documented 1024.
+                let module_max = ctx
+                    .parse(&ReadLimit, &r)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(DEFAULT_READ);
+                t.read_max = module_max.min(self.p.read_size.unwrap_or(u32::MAX)).max(1);
+                Ok(self.next_read(t, ctx))
+            }
+            (Phase::Read(t), JobInput::At(event @ (AtEvent::Reply(_) | AtEvent::TimedOut(_)))) => {
+                self.on_read(t, event, ctx)
+            }
+            (Phase::NextBlock(t), JobInput::At(AtEvent::Reply(r))) => {
+                ctx.parse(&Update(UpdateAction::NextBlock), &r)
+                    .map_err(Stop::Fail)?;
+                let Transfer {
+                    plan,
+                    package,
+                    image,
+                    read_max,
+                    ..
+                } = t;
+                let deadline = ctx.now + self.p.waits.download_silence;
+                let accepted = Accepted {
+                    plan,
+                    package: Some(package),
+                    read_max: Some(read_max),
+                };
+                Ok(Phase::Download {
+                    accepted,
+                    image,
+                    deadline,
+                    ticks: 0,
+                    measured: self.measured_base(),
+                })
+            }
+            (
+                Phase::ReportUpdating {
+                    plan,
+                    image,
+                    deadline: None,
+                },
+                JobInput::At(AtEvent::Reply(r)),
+            ) => {
+                ctx.parse(&Update(UpdateAction::Updating), &r)
+                    .map_err(Stop::Fail)?;
+                Ok(Phase::ReportUpdating {
+                    plan,
+                    image,
+                    deadline: Some(ctx.now + UPDATING_WAIT),
+                })
+            }
+            (
+                Phase::ReportUpdating {
+                    plan,
+                    image,
+                    deadline: Some(d),
+                },
+                JobInput::At(AtEvent::Urc(line)),
+            ) => {
+                if QiotEvent::parse(&line) == Some(QiotEvent::Ota(OtaEvent::Updating)) {
+                    return self.flash(plan, image, ctx);
+                }
+                Ok(Phase::ReportUpdating {
+                    plan,
+                    image,
+                    deadline: Some(d),
+                })
+            }
+            (
+                Phase::ReportUpdating {
+                    deadline: Some(d), ..
+                },
+                JobInput::Tick,
+            ) if ctx.now >= d => Err(Stop::Fail(ErrorKind::Timeout {
+                command: "AT+QIOTUPDATE=3 (+QIOTEVT: 7,10704)".into(),
+                waited_ms: UPDATING_WAIT.as_ms(),
+            })),
+            (Phase::Flash(f), input) => self.on_flash(f, input, ctx),
+            (Phase::ReportVersion { deadline: None }, JobInput::At(AtEvent::Reply(r))) => {
+                ctx.parse(
+                    &SetMcuVersion {
+                        component: String::new(),
+                        version: String::new(),
+                    },
+                    &r,
+                )
+                .map_err(Stop::Fail)?;
+                Ok(Phase::ReportVersion {
+                    deadline: Some(ctx.now + self.p.waits.result),
+                })
+            }
+            (Phase::ReportVersion { deadline }, JobInput::At(AtEvent::Urc(line))) => {
+                match QiotEvent::parse(&line) {
+                    Some(QiotEvent::Ota(OtaEvent::Succeeded)) => Err(Stop::Done(Ok(()))),
+                    Some(QiotEvent::Ota(OtaEvent::Failed)) => {
+                        Err(Stop::Done(Err(ErrorKind::ModuleEvent {
+                            kind: 7,
+                            code: 10706,
+                        })))
+                    }
+                    _ => Ok(Phase::ReportVersion { deadline }),
+                }
+            }
+            (Phase::ReportVersion { deadline: Some(d) }, JobInput::Tick) if ctx.now >= d => {
+                Err(Stop::Done(Err(ErrorKind::Timeout {
+                    command: format!("AT+QIOTMCUVER=\"{}\" (+QIOTEVT: 7,10705)", self.p.component),
+                    waited_ms: self.p.waits.result.as_ms(),
+                })))
+            }
+            (Phase::Abort(original), JobInput::At(AtEvent::Reply(_))) => {
+                Err(Stop::Done(Err(original)))
+            }
+            (phase, _) => Ok(phase),
+        }
+    }
+
+    fn deadline_passed(&self, ctx: &Ctx<'_>) -> bool {
+        self.deadline().is_some_and(|d| ctx.now >= d)
+    }
+
+    fn measured_base(&self) -> Measured {
+        Measured {
+            battery_percent: self.p.strategy.battery_percent,
+            signal_dbm: None,
+            free_space: self.p.strategy.free_space,
+        }
+    }
+
+    fn announce(&self, ctx: &mut Ctx<'_>) {
+        ctx.send(&SetMcuVersion {
+            component: self.p.component.clone(),
+            version: self.p.current_version.clone(),
+        });
+    }
+
+    fn offer(
+        &self,
+        plan: PlanEntry,
+        retry: Option<PackageInfo>,
+        measured: Measured,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        let accepted = Accepted {
+            plan,
+            package: retry,
+            read_max: None,
+        };
+        ctx.tracker.facts.to_version = accepted.plan.target_version.clone();
+        if accepted.package.is_some() {
+            // A re-push after a download error: the plan was already checked and accepted.
+            ctx.event(Event::Warning(
+                "the plan was pushed again after a download error; restarting the download".into(),
+            ));
+            return Ok(self.confirm(accepted, ctx));
+        }
+        let offer = strategy::evaluate(&accepted.plan, Some(&self.p.current_version), measured);
+        let rejected = strategy::failure(&offer);
+        ctx.event(Event::PlanOffered(offer));
+        if let Some(why) = rejected {
+            ctx.send(&Update(UpdateAction::Refuse));
+            return Ok(Phase::Refuse(why));
+        }
+        if self.p.auto_confirm {
+            return Ok(self.confirm(accepted, ctx));
+        }
+        Ok(Phase::Decide(accepted))
+    }
+
+    fn confirm(&self, accepted: Accepted, ctx: &mut Ctx<'_>) -> Phase {
+        ctx.send(&Update(UpdateAction::Confirm));
+        Phase::Confirm(accepted)
+    }
+
+    fn on_download_urc(&self, d: Download, line: &str, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        let Download {
+            mut accepted,
+            image,
+            mut deadline,
+            mut ticks,
+            measured,
+        } = d;
+        match QiotEvent::parse(line) {
+            Some(QiotEvent::Ota(OtaEvent::McuDownloadStarted(info)))
+                if info.component == self.p.component =>
+            {
+                if accepted.package.is_none() {
+                    ctx.tracker.facts.size = info.size;
+                    ctx.tracker.facts.md5 = info.md5.clone();
+                    ctx.tracker.facts.sha256 = info.sha256.clone().unwrap_or_default();
+                    accepted.package = Some(info);
+                }
+                deadline = ctx.now + self.p.waits.download_silence;
+            }
+            Some(QiotEvent::Ota(OtaEvent::ModuleDownloadStarted)) => {
+                return Err(Stop::Fail(ErrorKind::Protocol(
+                    "the module started a module-firmware download for an MCU plan".into(),
+                )));
+            }
+            Some(QiotEvent::Ota(OtaEvent::Downloading)) => {
+                ticks += 1;
+                deadline = ctx.now + self.p.waits.download_silence;
+                ctx.event(Event::Progress {
+                    stage: Stage::Download,
+                    done: ticks,
+                    total: 0,
+                });
+            }
+            Some(QiotEvent::Ota(OtaEvent::PlanAvailable(plan)))
+                if plan.component == self.p.component =>
+            {
+                // The module gave up on the download and the platform pushed the plan again.
+                return self.offer(plan, accepted.package, measured, ctx);
+            }
+            Some(QiotEvent::Ota(OtaEvent::McuBlockReady(block)))
+                if block.component == self.p.component =>
+            {
+                return self.on_block(accepted, image, block, ctx);
+            }
+            _ => {}
+        }
+        Ok(Phase::Download {
+            accepted,
+            image,
+            deadline,
+            ticks,
+            measured,
+        })
+    }
+
+    fn on_block(
+        &self,
+        accepted: Accepted,
+        mut image: Vec<u8>,
+        block: BlockInfo,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        let Accepted {
+            plan,
+            package,
+            read_max,
+        } = accepted;
+        let Some(package) = package else {
+            return Err(Stop::Fail(ErrorKind::Protocol(
+                "10703 arrived before any 10701 with the package digests".into(),
+            )));
+        };
+        let received = u64::try_from(image.len()).unwrap_or(u64::MAX);
+        if block.size != package.size {
+            return Err(Stop::Fail(ErrorKind::Protocol(format!(
+                "10703 says the file has {} bytes, 10701 said {}",
+                block.size, package.size
+            ))));
+        }
+        if block.start == 0 && received > 0 {
+            // After a download error the module restarts the file from offset 0.
+            image.clear();
+        } else if block.start != received {
+            return Err(Stop::Fail(ErrorKind::Protocol(format!(
+                "10703 offers a block at {}, but {received} bytes were read so far",
+                block.start
+            ))));
+        }
+        let block_end = block.start.saturating_add(block.length);
+        if block.length == 0 || block_end > package.size {
+            return Err(Stop::Fail(ErrorKind::Protocol(format!(
+                "10703 block {}+{} does not fit the {}-byte file",
+                block.start, block.length, package.size
+            ))));
+        }
+        if image.capacity() == 0 {
+            image.reserve_exact(usize::try_from(package.size).unwrap_or(0));
+        }
+        ctx.tracker.enter(ctx.now, Stage::Transfer, ctx.out);
+        let t = Transfer {
+            plan,
+            package,
+            image,
+            block_end,
+            read_max: read_max.unwrap_or(0),
+            read: ReadData {
+                start: 0,
+                length: 0,
+            },
+            failures: 0,
+        };
+        if read_max.is_none() {
+            ctx.send(&ReadLimit);
+            return Ok(Phase::ReadLimit(t));
+        }
+        Ok(self.next_read(t, ctx))
+    }
+
+    fn next_read(&self, mut t: Transfer, ctx: &mut Ctx<'_>) -> Phase {
+        let cursor = u64::try_from(t.image.len()).unwrap_or(u64::MAX);
+        let want = t
+            .block_end
+            .saturating_sub(cursor)
+            .min(u64::from(t.read_max));
+        t.read = ReadData {
+            start: cursor,
+            length: u32::try_from(want).unwrap_or(t.read_max),
+        };
+        ctx.send(&t.read);
+        Phase::Read(t)
+    }
+
+    fn on_read(&self, mut t: Transfer, event: AtEvent, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        let result = match &event {
+            AtEvent::Reply(r) => ctx.parse(&t.read, r),
+            AtEvent::TimedOut(e) => Err(e.clone()),
+            AtEvent::Urc(_) => return Ok(Phase::Read(t)),
+        };
+        let data = match result {
+            Ok(data) => data,
+            Err(e) => {
+                t.failures += 1;
+                if t.failures >= READ_ATTEMPTS {
+                    return Err(Stop::Fail(e));
+                }
+                ctx.event(Event::Retrying(e.into()));
+                let read = t.read.clone();
+                ctx.send(&read);
+                return Ok(Phase::Read(t));
+            }
+        };
+        t.failures = 0;
+        t.image.extend_from_slice(&data);
+        let cursor = u64::try_from(t.image.len()).unwrap_or(u64::MAX);
+        ctx.event(Event::Progress {
+            stage: Stage::Transfer,
+            done: cursor,
+            total: t.package.size,
+        });
+        if cursor < t.block_end {
+            return Ok(self.next_read(t, ctx));
+        }
+        if cursor < t.package.size {
+            ctx.send(&Update(UpdateAction::NextBlock));
+            return Ok(Phase::NextBlock(t));
+        }
+        self.verify(t, ctx)
+    }
+
+    /// S9: every digest the plan gave must match before the module hears `=3`.
+    fn verify(&self, t: Transfer, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        ctx.tracker.enter(ctx.now, Stage::Verify, ctx.out);
+        let digests = crate::jobs::digest::Digests::of(&t.image);
+        let size = t.package.size;
+        if let Some(e) = digests.check(&t.package) {
+            return Err(Stop::Fail(e));
+        }
+        if digests.crc32 != t.package.crc {
+            // The CRC algorithm is undocumented (protocol.md §1.4 #6): MD5 and SHA-256 decide.
+            ctx.event(Event::Warning(format!(
+                "CRC-32 of the image is {}, the plan says {}; the algorithm is undocumented, MD5/SHA-256 matched",
+                digests.crc32, t.package.crc
+            )));
+        }
+        ctx.event(Event::Progress {
+            stage: Stage::Verify,
+            done: size,
+            total: size,
+        });
+        ctx.send(&Update(UpdateAction::Updating));
+        Ok(Phase::ReportUpdating {
+            plan: t.plan,
+            image: Arc::from(t.image),
+            deadline: None,
+        })
+    }
+
+    fn flash(&self, plan: PlanEntry, image: Arc<[u8]>, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        match &self.p.flash {
+            FlashStep::SaveImage => {
+                ctx.event(Event::ImageVerified { image });
+                Ok(self.report_version(&plan, ctx))
+            }
+            FlashStep::Stm32(config) => {
+                let image = FlashImage::from_bin(&image, DEFAULT_BIN_BASE)
+                    .map_err(|e| Stop::Fail(e.kind))?;
+                // The programmer reports its own stages (erase, write, verify).
+                ctx.tracker.hand_over(ctx.now, ctx.out);
+                let mut programmer = Programmer::new(image, *config);
+                programmer.start(ctx.now, ctx.out);
+                let flash = FlashMcu {
+                    plan,
+                    programmer,
+                    deadline: ctx.now + FLASH_BUDGET,
+                };
+                self.after_flash_step(flash, ctx)
+            }
+        }
+    }
+
+    fn on_flash(
+        &self,
+        mut f: FlashMcu,
+        input: JobInput<'_>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        match input {
+            JobInput::McuBytes(bytes) => f.programmer.on_received(ctx.now, bytes, ctx.out),
+            JobInput::PortLost(PortId::Mcu) => {
+                f.programmer
+                    .abort(ctx.now, ErrorKind::PortLost.into(), ctx.out);
+            }
+            JobInput::Tick if ctx.now >= f.deadline => {
+                return Err(Stop::Fail(ErrorKind::Timeout {
+                    command: "STM32 programming (20 min module limit after 10704)".into(),
+                    waited_ms: FLASH_BUDGET.as_ms(),
+                }));
+            }
+            JobInput::Tick if f.programmer.deadline().is_some_and(|d| ctx.now >= d) => {
+                f.programmer.on_timeout(ctx.now, ctx.out);
+            }
+            _ => {}
+        }
+        self.after_flash_step(f, ctx)
+    }
+
+    fn after_flash_step(&self, f: FlashMcu, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        match f.programmer.outcome() {
+            None => Ok(Phase::Flash(f)),
+            Some(Err(e)) => {
+                ctx.tracker.add_durations(f.programmer.durations());
+                Err(Stop::Fail(e.kind))
+            }
+            Some(Ok(summary)) => {
+                ctx.tracker.add_durations(f.programmer.durations());
+                ctx.fact(DeviceFact::McuPart {
+                    pid: summary.pid,
+                    name: summary.part,
+                    flash_size: summary.flash_size,
+                });
+                Ok(self.report_version(&f.plan, ctx))
+            }
+        }
+    }
+
+    fn report_version(&self, plan: &PlanEntry, ctx: &mut Ctx<'_>) -> Phase {
+        ctx.tracker.enter(ctx.now, Stage::Report, ctx.out);
+        ctx.send(&SetMcuVersion {
+            component: self.p.component.clone(),
+            version: plan.target_version.clone(),
+        });
+        Phase::ReportVersion { deadline: None }
+    }
+}
+
+/// The download-phase data, unpacked for the URC handler.
+struct Download {
+    accepted: Accepted,
+    image: Vec<u8>,
+    deadline: Instant,
+    ticks: u64,
+    measured: Measured,
+}
+
+/// Why a step stopped the phase machine.
+#[derive(Debug)]
+enum Stop {
+    /// End the job now with this result (the module already knows).
+    Done(Result<(), ErrorKind>),
+    /// Fail, aborting the module's OTA first when it was confirmed.
+    Fail(ErrorKind),
+}
