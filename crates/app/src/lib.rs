@@ -1,1 +1,21 @@
-//! placeholder
+//! # otaflash-app
+//!
+//! The browser UI. Its state is a reducer over core events and the technician's actions
+//! ([`state`]); the device panel ([`device`]), console ([`console`]), progress numbers
+//! ([`view_model`]) and strings ([`i18n`]) are plain Rust, tested on the host with
+//! `cargo test -p otaflash-app`. The Yew components and the bridge to the driver
+//! (`otaflash-web`) exist only on wasm32.
+//!
+//! What is not here: ports, timers and the core session (otaflash-web), protocol logic
+//! (otaflash-core).
+
+pub mod console;
+pub mod device;
+pub mod i18n;
+pub mod state;
+pub mod view_model;
+
+#[cfg(target_arch = "wasm32")]
+mod ui;
+#[cfg(target_arch = "wasm32")]
+pub use ui::App;

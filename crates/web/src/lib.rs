@@ -1,1 +1,40 @@
-//! placeholder
+//! # otaflash-web
+//!
+//! The browser side of otaflash and the only crate that touches web-sys: Web Serial
+//! ports, the in-page demo device, and the driver task that runs the sans-IO core.
+//!
+//! - [`request_port`], [`granted_ports`], [`port_label`]: choosing ports.
+//! - [`Link`]: what carries one core port's bytes, a Web Serial port or a
+//!   [`SimDevice`]; [`demo_links`] gives the demo module + STM32.
+//! - [`Driver`]: one `spawn_local` task owning the links and the core `Session`; the UI
+//!   sends it commands and receives [`Notice`]s.
+//! - [`Batcher`]: how core events are batched for the UI (plain Rust, host-tested).
+//!
+//! What is not here: protocol logic (otaflash-core), device models (otaflash-sim) and
+//! anything visual (otaflash-app).
+
+mod batch;
+pub use batch::Batcher;
+
+#[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
+mod demo;
+#[cfg(target_arch = "wasm32")]
+mod driver;
+#[cfg(target_arch = "wasm32")]
+mod link;
+#[cfg(target_arch = "wasm32")]
+mod serial;
+
+#[cfg(target_arch = "wasm32")]
+pub use demo::{
+    demo_bootloader_scenario, demo_links, demo_module_scenario, SimDevice, DEMO_COMPONENT,
+    DEMO_MCU_VERSION,
+};
+#[cfg(target_arch = "wasm32")]
+pub use driver::{Driver, Links, Notice};
+#[cfg(target_arch = "wasm32")]
+pub use link::Link;
+#[cfg(target_arch = "wasm32")]
+pub use serial::{granted_ports, is_supported, port_label, request_port, WebError, BUFFER_SIZE};

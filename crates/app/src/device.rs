@@ -1,0 +1,123 @@
+//! The device panel's data, accumulated from `Event::Device` facts, and its rows as
+//! the panel shows them.
+
+use crate::i18n::T;
+use otaflash_core::{DeviceFact, Lang};
+
+/// What is known about the connected module and MCU.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Module model.
+    pub model: Option<String>,
+    /// Module firmware revision.
+    pub firmware: Option<String>,
+    /// QuecThing SDK version.
+    pub sdk_version: Option<String>,
+    /// IMEI.
+    pub imei: Option<String>,
+    /// `AT+QIOTSTATE?` value.
+    pub quecthing_state: Option<u8>,
+    /// Signal in dBm.
+    pub signal_dbm: Option<i32>,
+    /// Battery in percent.
+    pub battery_percent: Option<u8>,
+    /// MCU components and versions, in the order first seen.
+    pub mcu_versions: Vec<(String, String)>,
+    /// STM32 part name and flash size in bytes.
+    pub mcu_part: Option<(String, u32)>,
+}
+
+impl DeviceInfo {
+    /// Record a fact (a newer value replaces an older one).
+    pub fn apply(&mut self, fact: DeviceFact) {
+        match fact {
+            DeviceFact::Model(v) => self.model = Some(v),
+            DeviceFact::Firmware(v) => self.firmware = Some(v),
+            DeviceFact::SdkVersion(v) => self.sdk_version = Some(v),
+            DeviceFact::Imei(v) => self.imei = Some(v),
+            DeviceFact::QuecThingState(v) => self.quecthing_state = Some(v),
+            DeviceFact::SignalDbm(v) => self.signal_dbm = Some(v),
+            DeviceFact::BatteryPercent(v) => self.battery_percent = Some(v),
+            DeviceFact::McuVersion { component, version } => {
+                match self.mcu_versions.iter_mut().find(|(c, _)| *c == component) {
+                    Some(entry) => entry.1 = version,
+                    None => self.mcu_versions.push((component, version)),
+                }
+            }
+            DeviceFact::McuPart { name, flash_size, .. } => self.mcu_part = Some((name, flash_size)),
+        }
+    }
+
+    /// The panel's rows: (stable key for `data-testid`, label, value).
+    pub fn rows(&self, lang: Lang) -> Vec<(&'static str, &'static str, String)> {
+        let unknown = || T::Unknown.text(lang).to_owned();
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(unknown);
+        let mcu = if self.mcu_versions.is_empty() {
+            unknown()
+        } else {
+            self.mcu_versions.iter().map(|(c, v)| format!("{c} {v}")).collect::<Vec<_>>().join(", ")
+        };
+        vec![
+            ("model", T::Model.text(lang), text(&self.model)),
+            ("firmware", T::Firmware.text(lang), text(&self.firmware)),
+            ("sdk", T::SdkVersion.text(lang), text(&self.sdk_version)),
+            ("imei", T::Imei.text(lang), text(&self.imei)),
+            ("quecthing", T::QuecThingState.text(lang), self.quecthing_state.map_or_else(unknown, |s| quecthing_state(s, lang))),
+            ("signal", T::Signal.text(lang), self.signal_dbm.map_or_else(unknown, |d| format!("{d} dBm"))),
+            ("battery", T::Battery.text(lang), self.battery_percent.map_or_else(unknown, |b| format!("{b} %"))),
+            ("mcu", T::Mcu.text(lang), mcu),
+            (
+                "mcu-part",
+                T::McuPart.text(lang),
+                self.mcu_part.as_ref().map_or_else(unknown, |(n, size)| format!("{n}, {} KiB", size / 1024)),
+            ),
+        ]
+    }
+}
+
+/// `AT+QIOTSTATE?` values (protocol.md §1.1) as words.
+fn quecthing_state(state: u8, lang: Lang) -> String {
+    let (en, zh) = match state {
+        0 => ("uninitialised", "未初始化"),
+        1 => ("initialised", "已初始化"),
+        2 => ("authenticating", "认证中"),
+        3 => ("authenticated", "已认证"),
+        4 => ("authentication failed", "认证失败"),
+        5 => ("registering", "注册中"),
+        6 => ("registered, waiting to subscribe", "已注册，等待订阅"),
+        7 => ("registration failed", "注册失败"),
+        8 => ("subscribed, ready", "已订阅，就绪"),
+        9 => ("subscription failed", "订阅失败"),
+        10 => ("deregistering", "注销中"),
+        11 => ("deregistered", "已注销"),
+        12 => ("deregistration failed", "注销失败"),
+        _ => ("unknown", "未知"),
+    };
+    let word = match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    };
+    format!("{state} ({word})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_fill_the_panel_and_newer_versions_replace_older() {
+        let mut d = DeviceInfo::default();
+        d.apply(DeviceFact::Model("EC200U".into()));
+        d.apply(DeviceFact::SignalDbm(-73));
+        d.apply(DeviceFact::McuVersion { component: "STM32".into(), version: "1_0_0".into() });
+        d.apply(DeviceFact::McuVersion { component: "STM32".into(), version: "2_0_0".into() });
+        d.apply(DeviceFact::QuecThingState(8));
+        let rows = d.rows(Lang::En);
+        let value = |key: &str| rows.iter().find(|r| r.0 == key).map(|r| r.2.clone());
+        assert_eq!(value("model").as_deref(), Some("EC200U"));
+        assert_eq!(value("signal").as_deref(), Some("-73 dBm"));
+        assert_eq!(value("mcu").as_deref(), Some("STM32 2_0_0"));
+        assert_eq!(value("quecthing").as_deref(), Some("8 (subscribed, ready)"));
+        assert_eq!(value("battery").as_deref(), Some("—"));
+    }
+}

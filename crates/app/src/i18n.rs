@@ -1,0 +1,250 @@
+//! The UI's own strings in English and Simplified Chinese, in one table so a translator
+//! sees them all at once. Error messages and hints of jobs come from the core
+//! (`JobError::message(lang)` / `hint(lang)`); stage names and connection problems are here.
+
+use otaflash_core::{Lang, Stage};
+
+/// A UI string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // each variant's text is its documentation
+pub enum T {
+    AppTitle,
+    Tagline,
+    Language,
+    ConnectTitle,
+    DemoDevice,
+    DemoDeviceHint,
+    SerialPorts,
+    ModulePort,
+    McuPort,
+    ChoosePort,
+    NoPortChosen,
+    McuTarget,
+    McuViaPort,
+    McuSaveFile,
+    Connect,
+    Connecting,
+    CancelChooser,
+    Disconnect,
+    NoPortsHelpTitle,
+    NoPortsHelp1,
+    NoPortsHelp2,
+    NoPortsHelp3,
+    NoPortsHelp4,
+    NoWebSerial,
+    PickerCancelled,
+    SerialBlocked,
+    OpenFailed,
+    WebSerialError,
+    DevicePanel,
+    Model,
+    Firmware,
+    SdkVersion,
+    Imei,
+    QuecThingState,
+    Signal,
+    Battery,
+    Mcu,
+    McuPart,
+    Unknown,
+    JobTitle,
+    Sota,
+    Fota,
+    FlashFile,
+    Component,
+    CurrentVersion,
+    StartSota,
+    StartFota,
+    StartFlash,
+    ChooseFile,
+    PlanTitle,
+    PlanFromTo,
+    Size,
+    Checks,
+    Passed,
+    Failed,
+    ConfirmPlan,
+    RejectPlan,
+    ProgressTitle,
+    Cancel,
+    Rate,
+    Eta,
+    Alive,
+    ResultSuccess,
+    ResultFailed,
+    ErrorCode,
+    Hint,
+    DownloadReport,
+    DownloadTranscript,
+    DownloadImage,
+    NewJob,
+    Console,
+    Warning,
+}
+
+impl T {
+    /// This string in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (en, zh) = self.pair();
+        match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
+    fn pair(self) -> (&'static str, &'static str) {
+        match self {
+            Self::AppTitle => ("otaflash", "otaflash"),
+            Self::Tagline => (
+                "Upgrade Quectel QuecThing modules and their STM32 over Web Serial",
+                "通过 Web Serial 升级移远 QuecThing 模组及其 STM32",
+            ),
+            Self::Language => ("Language", "语言"),
+            Self::ConnectTitle => ("Connect", "连接"),
+            Self::DemoDevice => ("Demo device", "演示设备"),
+            Self::DemoDeviceHint => (
+                "A simulated module and STM32 in this page: try the whole flow without hardware.",
+                "在本页面中模拟的模组和 STM32：无需硬件即可体验完整流程。",
+            ),
+            Self::SerialPorts => ("Serial ports", "串口"),
+            Self::ModulePort => ("Module AT port", "模组 AT 口"),
+            Self::McuPort => ("MCU bootloader port", "MCU 引导程序串口"),
+            Self::ChoosePort => ("Choose…", "选择…"),
+            Self::NoPortChosen => ("none chosen", "未选择"),
+            Self::McuTarget => ("MCU image goes to", "MCU 镜像去向"),
+            Self::McuViaPort => ("the STM32 over its serial port", "经串口写入 STM32"),
+            Self::McuSaveFile => ("a file (save image)", "保存为文件"),
+            Self::Connect => ("Connect", "连接"),
+            Self::Connecting => ("Opening ports…", "正在打开串口…"),
+            Self::CancelChooser => ("Back", "返回"),
+            Self::Disconnect => ("Disconnect", "断开"),
+            Self::NoPortsHelpTitle => ("No port in the list?", "列表中没有串口？"),
+            Self::NoPortsHelp1 => (
+                "Install the USB driver of the module (Quectel USB driver) or of the USB-serial adapter (CP210x, CH340, FTDI).",
+                "安装模组的 USB 驱动（移远 USB 驱动）或 USB 转串口适配器驱动（CP210x、CH340、FTDI）。",
+            ),
+            Self::NoPortsHelp2 => (
+                "Linux: add yourself to the dialout group (sudo usermod -aG dialout $USER) and log in again.",
+                "Linux：将当前用户加入 dialout 组（sudo usermod -aG dialout $USER）后重新登录。",
+            ),
+            Self::NoPortsHelp3 => (
+                "Linux: ModemManager grabs Quectel ports; stop it (sudo systemctl stop ModemManager) while flashing.",
+                "Linux：ModemManager 会占用移远串口；烧录期间请停止它（sudo systemctl stop ModemManager）。",
+            ),
+            Self::NoPortsHelp4 => (
+                "Use a data cable (not charge-only), try another USB socket, and close other serial terminals.",
+                "使用数据线（而非仅充电线），换一个 USB 口，并关闭其他串口终端。",
+            ),
+            Self::NoWebSerial => (
+                "This browser has no Web Serial. Use Chrome or Edge on a desktop, over https or localhost.",
+                "此浏览器不支持 Web Serial。请在电脑上使用 Chrome 或 Edge，并通过 https 或 localhost 访问。",
+            ),
+            Self::PickerCancelled => ("No port was chosen.", "未选择串口。"),
+            Self::SerialBlocked => (
+                "The browser blocked serial access. If this page is embedded, the frame needs allow=\"serial\".",
+                "浏览器阻止了串口访问。若本页面被嵌入，iframe 需要 allow=\"serial\"。",
+            ),
+            Self::OpenFailed => (
+                "The port could not be opened: close other programs using it (terminals, ModemManager) and check permissions (Linux: dialout).",
+                "无法打开串口：请关闭占用它的其他程序（串口终端、ModemManager），并检查权限（Linux：dialout）。",
+            ),
+            Self::WebSerialError => ("Web Serial reported an error.", "Web Serial 报告了错误。"),
+            Self::DevicePanel => ("Device", "设备"),
+            Self::Model => ("Module", "模组"),
+            Self::Firmware => ("Firmware", "固件"),
+            Self::SdkVersion => ("QuecThing SDK", "QuecThing SDK"),
+            Self::Imei => ("IMEI", "IMEI"),
+            Self::QuecThingState => ("QuecThing state", "QuecThing 状态"),
+            Self::Signal => ("Signal", "信号"),
+            Self::Battery => ("Battery", "电量"),
+            Self::Mcu => ("MCU", "MCU"),
+            Self::McuPart => ("MCU part", "MCU 型号"),
+            Self::Unknown => ("—", "—"),
+            Self::JobTitle => ("Job", "任务"),
+            Self::Sota => ("MCU upgrade (SOTA)", "MCU 升级（SOTA）"),
+            Self::Fota => ("Module upgrade (FOTA)", "模组升级（FOTA）"),
+            Self::FlashFile => ("Flash a local file", "烧录本地文件"),
+            Self::Component => ("Component", "组件"),
+            Self::CurrentVersion => ("Current version", "当前版本"),
+            Self::StartSota => ("Start SOTA", "开始 SOTA"),
+            Self::StartFota => ("Start FOTA", "开始 FOTA"),
+            Self::StartFlash => ("Flash file", "烧录文件"),
+            Self::ChooseFile => ("Firmware file (.bin, .hex, .s19)", "固件文件（.bin、.hex、.s19）"),
+            Self::PlanTitle => ("Upgrade plan", "升级计划"),
+            Self::PlanFromTo => ("Version", "版本"),
+            Self::Size => ("Size", "大小"),
+            Self::Checks => ("Checks", "检查项"),
+            Self::Passed => ("passed", "通过"),
+            Self::Failed => ("failed", "未通过"),
+            Self::ConfirmPlan => ("Confirm upgrade", "确认升级"),
+            Self::RejectPlan => ("Reject", "拒绝"),
+            Self::ProgressTitle => ("Progress", "进度"),
+            Self::Cancel => ("Cancel", "取消"),
+            Self::Rate => ("rate", "速率"),
+            Self::Eta => ("remaining", "剩余"),
+            Self::Alive => ("module is downloading", "模组正在下载"),
+            Self::ResultSuccess => ("Upgrade succeeded", "升级成功"),
+            Self::ResultFailed => ("Upgrade failed", "升级失败"),
+            Self::ErrorCode => ("Error code", "错误码"),
+            Self::Hint => ("What to do", "处理建议"),
+            Self::DownloadReport => ("Download report (JSON)", "下载报告（JSON）"),
+            Self::DownloadTranscript => ("Download transcript", "下载通信记录"),
+            Self::DownloadImage => ("Save image", "保存镜像"),
+            Self::NewJob => ("New job", "新任务"),
+            Self::Console => ("Transcript", "通信记录"),
+            Self::Warning => ("Note", "提示"),
+        }
+    }
+}
+
+/// The name of a stage as shown on its progress row.
+pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
+    let (en, zh) = match stage {
+        Stage::Connect => ("Connect to QuecThing", "连接 QuecThing"),
+        Stage::Plan => ("Upgrade plan", "升级计划"),
+        Stage::Download => ("Module download", "模组下载"),
+        Stage::Transfer => ("Transfer to host", "传输到主机"),
+        Stage::Verify => ("Verify (MD5, SHA-256)", "校验（MD5、SHA-256）"),
+        Stage::Erase => ("MCU erase", "MCU 擦除"),
+        Stage::Write => ("MCU write", "MCU 写入"),
+        Stage::FlashVerify => ("MCU verify", "MCU 校验"),
+        Stage::Report => ("Report version", "上报版本"),
+        Stage::Reboot => ("Module applies and reboots", "模组升级并重启"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// The `id` suffix of a stage's row (`#stage-transfer`): stable, for tests.
+pub fn stage_slug(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Connect => "connect",
+        Stage::Plan => "plan",
+        Stage::Download => "download",
+        Stage::Transfer => "transfer",
+        Stage::Verify => "verify",
+        Stage::Erase => "erase",
+        Stage::Write => "write",
+        Stage::FlashVerify => "flash-verify",
+        Stage::Report => "report",
+        Stage::Reboot => "reboot",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_exists_in_both_languages_and_differs_where_it_should() {
+        // Translations must not be left empty, and the language switch must change prose.
+        for t in [T::Tagline, T::ConnectTitle, T::NoPortsHelp2, T::ConfirmPlan, T::ResultFailed] {
+            assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
+            assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");
+        }
+        assert_eq!(stage_name(Stage::Transfer, Lang::Zh), "传输到主机");
+        assert_eq!(stage_slug(Stage::FlashVerify), "flash-verify");
+    }
+}

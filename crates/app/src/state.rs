@@ -1,0 +1,445 @@
+//! The UI state and its reducer: a projection of core events and the technician's
+//! actions. There is exactly one [`Screen`]; what the page shows follows from it, never
+//! from parallel `busy`/`confirmed` flags. Plain Rust (no web-sys, no Yew), so every
+//! transition is tested on the host; the Yew `Reducible` impl is a thin wrapper.
+//!
+//! Time comes in with the actions that need it (`now_ms`), so rates and ETAs are
+//! deterministic in tests.
+
+use crate::console::{Console, Line};
+use crate::device::DeviceInfo;
+use otaflash_core::report::{JobKind, Outcome, Report};
+use otaflash_core::{Event, Lang, PlanOffer, PortId, Stage};
+use std::rc::Rc;
+
+/// Which device the technician works with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The simulated module + STM32 in the page.
+    Demo,
+    /// Real hardware over Web Serial.
+    Serial,
+}
+
+/// Where a SOTA image goes after it is verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum McuTarget {
+    /// Written into the STM32 over its bootloader port.
+    Port,
+    /// Saved as a file (no MCU port needed).
+    SaveFile,
+}
+
+/// Why connecting did not work, for the connect screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectProblem {
+    /// No Web Serial in this browser or context.
+    NoWebSerial,
+    /// The chooser was closed without a port.
+    PickerCancelled,
+    /// Serial access refused by the browser or a policy.
+    Blocked(String),
+    /// The port could not be opened.
+    OpenFailed(String),
+    /// Something else from the browser.
+    Other(String),
+}
+
+/// The connect form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    /// Demo or serial.
+    pub source: Source,
+    /// Label of the chosen module port.
+    pub module_port: Option<String>,
+    /// Label of the chosen MCU port.
+    pub mcu_port: Option<String>,
+    /// Where SOTA images go.
+    pub mcu_target: McuTarget,
+}
+
+/// A local firmware file chosen for "flash a local file".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalFile {
+    /// File name (decides the format: .bin, .hex, .s19).
+    pub name: String,
+    /// The raw bytes.
+    pub bytes: Rc<[u8]>,
+    /// Image size in bytes when it parsed, or the core's error message when not.
+    pub parsed: Result<u64, String>,
+}
+
+/// The job form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobForm {
+    /// MCU component ID announced to the module (SOTA).
+    pub component: String,
+    /// The MCU firmware version currently installed (SOTA).
+    pub current_version: String,
+    /// The file for "flash a local file".
+    pub file: Option<LocalFile>,
+}
+
+/// How far a stage is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageState {
+    /// Not started yet.
+    Pending,
+    /// Running now.
+    Active,
+    /// Finished successfully.
+    Done,
+    /// The job failed while in this stage.
+    Failed,
+}
+
+/// One row of the progress view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageRow {
+    /// Which stage.
+    pub stage: Stage,
+    /// How far it is.
+    pub state: StageState,
+    /// Units done (bytes; liveness ticks when `total` is 0).
+    pub done: u64,
+    /// Units in total (0: unknown).
+    pub total: u64,
+    /// When the stage started (ms, UI clock).
+    pub started_ms: Option<u64>,
+    /// When progress last changed or the stage ended.
+    pub updated_ms: Option<u64>,
+}
+
+impl StageRow {
+    fn pending(stage: Stage) -> Self {
+        Self { stage, state: StageState::Pending, done: 0, total: 0, started_ms: None, updated_ms: None }
+    }
+}
+
+/// The plan card of a running job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanCard {
+    /// No plan offered (yet), or the job has none (flash a local file).
+    None,
+    /// Offered; the job waits for the technician.
+    Offered(PlanOffer),
+    /// Confirmed by the technician.
+    Accepted(PlanOffer),
+    /// Rejected by the technician.
+    Rejected(PlanOffer),
+}
+
+/// A running job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// Which job.
+    pub job: JobKind,
+    /// Progress rows, in flow order.
+    pub stages: Vec<StageRow>,
+    /// The plan and the technician's decision.
+    pub plan: PlanCard,
+    /// The newest warning, shown above the stages.
+    pub warning: Option<String>,
+}
+
+/// A finished job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// The core's report (also offered as JSON).
+    pub report: Box<Report>,
+    /// The stage rows as they ended.
+    pub stages: Vec<StageRow>,
+    /// The verified image when it was to be saved as a file.
+    pub image: Option<Rc<[u8]>>,
+}
+
+/// What the page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Choosing the device; the last problem, if any.
+    Connect(Option<ConnectProblem>),
+    /// Waiting for ports to open.
+    Connecting,
+    /// Connected, no job running.
+    Ready,
+    /// A job runs.
+    Running(Run),
+    /// A job ended.
+    Finished(Finished),
+}
+
+/// The whole UI state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppState {
+    /// UI language (also passed to the core for its messages).
+    pub lang: Lang,
+    /// What the page shows.
+    pub screen: Screen,
+    /// The connect form.
+    pub setup: Setup,
+    /// The job form.
+    pub form: JobForm,
+    /// Facts about the connected device.
+    pub device: DeviceInfo,
+    /// The transcript console.
+    pub console: Console,
+}
+
+/// Everything that changes the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Switch the UI language.
+    SetLang(Lang),
+    /// Use the in-page demo device.
+    UseDemo,
+    /// Use Web Serial ports.
+    UseSerial,
+    /// A serial port was chosen (or found already granted) for `port`.
+    PortChosen {
+        /// Which core port.
+        port: PortId,
+        /// Its label.
+        label: String,
+    },
+    /// Where SOTA images go.
+    SetMcuTarget(McuTarget),
+    /// Choosing a port or opening ports failed.
+    Problem(ConnectProblem),
+    /// Opening the ports started.
+    ConnectStarted,
+    /// The driver runs.
+    Connected,
+    /// The driver was stopped; back to the connect screen.
+    Disconnected,
+    /// Job form: component ID.
+    SetComponent(String),
+    /// Job form: current MCU version.
+    SetCurrentVersion(String),
+    /// Job form: a local file was read (`parsed` as in [`LocalFile`]).
+    FileLoaded(LocalFile),
+    /// A job was handed to the driver.
+    JobStarted {
+        /// Which job.
+        job: JobKind,
+    },
+    /// The technician answered the plan.
+    PlanDecided {
+        /// Confirmed or rejected.
+        accept: bool,
+    },
+    /// Core events from the driver, in order.
+    Engine {
+        /// UI clock at delivery.
+        now_ms: u64,
+        /// The batch.
+        events: Vec<Event>,
+    },
+    /// A link note from the driver (line error, lost port).
+    LinkNote {
+        /// Which port.
+        port: PortId,
+        /// What happened.
+        what: String,
+    },
+    /// Leave the result view for a new job.
+    NewJob,
+}
+
+impl AppState {
+    /// The state the page opens with: the demo device when no port was ever granted
+    /// (`granted_ports` = 0), otherwise serial with the first granted ports.
+    pub fn new(lang: Lang, granted_ports: &[String]) -> Self {
+        let source = if granted_ports.is_empty() { Source::Demo } else { Source::Serial };
+        Self {
+            lang,
+            screen: Screen::Connect(None),
+            setup: Setup {
+                source,
+                module_port: granted_ports.first().cloned(),
+                mcu_port: granted_ports.get(1).cloned(),
+                mcu_target: McuTarget::Port,
+            },
+            form: JobForm {
+                component: "STM32".to_owned(),
+                current_version: "1_0_0".to_owned(),
+                file: None,
+            },
+            device: DeviceInfo::default(),
+            console: Console::default(),
+        }
+    }
+
+    /// Apply one action.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::SetLang(lang) => self.lang = lang,
+            Action::UseDemo => self.setup.source = Source::Demo,
+            Action::UseSerial => self.setup.source = Source::Serial,
+            Action::PortChosen { port, label } => {
+                self.setup.source = Source::Serial;
+                match port {
+                    PortId::Module => self.setup.module_port = Some(label),
+                    PortId::Mcu => self.setup.mcu_port = Some(label),
+                }
+                self.clear_problem();
+            }
+            Action::SetMcuTarget(target) => self.setup.mcu_target = target,
+            Action::Problem(problem) => self.screen = Screen::Connect(Some(problem)),
+            Action::ConnectStarted => self.screen = Screen::Connecting,
+            Action::Connected => {
+                self.device = DeviceInfo::default();
+                self.console.clear();
+                self.screen = Screen::Ready;
+            }
+            Action::Disconnected => self.screen = Screen::Connect(None),
+            Action::SetComponent(c) => self.form.component = c,
+            Action::SetCurrentVersion(v) => self.form.current_version = v,
+            Action::FileLoaded(file) => self.form.file = Some(file),
+            Action::JobStarted { job } => {
+                let save_image = self.saves_image();
+                self.screen = Screen::Running(Run {
+                    job,
+                    stages: expected_stages(job, save_image).into_iter().map(StageRow::pending).collect(),
+                    plan: PlanCard::None,
+                    warning: None,
+                });
+            }
+            Action::PlanDecided { accept } => {
+                if let Screen::Running(run) = &mut self.screen {
+                    if let PlanCard::Offered(offer) = &run.plan {
+                        let offer = offer.clone();
+                        run.plan = if accept { PlanCard::Accepted(offer) } else { PlanCard::Rejected(offer) };
+                    }
+                }
+            }
+            Action::Engine { now_ms, events } => self.on_events(now_ms, events),
+            Action::LinkNote { port, what } => {
+                self.console.extend(vec![Line::Note { port: Some(port), text: what }]);
+            }
+            Action::NewJob => {
+                if matches!(self.screen, Screen::Finished(_)) {
+                    self.screen = Screen::Ready;
+                }
+            }
+        }
+    }
+
+    /// Whether a SOTA's image goes to a file rather than to an MCU port.
+    pub fn saves_image(&self) -> bool {
+        self.setup.source == Source::Serial && self.setup.mcu_target == McuTarget::SaveFile
+    }
+
+    fn clear_problem(&mut self) {
+        if let Screen::Connect(problem) = &mut self.screen {
+            *problem = None;
+        }
+    }
+
+    fn on_events(&mut self, now_ms: u64, events: Vec<Event>) {
+        let mut lines = Vec::new();
+        for event in events {
+            match event {
+                Event::Transcript(record) => lines.push(Line::Record(record)),
+                Event::Device(fact) => self.device.apply(fact),
+                Event::Warning(text) => {
+                    lines.push(Line::Note { port: None, text: text.clone() });
+                    if let Screen::Running(run) = &mut self.screen {
+                        run.warning = Some(text);
+                    }
+                }
+                Event::Retrying(error) => {
+                    let text = format!("retrying: {}", error.message(self.lang));
+                    lines.push(Line::Note { port: None, text });
+                }
+                Event::Finished(report) => self.finish(now_ms, report),
+                other => {
+                    if let Screen::Running(run) = &mut self.screen {
+                        run.on_event(now_ms, other);
+                    }
+                }
+            }
+        }
+        self.console.extend(lines);
+    }
+
+    fn finish(&mut self, now_ms: u64, report: Box<Report>) {
+        let Screen::Running(run) = &mut self.screen else { return };
+        let mut stages = std::mem::take(&mut run.stages);
+        if report.result == Outcome::Failed {
+            for row in stages.iter_mut().filter(|r| r.state == StageState::Active) {
+                row.state = StageState::Failed;
+                row.updated_ms = Some(now_ms);
+            }
+        }
+        self.screen = Screen::Finished(Finished { report, stages, image: None });
+    }
+}
+
+impl Run {
+    fn on_event(&mut self, now_ms: u64, event: Event) {
+        match event {
+            Event::StageStarted(stage) => {
+                let row = self.row(stage);
+                row.state = StageState::Active;
+                row.started_ms = Some(now_ms);
+                row.updated_ms = Some(now_ms);
+            }
+            Event::StageFinished(stage) => {
+                let row = self.row(stage);
+                row.state = StageState::Done;
+                if row.total > 0 {
+                    row.done = row.total;
+                }
+                row.updated_ms = Some(now_ms);
+            }
+            Event::Progress { stage, done, total } => {
+                let row = self.row(stage);
+                if row.state == StageState::Pending {
+                    row.state = StageState::Active;
+                    row.started_ms = Some(now_ms);
+                }
+                row.done = done;
+                row.total = total;
+                row.updated_ms = Some(now_ms);
+            }
+            Event::PlanOffered(offer) => self.plan = PlanCard::Offered(offer),
+            _ => {}
+        }
+    }
+
+    /// The row of `stage`, inserted in flow order when the job did not expect it.
+    fn row(&mut self, stage: Stage) -> &mut StageRow {
+        let at = match self.stages.iter().position(|r| r.stage == stage) {
+            Some(at) => at,
+            None => {
+                let at = self.stages.iter().position(|r| r.stage > stage).unwrap_or(self.stages.len());
+                self.stages.insert(at, StageRow::pending(stage));
+                at
+            }
+        };
+        &mut self.stages[at]
+    }
+}
+
+/// The stages a job is expected to go through, shown as pending rows from the start.
+pub fn expected_stages(job: JobKind, save_image: bool) -> Vec<Stage> {
+    use Stage as S;
+    match job {
+        JobKind::Sota if save_image => {
+            vec![S::Connect, S::Plan, S::Download, S::Transfer, S::Verify, S::Report]
+        }
+        JobKind::Sota => vec![
+            S::Connect,
+            S::Plan,
+            S::Download,
+            S::Transfer,
+            S::Verify,
+            S::Erase,
+            S::Write,
+            S::FlashVerify,
+            S::Report,
+        ],
+        JobKind::Fota => vec![S::Connect, S::Plan, S::Download, S::Reboot],
+        JobKind::Flash => vec![S::Erase, S::Write, S::FlashVerify],
+    }
+}

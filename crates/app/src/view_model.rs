@@ -1,0 +1,108 @@
+//! Numbers as the progress view shows them: percentages, sizes, transfer rate and time
+//! remaining. Pure functions of a [`StageRow`], so they are tested on the host.
+
+use crate::state::{StageRow, StageState};
+
+/// What a progress row shows besides its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowView {
+    /// `<progress value max>`: `None` for an indeterminate bar (unknown total).
+    pub bar: Option<(u64, u64)>,
+    /// "12.3 KiB / 27.3 KiB", or a liveness count when the total is unknown.
+    pub amount: String,
+    /// "45.6 KiB/s" once a rate can be computed.
+    pub rate: Option<String>,
+    /// Seconds remaining at the current rate.
+    pub eta_secs: Option<u64>,
+}
+
+/// The view of one row.
+pub fn row_view(row: &StageRow) -> RowView {
+    let bar = match row.state {
+        StageState::Done if row.total == 0 => Some((1, 1)),
+        _ if row.total > 0 => Some((row.done.min(row.total), row.total)),
+        StageState::Pending => Some((0, 1)),
+        _ => None,
+    };
+    let amount = if row.total > 0 {
+        format!("{} / {}", size(row.done), size(row.total))
+    } else if row.done > 0 {
+        format!("{}", row.done)
+    } else {
+        String::new()
+    };
+    let rate_bps = rate_bytes_per_sec(row);
+    let eta_secs = match (rate_bps, row.state) {
+        (Some(rate), StageState::Active) if row.total > row.done && rate > 0 => {
+            Some((row.total - row.done).div_ceil(rate))
+        }
+        _ => None,
+    };
+    RowView { bar, amount, rate: rate_bps.map(|r| format!("{}/s", size(r))), eta_secs }
+}
+
+/// Bytes per second since the stage started, for rows with a known total.
+fn rate_bytes_per_sec(row: &StageRow) -> Option<u64> {
+    let (start, updated) = (row.started_ms?, row.updated_ms?);
+    let elapsed = updated.checked_sub(start).filter(|ms| *ms >= 200)?;
+    (row.total > 0 && row.done > 0).then(|| row.done.saturating_mul(1000) / elapsed)
+}
+
+/// A byte count for people: "512 B", "27.3 KiB", "1.5 MiB".
+pub fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes < KIB {
+        format!("{bytes} B")
+    } else if bytes < MIB {
+        format!("{:.1} KiB", bytes as f64 / KIB as f64)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    }
+}
+
+/// Whole percent of `done` over `total` (0 when the total is unknown).
+pub fn percent(done: u64, total: u64) -> u64 {
+    if total == 0 {
+        0
+    } else {
+        done.min(total).saturating_mul(100) / total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otaflash_core::Stage;
+
+    fn row(state: StageState, done: u64, total: u64, started: u64, updated: u64) -> StageRow {
+        StageRow { stage: Stage::Transfer, state, done, total, started_ms: Some(started), updated_ms: Some(updated) }
+    }
+
+    #[test]
+    fn transfer_row_shows_amount_rate_and_eta() {
+        let v = row_view(&row(StageState::Active, 10_240, 30_720, 1_000, 3_000));
+        assert_eq!(v.bar, Some((10_240, 30_720)));
+        assert_eq!(v.amount, "10.0 KiB / 30.0 KiB");
+        assert_eq!(v.rate.as_deref(), Some("5.0 KiB/s"));
+        assert_eq!(v.eta_secs, Some(4));
+    }
+
+    #[test]
+    fn unknown_total_is_indeterminate_and_liveness_is_counted() {
+        let v = row_view(&row(StageState::Active, 3, 0, 0, 5_000));
+        assert_eq!(v.bar, None);
+        assert_eq!(v.amount, "3");
+        assert_eq!((v.rate, v.eta_secs), (None, None));
+        assert_eq!(row_view(&row(StageState::Done, 3, 0, 0, 5_000)).bar, Some((1, 1)));
+    }
+
+    #[test]
+    fn no_rate_from_too_short_a_window_and_sizes_read_well() {
+        assert_eq!(row_view(&row(StageState::Active, 100, 1_000, 0, 50)).rate, None);
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(27_954), "27.3 KiB");
+        assert_eq!(size(3 * 1024 * 1024 / 2), "1.5 MiB");
+        assert_eq!((percent(1, 3), percent(5, 0), percent(9, 4)), (33, 0, 100));
+    }
+}

@@ -1,0 +1,248 @@
+//! The UI reducer driven with event sequences like those a SOTA job produces.
+
+use otaflash_app::state::{
+    Action, AppState, ConnectProblem, McuTarget, PlanCard, Screen, Source, StageState,
+};
+use otaflash_core::event::Check;
+use otaflash_core::report::{ErrorReport, JobKind, Outcome, Report};
+use otaflash_core::transcript::{Dir, Record};
+use otaflash_core::{DeviceFact, Event, Instant, Lang, PlanOffer, PortId, Stage};
+
+fn offer() -> PlanOffer {
+    PlanOffer {
+        component: "STM32".into(),
+        from_version: "1_0_0".into(),
+        to_version: "2_0_0".into(),
+        size: 27_954,
+        checks: vec![Check {
+            name: "battery".into(),
+            required: "≥ 30 %".into(),
+            actual: "85 %".into(),
+            passed: true,
+        }],
+    }
+}
+
+fn report(result: Outcome) -> Box<Report> {
+    Box::new(Report {
+        result,
+        job: JobKind::Sota,
+        lwm2m_result: if result == Outcome::Success { 1 } else { 5 },
+        component: "STM32".into(),
+        from_version: "1_0_0".into(),
+        to_version: "2_0_0".into(),
+        size: 27_954,
+        md5: String::new(),
+        sha256: String::new(),
+        durations: Vec::new(),
+        error: (result == Outcome::Failed).then(|| ErrorReport {
+            code: "integrity".into(),
+            message: "MD5 mismatch".into(),
+            hint: "start again".into(),
+        }),
+    })
+}
+
+fn engine(state: &mut AppState, now_ms: u64, events: Vec<Event>) {
+    state.apply(Action::Engine { now_ms, events });
+}
+
+fn running_demo() -> AppState {
+    let mut s = AppState::new(Lang::En, &[]);
+    s.apply(Action::ConnectStarted);
+    s.apply(Action::Connected);
+    s.apply(Action::JobStarted { job: JobKind::Sota });
+    s
+}
+
+fn stage_state(s: &AppState, stage: Stage) -> Option<StageState> {
+    let Screen::Running(run) = &s.screen else {
+        return None;
+    };
+    run.stages
+        .iter()
+        .find(|r| r.stage == stage)
+        .map(|r| r.state)
+}
+
+#[test]
+fn opens_on_the_demo_device_unless_a_port_was_granted_before() {
+    let fresh = AppState::new(Lang::En, &[]);
+    assert_eq!(fresh.setup.source, Source::Demo);
+    assert_eq!(fresh.screen, Screen::Connect(None));
+    let returning = AppState::new(Lang::Zh, &["Quectel USB 2c7c:0125".into()]);
+    assert_eq!(returning.setup.source, Source::Serial);
+    assert_eq!(
+        returning.setup.module_port.as_deref(),
+        Some("Quectel USB 2c7c:0125")
+    );
+    assert_eq!(returning.setup.mcu_port, None);
+}
+
+#[test]
+fn a_sota_run_goes_from_plan_to_success_through_its_stages() {
+    let mut s = running_demo();
+    assert_eq!(stage_state(&s, Stage::Write), Some(StageState::Pending));
+    engine(
+        &mut s,
+        10,
+        vec![
+            Event::StageStarted(Stage::Connect),
+            Event::Device(DeviceFact::Model("EC200U".into())),
+        ],
+    );
+    assert_eq!(s.device.model.as_deref(), Some("EC200U"));
+    engine(
+        &mut s,
+        20,
+        vec![
+            Event::StageFinished(Stage::Connect),
+            Event::PlanOffered(offer()),
+        ],
+    );
+    let Screen::Running(run) = &s.screen else {
+        panic!("not running: {:?}", s.screen)
+    };
+    assert_eq!(run.plan, PlanCard::Offered(offer()));
+
+    s.apply(Action::PlanDecided { accept: true });
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(run.plan, PlanCard::Accepted(offer()));
+
+    engine(
+        &mut s,
+        1_000,
+        vec![
+            Event::StageStarted(Stage::Transfer),
+            Event::Progress {
+                stage: Stage::Transfer,
+                done: 1024,
+                total: 27_954,
+            },
+        ],
+    );
+    assert_eq!(stage_state(&s, Stage::Transfer), Some(StageState::Active));
+    engine(&mut s, 2_000, vec![Event::StageFinished(Stage::Transfer)]);
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    let transfer = run
+        .stages
+        .iter()
+        .find(|r| r.stage == Stage::Transfer)
+        .expect("transfer row");
+    assert_eq!(
+        (transfer.state, transfer.done, transfer.total),
+        (StageState::Done, 27_954, 27_954)
+    );
+
+    engine(
+        &mut s,
+        3_000,
+        vec![Event::Finished(report(Outcome::Success))],
+    );
+    let Screen::Finished(done) = &s.screen else {
+        panic!("not finished: {:?}", s.screen)
+    };
+    assert_eq!(done.report.result, Outcome::Success);
+    s.apply(Action::NewJob);
+    assert_eq!(s.screen, Screen::Ready);
+}
+
+#[test]
+fn a_failure_marks_the_active_stage_failed_and_keeps_the_error() {
+    let mut s = running_demo();
+    engine(&mut s, 5, vec![Event::StageStarted(Stage::Verify)]);
+    engine(&mut s, 6, vec![Event::Finished(report(Outcome::Failed))]);
+    let Screen::Finished(done) = &s.screen else {
+        panic!()
+    };
+    let verify = done
+        .stages
+        .iter()
+        .find(|r| r.stage == Stage::Verify)
+        .expect("verify row");
+    assert_eq!(verify.state, StageState::Failed);
+    assert_eq!(
+        done.report.error.as_ref().map(|e| e.code.as_str()),
+        Some("integrity")
+    );
+}
+
+#[test]
+fn rejecting_a_plan_and_unexpected_stages_are_shown_in_flow_order() {
+    let mut s = AppState::new(Lang::En, &["a".into()]);
+    s.apply(Action::SetMcuTarget(McuTarget::SaveFile));
+    s.apply(Action::Connected);
+    s.apply(Action::JobStarted { job: JobKind::Sota });
+    // Saving to a file: no MCU stages are expected.
+    assert_eq!(stage_state(&s, Stage::Erase), None);
+    engine(&mut s, 1, vec![Event::PlanOffered(offer())]);
+    s.apply(Action::PlanDecided { accept: false });
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(run.plan, PlanCard::Rejected(offer()));
+    engine(&mut s, 2, vec![Event::StageStarted(Stage::Erase)]);
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    let order: Vec<Stage> = run.stages.iter().map(|r| r.stage).collect();
+    let erase = order
+        .iter()
+        .position(|s| *s == Stage::Erase)
+        .expect("erase inserted");
+    assert_eq!(order.get(erase - 1), Some(&Stage::Verify));
+    assert_eq!(order.get(erase + 1), Some(&Stage::Report));
+}
+
+#[test]
+fn transcript_warnings_and_link_notes_reach_the_console() {
+    let mut s = running_demo();
+    let rec = Record::text(
+        Instant(7),
+        PortId::Module,
+        Dir::Tx,
+        b"AT+QIOTOTARD=0,1024\r\n",
+    );
+    engine(
+        &mut s,
+        7,
+        vec![Event::Transcript(rec), Event::Warning("weak signal".into())],
+    );
+    s.apply(Action::LinkNote {
+        port: PortId::Mcu,
+        what: "BufferOverrunError".into(),
+    });
+    let text = s.console.to_transcript();
+    assert!(
+        text.contains("0.007 module tx t \"AT+QIOTOTARD=0,1024\\r\\n\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("# weak signal") && text.contains("# mcu: BufferOverrunError"),
+        "{text}"
+    );
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(run.warning.as_deref(), Some("weak signal"));
+}
+
+#[test]
+fn connect_problems_show_on_the_connect_screen_and_clear_on_a_new_pick() {
+    let mut s = AppState::new(Lang::En, &[]);
+    s.apply(Action::Problem(ConnectProblem::PickerCancelled));
+    assert_eq!(
+        s.screen,
+        Screen::Connect(Some(ConnectProblem::PickerCancelled))
+    );
+    s.apply(Action::PortChosen {
+        port: PortId::Module,
+        label: "USB 0403:6001".into(),
+    });
+    assert_eq!(s.screen, Screen::Connect(None));
+    assert_eq!(s.setup.source, Source::Serial);
+}

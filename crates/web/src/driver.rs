@@ -1,0 +1,315 @@
+//! The driver: one `spawn_local` task that owns the links and the core [`Session`] and
+//! runs the sans-IO loop (str0m style). It waits for whichever comes first: bytes or a
+//! loss from a link, a command from the UI, or the session's deadline. Each wake-up is
+//! exactly one input or mutation, followed by draining `poll_output` until
+//! `Output::Wait`: transmits, signal changes and reconfigurations go to the links in
+//! order, events go to the UI in batches (see [`Batcher`]).
+//!
+//! The session never leaves this task, so nothing holds a `RefCell` borrow across an
+//! `.await`; the UI talks to it only through [`Driver`]'s channel.
+
+use crate::batch::Batcher;
+use crate::clock::Clock;
+use crate::link::{Link, LinkCommand, LinkEvent, LinkHandle};
+use crate::serial::WebError;
+use futures::channel::mpsc;
+use futures::{FutureExt as _, StreamExt as _};
+use otaflash_core::session::{JobSpec, Session, SessionConfig};
+use otaflash_core::{Duration, Event, Input, Instant, LineSettings, Output, Parity, PortId};
+use wasm_bindgen_futures::spawn_local;
+
+/// How often routine events (transcript lines, progress) reach the UI at most.
+const UI_INTERVAL: Duration = Duration::ms(100);
+
+/// The line settings a port starts with; the core reconfigures the MCU port to 8E1
+/// itself before it talks to the bootloader.
+const INITIAL_SETTINGS: LineSettings = LineSettings {
+    baud: 115_200,
+    parity: Parity::None,
+};
+
+/// What the driver tells the UI.
+#[derive(Debug)]
+pub enum Notice {
+    /// Core events, in order (routine ones batched, at most every 100 ms).
+    Events(Vec<Event>),
+    /// A link problem the core does not see as an input: a non-fatal line error, a
+    /// failed DTR/RTS change, or why a port was lost. For the console.
+    Link {
+        /// Which port.
+        port: PortId,
+        /// What happened.
+        what: String,
+    },
+}
+
+/// What the UI asks of the driver.
+#[derive(Debug)]
+enum Command {
+    Start(Box<JobSpec>),
+    DecidePlan(bool),
+    Cancel,
+}
+
+/// The two links of a driver: the module's AT port, and optionally the MCU's
+/// bootloader port (absent when the image is saved to a file instead).
+#[derive(Debug)]
+pub struct Links {
+    /// The Quectel module's AT port.
+    pub module: Link,
+    /// The STM32 bootloader port.
+    pub mcu: Option<Link>,
+}
+
+/// Handle to a running driver. Dropping it closes the links and ends the task.
+#[derive(Debug)]
+pub struct Driver {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Driver {
+    /// Open the links and start the driver task; `notify` receives every [`Notice`].
+    /// Fails (closing whatever did open) when a port cannot be opened.
+    pub async fn start(
+        links: Links,
+        config: SessionConfig,
+        notify: impl FnMut(Notice) + 'static,
+    ) -> Result<Self, WebError> {
+        let (link_events, link_inbox) = mpsc::unbounded();
+        let module = links
+            .module
+            .start(PortId::Module, INITIAL_SETTINGS, link_events.clone())
+            .await?;
+        let mcu = match links.mcu {
+            Some(link) => match link.start(PortId::Mcu, INITIAL_SETTINGS, link_events).await {
+                Ok(handle) => Some(handle),
+                Err(e) => {
+                    module.close().await;
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
+        let (commands, command_inbox) = mpsc::unbounded();
+        let task = Task {
+            clock: Clock::start(),
+            config,
+            module,
+            mcu,
+            session: None,
+            wait: None,
+            lost: Vec::new(),
+            batcher: Batcher::new(UI_INTERVAL),
+            notify: Box::new(notify),
+        };
+        spawn_local(task.run(link_inbox, command_inbox));
+        Ok(Self { commands })
+    }
+
+    /// Start a job in a fresh session (replacing a finished one).
+    pub fn start_job(&self, job: JobSpec) {
+        self.send(Command::Start(Box::new(job)));
+    }
+
+    /// Answer the last `Event::PlanOffered`.
+    pub fn decide_plan(&self, accept: bool) {
+        self.send(Command::DecidePlan(accept));
+    }
+
+    /// Cancel the running job (the core decides what is safe to stop).
+    pub fn cancel(&self) {
+        self.send(Command::Cancel);
+    }
+
+    fn send(&self, command: Command) {
+        // The task only ends when this handle is dropped, so sending cannot fail
+        // while `self` exists; ignoring the result is safe.
+        let _ = self.commands.unbounded_send(command);
+    }
+}
+
+/// Why the loop woke up.
+enum Wake {
+    Link(Option<LinkEvent>),
+    Command(Option<Command>),
+    Timer,
+}
+
+struct Task {
+    clock: Clock,
+    config: SessionConfig,
+    module: LinkHandle,
+    mcu: Option<LinkHandle>,
+    session: Option<Session>,
+    /// The session's next deadline.
+    wait: Option<Instant>,
+    /// Ports currently lost, so a loss is reported to the core once.
+    lost: Vec<PortId>,
+    batcher: Batcher,
+    notify: Box<dyn FnMut(Notice)>,
+}
+
+impl Task {
+    async fn run(
+        mut self,
+        mut link_inbox: mpsc::UnboundedReceiver<LinkEvent>,
+        mut command_inbox: mpsc::UnboundedReceiver<Command>,
+    ) {
+        loop {
+            let deadline = earliest(self.wait, self.batcher.deadline());
+            let clock = self.clock;
+            let timer = async move {
+                match deadline {
+                    Some(at) => clock.sleep_until(at).await,
+                    None => futures::future::pending::<()>().await,
+                }
+            };
+            let wake = futures::select_biased! {
+                ev = link_inbox.next() => Wake::Link(ev),
+                cmd = command_inbox.next() => Wake::Command(cmd),
+                () = timer.fuse() => Wake::Timer,
+            };
+            let now = self.clock.now();
+            match wake {
+                Wake::Link(Some(event)) => self.on_link(now, event),
+                Wake::Command(Some(command)) => self.on_command(now, command),
+                Wake::Timer => {
+                    if self.wait.is_some_and(|at| now >= at) {
+                        self.wait = None;
+                        if let Some(session) = &mut self.session {
+                            session.handle_input(Input::Timeout(now));
+                        }
+                    }
+                }
+                // The UI dropped its handle (or every link sender is gone): shut down.
+                Wake::Command(None) | Wake::Link(None) => break,
+            }
+            self.drain(now);
+            if let Some(batch) = self.batcher.take_due(now) {
+                (self.notify)(Notice::Events(batch));
+            }
+        }
+        if let Some(batch) = self.batcher.flush(self.clock.now()) {
+            (self.notify)(Notice::Events(batch));
+        }
+        self.module.close().await;
+        if let Some(mcu) = self.mcu {
+            mcu.close().await;
+        }
+    }
+
+    fn on_link(&mut self, now: Instant, event: LinkEvent) {
+        match event {
+            LinkEvent::Data { port, bytes } => {
+                if let Some(session) = &mut self.session {
+                    session.handle_input(Input::Received {
+                        now,
+                        port,
+                        bytes: &bytes,
+                    });
+                }
+            }
+            LinkEvent::Glitch { port, what } => (self.notify)(Notice::Link { port, what }),
+            LinkEvent::Lost { port, why } => {
+                if self.lost.contains(&port) {
+                    return;
+                }
+                self.lost.push(port);
+                (self.notify)(Notice::Link { port, what: why });
+                if let Some(session) = &mut self.session {
+                    session.handle_input(Input::PortLost { now, port });
+                }
+            }
+            LinkEvent::Restored { port } => {
+                self.lost.retain(|p| *p != port);
+                if let Some(session) = &mut self.session {
+                    session.handle_input(Input::PortRestored { now, port });
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::Start(job) => {
+                let mut session = Session::new(self.config.clone());
+                session.start(now, *job);
+                self.session = Some(session);
+            }
+            Command::DecidePlan(accept) => {
+                if let Some(session) = &mut self.session {
+                    session.decide_plan(now, accept);
+                }
+            }
+            Command::Cancel => {
+                if let Some(session) = &mut self.session {
+                    session.cancel(now);
+                }
+            }
+        }
+    }
+
+    /// Perform every output up to the next `Wait` (the core's drain contract).
+    fn drain(&mut self, now: Instant) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        loop {
+            match session.poll_output() {
+                Output::Transmit { port, bytes } => {
+                    send_to(
+                        &self.module,
+                        self.mcu.as_ref(),
+                        port,
+                        LinkCommand::Transmit(bytes),
+                    );
+                }
+                Output::SetSignals { port, dtr, rts } => {
+                    send_to(
+                        &self.module,
+                        self.mcu.as_ref(),
+                        port,
+                        LinkCommand::SetSignals { dtr, rts },
+                    );
+                }
+                Output::Reconfigure { port, settings } => {
+                    send_to(
+                        &self.module,
+                        self.mcu.as_ref(),
+                        port,
+                        LinkCommand::Reconfigure(settings),
+                    );
+                }
+                Output::Event(event) => {
+                    if let Some(batch) = self.batcher.push(now, event) {
+                        (self.notify)(Notice::Events(batch));
+                    }
+                }
+                Output::Wait { until } => {
+                    self.wait = until;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Route a command to the link of `port`. Output for an MCU port that was not opened
+/// (image saved to a file) cannot happen with a correctly configured job; it is dropped.
+fn send_to(module: &LinkHandle, mcu: Option<&LinkHandle>, port: PortId, command: LinkCommand) {
+    match port {
+        PortId::Module => module.send(command),
+        PortId::Mcu => {
+            if let Some(mcu) = mcu {
+                mcu.send(command);
+            }
+        }
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
