@@ -108,6 +108,9 @@ pub(crate) struct SotaArgs {
     /// Bytes per AT+QIOTOTARD read (default: the core's choice).
     #[arg(long, value_name = "N")]
     pub(crate) read_size: Option<u32>,
+    /// Turn the module's command echo off (ATE0) first: less to read on a slow line.
+    #[arg(long)]
+    pub(crate) echo_off: bool,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }
@@ -121,6 +124,12 @@ pub(crate) struct FotaArgs {
     /// Module AT port baud rate.
     #[arg(long, value_name = "N", default_value_t = 115_200)]
     pub(crate) baud: u32,
+    /// The module firmware component to accept (default: the first non-MCU plan).
+    #[arg(long, value_name = "ID")]
+    pub(crate) component: Option<String>,
+    /// Turn the module's command echo off (ATE0) first.
+    #[arg(long)]
+    pub(crate) echo_off: bool,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }

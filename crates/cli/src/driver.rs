@@ -1,0 +1,277 @@
+//! The run loop: drives a sans-IO engine (a SOTA/FOTA [`Session`] or a [`FlashJob`]) over
+//! real serial ports and the real clock, following the core's drain contract: after every
+//! input, perform outputs until `Output::Wait { until }`, then block on the ports until
+//! bytes arrive or `until` passes.
+//!
+//! It performs exactly what the core asks: DTR/RTS only on `Output::SetSignals` (which
+//! the core emits only with an entry sequence, so `--boot none` never touches them), line
+//! changes on `Output::Reconfigure` (a refused parity change on a pty is a warning). It
+//! renders events (progress, warnings, plan), records the transcript, saves a verified
+//! image, and returns the final report. It decides nothing about the protocol.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use otaflash_core::stm32::FlashJob;
+use otaflash_core::{Event, Input, Instant, Lang, Output, PlanOffer, PortId, Report};
+use otaflash_core::session::Session;
+
+use crate::files;
+use crate::link::{LinkEvent, Links, Next};
+use crate::progress::Progress;
+use crate::text;
+use crate::transcript::TranscriptFile;
+
+/// Longest wait when the engine gives no deadline.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+/// The common shape of the core's job engines.
+pub(crate) trait Engine {
+    /// Feed something that happened.
+    fn handle_input(&mut self, input: Input<'_>);
+    /// Take the next output.
+    fn poll_output(&mut self) -> Output;
+    /// Whether the job ended.
+    fn is_finished(&self) -> bool;
+    /// Answer a plan offer.
+    fn decide_plan(&mut self, now: Instant, accept: bool);
+    /// Stop the job (it still reports).
+    fn cancel(&mut self, now: Instant);
+}
+
+impl Engine for Session {
+    fn handle_input(&mut self, input: Input<'_>) {
+        Self::handle_input(self, input);
+    }
+    fn poll_output(&mut self) -> Output {
+        Self::poll_output(self)
+    }
+    fn is_finished(&self) -> bool {
+        Self::is_finished(self)
+    }
+    fn decide_plan(&mut self, now: Instant, accept: bool) {
+        Self::decide_plan(self, now, accept);
+    }
+    fn cancel(&mut self, now: Instant) {
+        Self::cancel(self, now);
+    }
+}
+
+impl Engine for FlashJob {
+    fn handle_input(&mut self, input: Input<'_>) {
+        Self::handle_input(self, input);
+    }
+    fn poll_output(&mut self) -> Output {
+        Self::poll_output(self)
+    }
+    fn is_finished(&self) -> bool {
+        Self::is_finished(self)
+    }
+    fn decide_plan(&mut self, _now: Instant, _accept: bool) {}
+    fn cancel(&mut self, now: Instant) {
+        Self::cancel(self, now);
+    }
+}
+
+/// How an offered plan gets confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Confirm {
+    /// The job auto-confirms (--yes, or nobody to ask); the offer is only shown.
+    Auto,
+    /// Ask on the terminal.
+    Ask,
+}
+
+impl Confirm {
+    /// `Ask` only with a person at a terminal and no `--yes`.
+    pub(crate) fn from_flags(yes: bool, lang: Lang) -> Self {
+        if yes {
+            Self::Auto
+        } else if std::io::stdin().is_terminal() {
+            Self::Ask
+        } else {
+            eprintln!("{}", text::auto_confirm_notice(lang));
+            Self::Auto
+        }
+    }
+}
+
+/// Everything the loop needs besides the engine.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    links: Links,
+    clock: std::time::Instant,
+    lang: Lang,
+    confirm: Confirm,
+    progress: Progress,
+    transcript: Option<TranscriptFile>,
+    image_out: Option<PathBuf>,
+}
+
+/// The end of a run.
+#[derive(Debug)]
+pub(crate) struct Ending {
+    /// The core's final report (None only if the engine stopped without one, a core bug).
+    pub(crate) report: Option<Report>,
+    /// Where the verified image was saved, if it was.
+    pub(crate) saved_image: Option<PathBuf>,
+}
+
+impl Driver {
+    /// A driver over already-opened `links`.
+    pub(crate) fn new(
+        links: Links,
+        clock: std::time::Instant,
+        lang: Lang,
+        confirm: Confirm,
+        transcript: Option<TranscriptFile>,
+        image_out: Option<PathBuf>,
+    ) -> Self {
+        Self { links, clock, lang, confirm, progress: Progress::new(lang), transcript, image_out }
+    }
+
+    /// Milliseconds since the job started, as the core's time.
+    fn now(&self) -> Instant {
+        Instant(u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Runs a started `engine` to its end.
+    pub(crate) fn run(mut self, engine: &mut dyn Engine) -> Ending {
+        let mut ending = Ending { report: None, saved_image: None };
+        loop {
+            let until = self.drain(engine, &mut ending);
+            if engine.is_finished() {
+                break;
+            }
+            // Without a deadline, still wake now and then: advancing time is always allowed,
+            // and it keeps a core that forgot a deadline from hanging the terminal.
+            let timeout = until.map_or(IDLE_TICK, |u| Duration::from_millis(u.saturating_since(self.now()).as_ms()));
+            match self.links.next(timeout) {
+                Next::Event(LinkEvent::Data(port, bytes)) => {
+                    engine.handle_input(Input::Received { now: self.now(), port, bytes: &bytes });
+                }
+                Next::Event(LinkEvent::Lost(port, why)) => self.port_lost(engine, port, &why),
+                Next::TimedOut => engine.handle_input(Input::Timeout(self.now())),
+            }
+        }
+        self.progress.finish();
+        if let Some(t) = self.transcript.as_mut() {
+            t.finish();
+        }
+        ending
+    }
+
+    fn port_lost(&mut self, engine: &mut dyn Engine, port: PortId, why: &str) {
+        let what = match self.lang {
+            Lang::En => format!("{} port lost: {why}", port_name(port)),
+            Lang::Zh => format!("{} 串口丢失：{why}", port_name(port)),
+        };
+        self.progress.note(&format!("{}: {what}", text::warning_label(self.lang)));
+        engine.handle_input(Input::PortLost { now: self.now(), port });
+    }
+
+    /// Performs outputs until `Wait`, returning its deadline.
+    fn drain(&mut self, engine: &mut dyn Engine, ending: &mut Ending) -> Option<Instant> {
+        loop {
+            match engine.poll_output() {
+                Output::Wait { until } => return until,
+                Output::Transmit { port, bytes } => {
+                    if let Some(LinkEvent::Lost(port, why)) = self.links.write(port, &bytes) {
+                        self.port_lost(engine, port, &why);
+                    }
+                }
+                Output::SetSignals { port, dtr, rts } => {
+                    if let Err(e) = self.links.set_signals(port, dtr, rts) {
+                        let line = format!("{}: DTR/RTS: {e}", text::warning_label(self.lang));
+                        self.progress.note(&line);
+                    }
+                }
+                Output::Reconfigure { port, settings } => {
+                    if let Err(e) = self.links.reconfigure(port, settings) {
+                        let line = format!("{}: {}", text::warning_label(self.lang), text::parity_warning(self.lang, &e.to_string()));
+                        self.progress.note(&line);
+                    }
+                }
+                Output::Event(event) => self.event(engine, event, ending),
+            }
+        }
+    }
+
+    fn event(&mut self, engine: &mut dyn Engine, event: Event, ending: &mut Ending) {
+        match event {
+            Event::Transcript(record) => {
+                if let Some(t) = self.transcript.as_mut() {
+                    t.record(&record);
+                }
+            }
+            Event::StageStarted(stage) => self.progress.stage_started(stage),
+            Event::StageFinished(stage) => self.progress.stage_finished(stage),
+            Event::Progress { stage, done, total } => self.progress.progress(stage, done, total),
+            Event::Warning(w) => self.progress.note(&format!("{}: {w}", text::warning_label(self.lang))),
+            Event::Retrying(e) => {
+                self.progress.note(&format!("{}: {}", text::retry_label(self.lang), e.message(self.lang)));
+            }
+            Event::PlanOffered(offer) => self.plan_offered(engine, &offer),
+            Event::ImageVerified { image } => self.save_image(engine, &image, ending),
+            Event::Finished(report) => ending.report = Some(*report),
+            // Device facts and later additions are for the report and the UI.
+            _ => {}
+        }
+    }
+
+    fn plan_offered(&mut self, engine: &mut dyn Engine, offer: &PlanOffer) {
+        for line in plan_card(offer, self.lang) {
+            self.progress.note(&line);
+        }
+        if self.confirm == Confirm::Auto {
+            return;
+        }
+        let lang = self.lang;
+        let accept = self.progress.suspend(|| {
+            eprint!("{}", text::confirm_question(lang));
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer).is_ok()
+                && matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是")
+        });
+        engine.decide_plan(self.now(), accept);
+    }
+
+    fn save_image(&mut self, engine: &mut dyn Engine, image: &Arc<[u8]>, ending: &mut Ending) {
+        let Some(path) = self.image_out.clone() else { return };
+        match files::write_atomic(&path, image) {
+            Ok(()) => ending.saved_image = Some(path),
+            Err(e) => {
+                // Without the image the new version must not be reported: stop the job.
+                let line = match self.lang {
+                    Lang::En => format!("{}: cannot save the image to {}: {e}", text::error_label(self.lang), path.display()),
+                    Lang::Zh => format!("{}：无法保存固件到 {}：{e}", text::error_label(self.lang), path.display()),
+                };
+                self.progress.note(&line);
+                engine.cancel(self.now());
+            }
+        }
+    }
+}
+
+fn port_name(port: PortId) -> &'static str {
+    match port {
+        PortId::Module => "module",
+        PortId::Mcu => "MCU",
+    }
+}
+
+/// The plan as a few lines: what, from → to, size, and each strategy check.
+fn plan_card(offer: &PlanOffer, lang: Lang) -> Vec<String> {
+    let from = if offer.from_version.is_empty() { "*" } else { offer.from_version.as_str() };
+    let mut lines = vec![match lang {
+        Lang::En => format!("plan: {} {from} -> {}, {} bytes", offer.component, offer.to_version, offer.size),
+        Lang::Zh => format!("升级计划：{} {from} -> {}，{} 字节", offer.component, offer.to_version, offer.size),
+    }];
+    for check in &offer.checks {
+        let mark = if check.passed { "ok" } else { "FAIL" };
+        lines.push(format!("  [{mark}] {}: {} ({})", check.name, check.actual, check.required));
+    }
+    lines
+}

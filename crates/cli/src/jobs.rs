@@ -1,0 +1,240 @@
+//! The three jobs (`sota`, `fota`, `flash`): turn command-line options into the core's
+//! job parameters, open the ports, run the driver, then write the report and say how it
+//! went. Exit status: 0 only for a verified success; 1 when the job failed; 3 when it
+//! could not start (port, file).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant as Clock;
+
+use otaflash_core::report::ErrorReport;
+use otaflash_core::stm32::{EntrySequence, FlashJob, Stm32Config};
+use otaflash_core::{
+    FlashStep, FotaParams, JobKind, JobSpec, Lang, LineSettings, Outcome, Parity, PortId, Report, Session,
+    SessionConfig, SotaParams,
+};
+
+use crate::args::{BootArg, FlashArgs, FotaArgs, JobOptions, SotaArgs};
+use crate::driver::{Confirm, Driver, Ending};
+use crate::link::Links;
+use crate::port::{self, OpenError};
+use crate::text;
+use crate::transcript::TranscriptFile;
+use crate::failure::Failure;
+use crate::files;
+
+/// Exit status of a job that ran and failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit status of a job that could not start.
+const EXIT_SETUP: u8 = 3;
+
+/// `otaflash sota`.
+pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
+    let mut blank = blank_report(JobKind::Sota, &args.component);
+    blank.from_version.clone_from(&args.current);
+    let clock = Clock::now();
+    let mut links = Links::new();
+    if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
+        return setup_failed(&f, blank, &args.job, lang);
+    }
+    let flash = match &args.mcu {
+        Some(mcu) => {
+            if let Err(f) = open_into(&mut links, PortId::Mcu, mcu, args.mcu_baud, lang) {
+                return setup_failed(&f, blank, &args.job, lang);
+            }
+            FlashStep::Stm32(stm32_config(args.mcu_baud, args.boot))
+        }
+        None => FlashStep::SaveImage,
+    };
+    let confirm = Confirm::from_flags(args.job.yes, lang);
+    let mut params = SotaParams::new(&args.component, &args.current);
+    params.read_size = args.read_size;
+    params.strategy.battery_percent = args.job.battery;
+    params.auto_confirm = confirm == Confirm::Auto;
+    params.flash = flash;
+    let config = SessionConfig { lang, echo_off: args.echo_off };
+    run_session(links, clock, config, JobSpec::Sota(params), confirm, &args.job, args.out.as_deref(), blank)
+}
+
+/// `otaflash fota`.
+pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
+    let blank = blank_report(JobKind::Fota, args.component.as_deref().unwrap_or_default());
+    let clock = Clock::now();
+    let mut links = Links::new();
+    if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
+        return setup_failed(&f, blank, &args.job, lang);
+    }
+    let confirm = Confirm::from_flags(args.job.yes, lang);
+    let mut params = FotaParams { component: args.component.clone(), ..FotaParams::default() };
+    params.strategy.battery_percent = args.job.battery;
+    params.auto_confirm = confirm == Confirm::Auto;
+    let config = SessionConfig { lang, echo_off: args.echo_off };
+    run_session(links, clock, config, JobSpec::Fota(params), confirm, &args.job, None, blank)
+}
+
+/// `otaflash flash`.
+pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
+    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let blank = blank_report(JobKind::Flash, &name);
+    let bytes = match std::fs::read(&args.file) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let f = Failure::file(&args.file, &e, lang);
+            return setup_failed(&f, blank, &args.job, lang);
+        }
+    };
+    let loaded = match args.address {
+        Some(base) => otaflash_core::image::load_with_base(&name, &bytes, base),
+        None => otaflash_core::image::load(&name, &bytes),
+    };
+    let image = match loaded {
+        Ok(image) => image,
+        Err(e) => return setup_failed(&Failure::job(&e, lang), blank, &args.job, lang),
+    };
+    let clock = Clock::now();
+    let mut links = Links::new();
+    if let Err(f) = open_into(&mut links, PortId::Mcu, &args.mcu, args.mcu_baud, lang) {
+        return setup_failed(&f, blank, &args.job, lang);
+    }
+    let transcript = match open_transcript(&args.job, lang) {
+        Ok(t) => t,
+        Err(f) => return setup_failed(&f, blank, &args.job, lang),
+    };
+    let mut job = FlashJob::new(name, image, stm32_config(args.mcu_baud, args.boot), lang);
+    let driver = Driver::new(links, clock, lang, Confirm::Auto, transcript, None);
+    job.start(driver_now(clock));
+    let ending = driver.run(&mut job);
+    conclude(ending, blank, &args.job, lang)
+}
+
+fn run_session(
+    links: Links,
+    clock: Clock,
+    config: SessionConfig,
+    spec: JobSpec,
+    confirm: Confirm,
+    job: &JobOptions,
+    image_out: Option<&Path>,
+    blank: Report,
+) -> ExitCode {
+    let lang = config.lang;
+    let transcript = match open_transcript(job, lang) {
+        Ok(t) => t,
+        Err(f) => return setup_failed(&f, blank, job, lang),
+    };
+    let mut session = Session::new(config);
+    let driver = Driver::new(links, clock, lang, confirm, transcript, image_out.map(Path::to_path_buf));
+    session.start(driver_now(clock), spec);
+    let ending = driver.run(&mut session);
+    conclude(ending, blank, job, lang)
+}
+
+fn driver_now(clock: Clock) -> otaflash_core::Instant {
+    otaflash_core::Instant(u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX))
+}
+
+fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
+    let entry = match boot {
+        BootArg::None => EntrySequence::None,
+        BootArg::DtrRts => EntrySequence::default(),
+    };
+    Stm32Config { baud, entry, ..Stm32Config::default() }
+}
+
+/// Opens `path` at `baud` 8N1 as port `id` (the STM32 job switches to 8E1 itself).
+fn open_into(links: &mut Links, id: PortId, path: &str, baud: u32, lang: Lang) -> Result<(), Failure> {
+    let settings = LineSettings { baud, parity: Parity::None };
+    let port = port::open(path, settings).map_err(|e| Failure::port(&e, lang))?;
+    links.add(id, port).map_err(|e| {
+        Failure::port(&OpenError { path: path.into(), kind: port::OpenErrorKind::Other(e.to_string()) }, lang)
+    })
+}
+
+fn open_transcript(job: &JobOptions, lang: Lang) -> Result<Option<TranscriptFile>, Failure> {
+    job.transcript
+        .as_deref()
+        .map(|path| TranscriptFile::create(path).map_err(|e| Failure::file(path, &e, lang)))
+        .transpose()
+}
+
+/// A report for a job that never got going: failed, with what we know.
+fn blank_report(job: JobKind, component: &str) -> Report {
+    Report {
+        result: Outcome::Failed,
+        job,
+        lwm2m_result: 0,
+        component: component.into(),
+        from_version: String::new(),
+        to_version: String::new(),
+        size: 0,
+        md5: String::new(),
+        sha256: String::new(),
+        durations: Vec::new(),
+        error: None,
+    }
+}
+
+fn setup_failed(failure: &Failure, mut report: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+    failure.print(lang);
+    report.error = Some(ErrorReport { code: failure.code.clone(), message: failure.message.clone(), hint: failure.hint.clone() });
+    write_report(&report, job, lang);
+    ExitCode::from(EXIT_SETUP)
+}
+
+/// Prints the outcome, writes the report, and picks the exit status.
+fn conclude(ending: Ending, blank: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+    let Some(report) = ending.report else {
+        let failure = Failure::internal(lang);
+        return setup_failed(&failure, blank, job, lang);
+    };
+    write_report(&report, job, lang);
+    let success = report.result == Outcome::Success;
+    if success {
+        println!("{}", summary(&report, lang));
+        if let Some(path) = &ending.saved_image {
+            println!("{}", saved_line(path, lang));
+        }
+        return ExitCode::SUCCESS;
+    }
+    match &report.error {
+        Some(e) => {
+            let mut failure = Failure { code: e.code.clone(), message: e.message.clone(), hint: e.hint.clone() };
+            if e.code == "no_module" && port::modem_manager_running() {
+                failure.hint = format!("{}\n{}", failure.hint, text::modem_manager_hint(lang));
+            }
+            failure.print(lang);
+        }
+        None => Failure::internal(lang).print(lang),
+    }
+    ExitCode::from(EXIT_FAILED)
+}
+
+fn summary(report: &Report, lang: Lang) -> String {
+    let versions = match (report.from_version.is_empty(), report.to_version.is_empty()) {
+        (_, true) => String::new(),
+        (true, false) => format!(" -> {}", report.to_version),
+        (false, false) => format!(" {} -> {}", report.from_version, report.to_version),
+    };
+    let sha = report.sha256.get(..16).unwrap_or(&report.sha256);
+    match lang {
+        Lang::En => format!("success: {}{versions}, {} bytes, sha256 {sha}…", report.component, report.size),
+        Lang::Zh => format!("成功：{}{versions}，{} 字节，sha256 {sha}…", report.component, report.size),
+    }
+}
+
+fn saved_line(path: &Path, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("verified image saved to {}", path.display()),
+        Lang::Zh => format!("已校验的固件已保存到 {}", path.display()),
+    }
+}
+
+fn write_report(report: &Report, job: &JobOptions, lang: Lang) {
+    let Some(path) = &job.report else { return };
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| files::write_atomic(path, &json));
+    if let Err(e) = written {
+        Failure::file(path, &e, lang).print(lang);
+    }
+}

@@ -1,0 +1,149 @@
+//! The open serial links of a job: one reader thread per port feeding a single channel
+//! (so the driver waits on both ports and the deadline at once), and the write half kept
+//! on the driver's thread. A read error or end-of-file becomes [`LinkEvent::Lost`]; the
+//! reader then stops, because a vanished port does not come back on the same handle.
+
+use std::collections::HashMap;
+use std::io::{self, Read as _, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use otaflash_core::{LineSettings, PortId};
+use serialport::SerialPort;
+
+use crate::port;
+
+/// Something that happened on a port.
+#[derive(Debug)]
+pub(crate) enum LinkEvent {
+    /// Bytes arrived.
+    Data(PortId, Vec<u8>),
+    /// The port failed or closed; `why` is the OS's word for it.
+    Lost(PortId, String),
+}
+
+/// What waiting for the next event produced.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// A port event.
+    Event(LinkEvent),
+    /// The timeout passed with nothing on any port.
+    TimedOut,
+}
+
+/// The open ports of a job.
+#[derive(Debug)]
+pub(crate) struct Links {
+    writers: HashMap<PortId, Writer>,
+    events: Receiver<LinkEvent>,
+    sender: Sender<LinkEvent>,
+    stop: Arc<AtomicBool>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+/// The write half of a port.
+struct Writer {
+    port: Box<dyn SerialPort>,
+    lost: bool,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("port", &self.port.name()).field("lost", &self.lost).finish()
+    }
+}
+
+impl Links {
+    /// No ports yet.
+    pub(crate) fn new() -> Self {
+        let (sender, events) = mpsc::channel();
+        Self { writers: HashMap::new(), events, sender, stop: Arc::new(AtomicBool::new(false)), readers: Vec::new() }
+    }
+
+    /// Adds an open port as `id` and starts reading it.
+    pub(crate) fn add(&mut self, id: PortId, port: Box<dyn SerialPort>) -> io::Result<()> {
+        let reader = port.try_clone().map_err(io::Error::from)?;
+        let sender = self.sender.clone();
+        let stop = Arc::clone(&self.stop);
+        let name = format!("otaflash-read-{id:?}");
+        let handle = std::thread::Builder::new().name(name).spawn(move || read_loop(id, reader, &sender, &stop))?;
+        self.readers.push(handle);
+        self.writers.insert(id, Writer { port, lost: false });
+        Ok(())
+    }
+
+    /// Writes `bytes` to `id`. A failure marks the port lost and is returned as the
+    /// event the driver should feed to the core.
+    pub(crate) fn write(&mut self, id: PortId, bytes: &[u8]) -> Option<LinkEvent> {
+        let writer = self.writers.get_mut(&id)?;
+        if writer.lost {
+            return None;
+        }
+        match writer.port.write_all(bytes).and_then(|()| writer.port.flush()) {
+            Ok(()) => None,
+            Err(e) => {
+                writer.lost = true;
+                Some(LinkEvent::Lost(id, e.to_string()))
+            }
+        }
+    }
+
+    /// Sets DTR/RTS on `id`.
+    pub(crate) fn set_signals(&mut self, id: PortId, dtr: bool, rts: bool) -> serialport::Result<()> {
+        let Some(writer) = self.writers.get_mut(&id) else { return Ok(()) };
+        writer.port.write_data_terminal_ready(dtr)?;
+        writer.port.write_request_to_send(rts)
+    }
+
+    /// Applies new line settings to `id`.
+    pub(crate) fn reconfigure(&mut self, id: PortId, settings: LineSettings) -> serialport::Result<()> {
+        let Some(writer) = self.writers.get_mut(&id) else { return Ok(()) };
+        port::reconfigure(writer.port.as_mut(), settings)
+    }
+
+    /// Waits up to `timeout` for the next port event.
+    pub(crate) fn next(&mut self, timeout: Duration) -> Next {
+        match self.events.recv_timeout(timeout) {
+            Ok(LinkEvent::Lost(id, why)) => {
+                if let Some(w) = self.writers.get_mut(&id) {
+                    w.lost = true;
+                }
+                Next::Event(LinkEvent::Lost(id, why))
+            }
+            Ok(event) => Next::Event(event),
+            // We hold a sender ourselves, so Disconnected cannot happen; treat it as idle.
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Next::TimedOut,
+        }
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for reader in self.readers.drain(..) {
+            // A reader notices `stop` within one READ_POLL; a panicked one has nothing to say.
+            let _ = reader.join();
+        }
+    }
+}
+
+fn read_loop(id: PortId, mut port: Box<dyn SerialPort>, events: &Sender<LinkEvent>, stop: &AtomicBool) {
+    let mut buf = vec![0u8; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        let event = match port.read(&mut buf) {
+            Ok(0) => LinkEvent::Lost(id, "end of file".into()),
+            Ok(n) => LinkEvent::Data(id, buf.get(..n).unwrap_or_default().to_vec()),
+            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+                continue
+            }
+            Err(e) => LinkEvent::Lost(id, e.to_string()),
+        };
+        let lost = matches!(event, LinkEvent::Lost(..));
+        if events.send(event).is_err() || lost {
+            return;
+        }
+    }
+}
