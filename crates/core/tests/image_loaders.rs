@@ -1,0 +1,174 @@
+//! Firmware file loaders: the three formats agree on the same image, malformed and
+//! oversized files are refused with a message naming the problem, and no input panics.
+
+use otaflash_core::image::{self, FlashImage, Format, Segment, MAX_IMAGE_BYTES};
+use otaflash_core::{ErrorKind, JobError};
+use proptest::prelude::*;
+
+const BIN: &[u8] = include_bytes!("fixtures/stm32/app.bin");
+const HEX: &[u8] = include_bytes!("fixtures/stm32/app.hex");
+const S37: &[u8] = include_bytes!("fixtures/stm32/app.s37");
+const S19: &[u8] = include_bytes!("fixtures/stm32/low.s19");
+
+fn image_message(result: Result<FlashImage, JobError>) -> String {
+    match result.map_err(|e| e.kind) {
+        Err(ErrorKind::Image(what)) => what,
+        other => panic!("expected an image error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bin_hex_and_srec_load_the_same_image() {
+    let bin = image::load("app.bin", BIN).expect("bin");
+    let hex = image::load("app.hex", HEX).expect("hex");
+    let srec = image::load("app.s37", S37).expect("srec");
+    assert_eq!(
+        bin.segments(),
+        [Segment {
+            address: 0x0800_0000,
+            data: BIN.to_vec()
+        }]
+    );
+    assert_eq!(hex, bin);
+    assert_eq!(srec, bin);
+    assert_eq!(bin.len(), 600);
+    assert_eq!(bin.word_at(0x0800_0004), Some(0x0800_0101));
+}
+
+#[test]
+fn s1_records_use_sixteen_bit_addresses() {
+    let low = image::load("low.s19", S19).expect("s19");
+    assert_eq!(
+        low.segments(),
+        [Segment {
+            address: 0x1000,
+            data: BIN[..64].to_vec()
+        }]
+    );
+}
+
+#[test]
+fn bin_base_is_configurable() {
+    let image = image::load_with_base("fw.bin", BIN, 0x0800_4000).expect("bin");
+    assert_eq!(
+        (image.start(), image.end()),
+        (0x0800_4000, 0x0800_4000 + 600)
+    );
+}
+
+#[test]
+fn format_comes_from_the_extension_then_the_content() {
+    assert_eq!(image::detect("fw.HEX", b""), Format::IntelHex);
+    assert_eq!(image::detect("fw.srec", b""), Format::SRecord);
+    assert_eq!(
+        image::detect("fw.bin", HEX),
+        Format::Bin,
+        "an explicit .bin is never parsed as text"
+    );
+    assert_eq!(image::detect("download", HEX), Format::IntelHex);
+    assert_eq!(image::detect("download", S37), Format::SRecord);
+    assert_eq!(image::detect("download", BIN), Format::Bin);
+    assert_eq!(image::detect("firmware", b"Some\x00binary"), Format::Bin);
+}
+
+#[test]
+fn truncated_and_corrupt_text_files_are_refused() {
+    let truncated = image_message(image::load(
+        "t.hex",
+        include_bytes!("fixtures/stm32/truncated.hex"),
+    ));
+    assert!(truncated.contains("end-of-file"), "{truncated}");
+    let checksum = image_message(image::load(
+        "c.hex",
+        include_bytes!("fixtures/stm32/bad_checksum.hex"),
+    ));
+    assert!(checksum.contains("line 3"), "{checksum}");
+    let no_end = image_message(image::load(
+        "n.s19",
+        include_bytes!("fixtures/stm32/no_end.s19"),
+    ));
+    assert!(no_end.contains("termination"), "{no_end}");
+    let overlap = image_message(image::load(
+        "o.hex",
+        include_bytes!("fixtures/stm32/overlap.hex"),
+    ));
+    assert!(
+        overlap.contains("0x08000002") && overlap.contains("overlaps"),
+        "{overlap}"
+    );
+    let not_text = image_message(image::load("x.hex", b":10\xff\xfe"));
+    assert!(not_text.contains("not text"), "{not_text}");
+    let srec_garbage = image_message(image::load("g.s19", "S1 héllo\nS9030000FC\n".as_bytes()));
+    assert!(srec_garbage.contains("line 1"), "{srec_garbage}");
+}
+
+#[test]
+fn empty_files_are_refused() {
+    assert!(image_message(image::load("e.bin", b"")).contains("no data"));
+    assert!(image_message(image::load("e.hex", b":00000001FF\n")).contains("no data"));
+}
+
+#[test]
+fn oversized_images_are_refused() {
+    let huge = vec![0u8; MAX_IMAGE_BYTES as usize + 1];
+    assert!(image_message(image::load("huge.bin", &huge)).contains("limit"));
+    // Data running past 4 GiB.
+    let wrap = image_message(FlashImage::from_bin(&[1, 2, 3, 4], 0xFFFF_FFFE));
+    assert!(wrap.contains("32-bit"), "{wrap}");
+}
+
+#[test]
+fn adjacent_segments_merge_and_order_does_not_matter() {
+    let image = FlashImage::from_segments(vec![
+        Segment {
+            address: 0x10,
+            data: vec![3, 4],
+        },
+        Segment {
+            address: 0x0E,
+            data: vec![1, 2],
+        },
+        Segment {
+            address: 0x40,
+            data: vec![9],
+        },
+        Segment {
+            address: 0x20,
+            data: vec![],
+        },
+    ])
+    .expect("valid");
+    assert_eq!(
+        image.segments(),
+        [
+            Segment {
+                address: 0x0E,
+                data: vec![1, 2, 3, 4]
+            },
+            Segment {
+                address: 0x40,
+                data: vec![9]
+            }
+        ]
+    );
+    assert_eq!(image.byte_at(0x11), Some(4));
+    assert_eq!(image.byte_at(0x12), None);
+}
+
+proptest! {
+    #[test]
+    fn loaders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = image::load("f.hex", &bytes);
+        let _ = image::load("f.s19", &bytes);
+        let _ = image::load("f", &bytes);
+    }
+
+    #[test]
+    fn text_loaders_never_panic_on_record_like_lines(
+        lines in proptest::collection::vec("[S:][0-9A-Fa-f]{0,40}[ \u{e9}]?", 0..8)
+    ) {
+        let text = lines.join("\n");
+        let _ = image::load("f.hex", text.as_bytes());
+        let _ = image::load("f.s19", text.as_bytes());
+    }
+}
