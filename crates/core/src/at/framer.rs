@@ -259,3 +259,110 @@ enum Step {
     Continue,
     NeedMore,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_table() {
+        let long = [b'x'; MAX_LINE + 5];
+        let cases: &[(&[u8], Mode, Frame<'_>, usize)] = &[
+            (b"", Mode::Lines, Frame::Incomplete, 0),
+            (b"\r\n\r\n", Mode::Lines, Frame::Incomplete, 4),
+            (b"OK\r\n", Mode::Lines, Frame::Line(b"OK"), 4),
+            (b"\r\nOK\r\nERROR\r\n", Mode::Lines, Frame::Line(b"OK"), 6),
+            (b"OK\rAT\r", Mode::Lines, Frame::Line(b"OK"), 3),
+            (b"OK\nX", Mode::Lines, Frame::Line(b"OK"), 3),
+            (b"OK", Mode::Lines, Frame::Incomplete, 0),
+            (b"\r\n> ", Mode::Lines, Frame::Prompt, 4),
+            (b"\r\n>", Mode::Lines, Frame::Incomplete, 2),
+            (b">x\r\n", Mode::Lines, Frame::Line(b">x"), 4),
+            (b"\xff\x00garbage\r\nOK\r\n", Mode::Lines, Frame::Line(b"\xff\x00garbage"), 11),
+            (&long, Mode::Lines, Frame::Overflow, MAX_LINE),
+            (b"xx\r\nOK", Mode::Discard, Frame::Discarded(true), 3),
+            (b"xxxx", Mode::Discard, Frame::Discarded(false), 4),
+            (b"\r\nOK\r\n+QIOTEVT: 7", Mode::Payload { remaining: 8, skip_lf: false }, Frame::Payload(b"\r\nOK\r\n+Q"), 8),
+            (b"ab", Mode::Payload { remaining: 8, skip_lf: false }, Frame::Payload(b"ab"), 2),
+            (b"\nab", Mode::Payload { remaining: 2, skip_lf: true }, Frame::Incomplete, 1),
+            (b"\nab", Mode::Payload { remaining: 2, skip_lf: false }, Frame::Payload(b"\na"), 2),
+        ];
+        for (i, (input, mode, frame_out, used)) in cases.iter().enumerate() {
+            assert_eq!(frame(input, *mode), (*frame_out, *used), "case {i}");
+        }
+    }
+
+    fn items(chunks: &[&[u8]], payload_after: Option<(&str, usize)>) -> Vec<Item> {
+        let mut r = LineReader::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            r.push(c);
+            while let Some(item) = r.next() {
+                if let (Item::Line(l), Some((header, n))) = (&item, payload_after) {
+                    if l == header.as_bytes() {
+                        r.expect_payload(n);
+                    }
+                }
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn binary_payload_is_taken_by_count_in_any_fragmentation() {
+        let wire: &[u8] = b"AT+QIOTOTARD=0,12\r\r\n+QIOTOTARD: 0,12\r\n\r\nOK\r\n+QIOTEVT:\r\n\r\nOK\r\n+QIOTEVT: 7,10702\r\n";
+        let want = vec![
+            Item::Line(b"AT+QIOTOTARD=0,12".to_vec()),
+            Item::Line(b"+QIOTOTARD: 0,12".to_vec()),
+            Item::Payload(b"\r\nOK\r\n+QIOTE".to_vec()),
+            Item::Line(b"VT:".to_vec()),
+            Item::Line(b"OK".to_vec()),
+            Item::Line(b"+QIOTEVT: 7,10702".to_vec()),
+        ];
+        assert_eq!(items(&[wire], Some(("+QIOTOTARD: 0,12", 12))), want);
+        let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+        assert_eq!(items(&bytes, Some(("+QIOTOTARD: 0,12", 12))), want);
+        // A lone-CR header whose LF arrives in the next chunk: the LF is not data.
+        let split: &[&[u8]] = &[b"+QIOTOTARD: 0,2\r", b"\nab\r\nOK\r\n"];
+        assert_eq!(
+            items(split, Some(("+QIOTOTARD: 0,2", 2))),
+            vec![Item::Line(b"+QIOTOTARD: 0,2".to_vec()), Item::Payload(b"ab".to_vec()), Item::Line(b"OK".to_vec())]
+        );
+    }
+
+    #[test]
+    fn over_long_lines_resync_at_the_next_line_end_and_stay_bounded() {
+        let mut r = LineReader::new();
+        let mut got = Vec::new();
+        for _ in 0..10 {
+            r.push(&[b'z'; 700]);
+            while let Some(i) = r.next() {
+                got.push(i);
+            }
+            assert!(r.buf.len() <= MAX_LINE, "buffer grew to {}", r.buf.len());
+        }
+        r.push(b"zz\r\nOK\r\n");
+        while let Some(i) = r.next() {
+            got.push(i);
+        }
+        assert_eq!(got, vec![Item::Overflow, Item::Line(b"OK".to_vec())]);
+    }
+
+    #[test]
+    fn never_panics_and_never_over_consumes_on_arbitrary_bytes() {
+        let mut seed = 0x1234_5678_u32;
+        for len in 0..300 {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    [b'\r', b'\n', b'>', b' ', b'O', b'K', 0xff][(seed >> 16) as usize % 7]
+                })
+                .collect();
+            for mode in [Mode::Lines, Mode::Discard, Mode::Payload { remaining: 5, skip_lf: true }] {
+                let (_, used) = frame(&buf, mode);
+                assert!(used <= buf.len());
+            }
+        }
+    }
+}
