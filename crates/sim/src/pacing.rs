@@ -135,11 +135,6 @@ impl Pacer {
         Some(due_us.div_ceil(1000))
     }
 
-    /// Whether nothing is waiting to be sent.
-    pub(crate) fn is_idle(&self) -> bool {
-        self.queue.is_empty()
-    }
-
     fn end_us(&self, seg: &Segment) -> u64 {
         let len = u64::try_from(seg.bytes.len()).unwrap_or(u64::MAX);
         seg.start_us
@@ -166,7 +161,7 @@ mod tests {
         p.push(0, b"e"); // queued behind "cd", even though it was ready earlier
         assert_eq!(p.poll(9).as_deref(), Some(&b"cd"[..]));
         assert_eq!(p.poll(10).as_deref(), Some(&b"e"[..]));
-        assert!(p.is_idle());
+        assert_eq!(p.next_due(), None);
     }
 
     #[test]

@@ -321,22 +321,13 @@ impl Default for DownloadError {
 
 /// Corrupted-read fault: the byte at absolute file `offset` is XORed with 0xFF
 /// in `AT+QIOTOTARD` output, the first `times` times it is read (`None` = always).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorruptByte {
     /// Absolute offset in the file.
     pub offset: u32,
     /// How many reads are corrupted; `None` = every read (a corrupt download).
     pub times: Option<u32>,
-}
-
-impl Default for CorruptByte {
-    fn default() -> Self {
-        Self {
-            offset: 0,
-            times: None,
-        }
-    }
 }
 
 /// An STM32 ROM bootloader session.

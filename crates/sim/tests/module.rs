@@ -1,6 +1,9 @@
 //! The module model against its reference rules (protocol.md §1.1, §1.3),
 //! as byte-level exchanges: send bytes, advance virtual time, read bytes.
 
+// A failed unwrap is a failed test, which is what we want here.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::Bench;
