@@ -12,7 +12,9 @@ use crate::link::{Link, LinkCommand, LinkEvent, LinkHandle};
 use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt as _, StreamExt as _};
 use otaflash_core::PortId;
-use otaflash_sim::{BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario, Serial};
+use otaflash_sim::{
+    BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario, Serial, Timing,
+};
 use std::fmt;
 use wasm_bindgen_futures::spawn_local;
 
@@ -66,31 +68,39 @@ impl SimDevice {
 /// The demo module scenario: the simulator's defaults (an EC200U with an STM32 plan to
 /// "2_0_0"), with cloud delays shortened.
 pub fn demo_module_scenario() -> Scenario {
-    let mut scenario = Scenario::default();
-    scenario.serial = DEMO_SERIAL;
-    scenario.latency_ms = 5;
-    scenario.timing.register_ms = 200;
-    scenario.timing.plan_ms = 200;
-    scenario.timing.url_ms = 300;
-    scenario.timing.download_per_block_ms = 400;
-    scenario.timing.downloading_notify_ms = 150;
-    scenario
+    let defaults = Scenario::default();
+    Scenario {
+        serial: DEMO_SERIAL,
+        latency_ms: 5,
+        timing: Timing {
+            register_ms: 200,
+            plan_ms: 200,
+            url_ms: 300,
+            download_per_block_ms: 400,
+            downloading_notify_ms: 150,
+            ..defaults.timing.clone()
+        },
+        ..defaults
+    }
 }
 
 /// The demo bootloader scenario: the simulator's default part on a fast line.
 pub fn demo_bootloader_scenario() -> BootloaderScenario {
-    let mut scenario = BootloaderScenario::default();
-    scenario.serial = Serial {
-        bits_per_byte: 11,
-        ..DEMO_SERIAL
-    };
-    scenario
+    BootloaderScenario {
+        serial: Serial {
+            bits_per_byte: 11,
+            ..DEMO_SERIAL
+        },
+        ..BootloaderScenario::default()
+    }
 }
 
 /// Links to the demo device: the module and the STM32 bootloader, both in the page.
 pub fn demo_links() -> Links {
     Links {
-        module: Link::Simulated(SimDevice::new(ModuleSim::new(demo_module_scenario()))),
+        module: Some(Link::Simulated(SimDevice::new(ModuleSim::new(
+            demo_module_scenario(),
+        )))),
         mcu: Some(Link::Simulated(SimDevice::new(BootloaderSim::new(
             demo_bootloader_scenario(),
         )))),

@@ -14,8 +14,11 @@ use crate::link::{Link, LinkCommand, LinkEvent, LinkHandle};
 use crate::serial::WebError;
 use futures::channel::mpsc;
 use futures::{FutureExt as _, StreamExt as _};
-use otaflash_core::session::{JobSpec, Session, SessionConfig};
-use otaflash_core::{Duration, Event, Input, Instant, LineSettings, Output, Parity, PortId};
+use otaflash_core::stm32::FlashJob;
+use otaflash_core::{
+    Duration, Event, Input, Instant, JobSpec, LineSettings, Output, Parity, PortId,
+};
+use otaflash_core::{Session, SessionConfig};
 use wasm_bindgen_futures::spawn_local;
 
 /// How often routine events (transcript lines, progress) reach the UI at most.
@@ -43,20 +46,29 @@ pub enum Notice {
     },
 }
 
+/// A job for the driver to run.
+#[derive(Debug)]
+pub enum Job {
+    /// SOTA or FOTA through the module, in a fresh core `Session`.
+    Module(JobSpec),
+    /// A local file into the STM32 (the MCU port only).
+    Flash(Box<FlashJob>),
+}
+
 /// What the UI asks of the driver.
 #[derive(Debug)]
 enum Command {
-    Start(Box<JobSpec>),
+    Start(Box<Job>),
     DecidePlan(bool),
     Cancel,
 }
 
-/// The two links of a driver: the module's AT port, and optionally the MCU's
-/// bootloader port (absent when the image is saved to a file instead).
+/// The links of a driver: the module's AT port (absent when only flashing a local
+/// file) and the MCU's bootloader port (absent when a SOTA image is saved to a file).
 #[derive(Debug)]
 pub struct Links {
     /// The Quectel module's AT port.
-    pub module: Link,
+    pub module: Option<Link>,
     /// The STM32 bootloader port.
     pub mcu: Option<Link>,
 }
@@ -76,15 +88,20 @@ impl Driver {
         notify: impl FnMut(Notice) + 'static,
     ) -> Result<Self, WebError> {
         let (link_events, link_inbox) = mpsc::unbounded();
-        let module = links
-            .module
-            .start(PortId::Module, INITIAL_SETTINGS, link_events.clone())
-            .await?;
+        let module = match links.module {
+            Some(link) => Some(
+                link.start(PortId::Module, INITIAL_SETTINGS, link_events.clone())
+                    .await?,
+            ),
+            None => None,
+        };
         let mcu = match links.mcu {
             Some(link) => match link.start(PortId::Mcu, INITIAL_SETTINGS, link_events).await {
                 Ok(handle) => Some(handle),
                 Err(e) => {
-                    module.close().await;
+                    if let Some(module) = module {
+                        module.close().await;
+                    }
                     return Err(e);
                 }
             },
@@ -96,7 +113,7 @@ impl Driver {
             config,
             module,
             mcu,
-            session: None,
+            engine: None,
             wait: None,
             lost: Vec::new(),
             batcher: Batcher::new(UI_INTERVAL),
@@ -106,8 +123,8 @@ impl Driver {
         Ok(Self { commands })
     }
 
-    /// Start a job in a fresh session (replacing a finished one).
-    pub fn start_job(&self, job: JobSpec) {
+    /// Start a job (replacing a finished one).
+    pub fn start_job(&self, job: Job) {
         self.send(Command::Start(Box::new(job)));
     }
 
@@ -138,10 +155,10 @@ enum Wake {
 struct Task {
     clock: Clock,
     config: SessionConfig,
-    module: LinkHandle,
+    module: Option<LinkHandle>,
     mcu: Option<LinkHandle>,
-    session: Option<Session>,
-    /// The session's next deadline.
+    engine: Option<Engine>,
+    /// The engine's next deadline.
     wait: Option<Instant>,
     /// Ports currently lost, so a loss is reported to the core once.
     lost: Vec<PortId>,
@@ -176,8 +193,8 @@ impl Task {
                 Wake::Timer => {
                     if self.wait.is_some_and(|at| now >= at) {
                         self.wait = None;
-                        if let Some(session) = &mut self.session {
-                            session.handle_input(Input::Timeout(now));
+                        if let Some(engine) = &mut self.engine {
+                            engine.handle_input(Input::Timeout(now));
                         }
                     }
                 }
@@ -192,17 +209,16 @@ impl Task {
         if let Some(batch) = self.batcher.flush(self.clock.now()) {
             (self.notify)(Notice::Events(batch));
         }
-        self.module.close().await;
-        if let Some(mcu) = self.mcu {
-            mcu.close().await;
+        for link in [self.module, self.mcu].into_iter().flatten() {
+            link.close().await;
         }
     }
 
     fn on_link(&mut self, now: Instant, event: LinkEvent) {
         match event {
             LinkEvent::Data { port, bytes } => {
-                if let Some(session) = &mut self.session {
-                    session.handle_input(Input::Received {
+                if let Some(engine) = &mut self.engine {
+                    engine.handle_input(Input::Received {
                         now,
                         port,
                         bytes: &bytes,
@@ -216,14 +232,14 @@ impl Task {
                 }
                 self.lost.push(port);
                 (self.notify)(Notice::Link { port, what: why });
-                if let Some(session) = &mut self.session {
-                    session.handle_input(Input::PortLost { now, port });
+                if let Some(engine) = &mut self.engine {
+                    engine.handle_input(Input::PortLost { now, port });
                 }
             }
             LinkEvent::Restored { port } => {
                 self.lost.retain(|p| *p != port);
-                if let Some(session) = &mut self.session {
-                    session.handle_input(Input::PortRestored { now, port });
+                if let Some(engine) = &mut self.engine {
+                    engine.handle_input(Input::PortRestored { now, port });
                 }
             }
         }
@@ -232,33 +248,41 @@ impl Task {
     fn on_command(&mut self, now: Instant, command: Command) {
         match command {
             Command::Start(job) => {
-                let mut session = Session::new(self.config.clone());
-                session.start(now, *job);
-                self.session = Some(session);
+                self.engine = Some(match *job {
+                    Job::Module(spec) => {
+                        let mut session = Session::new(self.config.clone());
+                        session.start(now, spec);
+                        Engine::Session(Box::new(session))
+                    }
+                    Job::Flash(mut flash) => {
+                        flash.start(now);
+                        Engine::Flash(flash)
+                    }
+                });
             }
             Command::DecidePlan(accept) => {
-                if let Some(session) = &mut self.session {
+                if let Some(Engine::Session(session)) = &mut self.engine {
                     session.decide_plan(now, accept);
                 }
             }
-            Command::Cancel => {
-                if let Some(session) = &mut self.session {
-                    session.cancel(now);
-                }
-            }
+            Command::Cancel => match &mut self.engine {
+                Some(Engine::Session(session)) => session.cancel(now),
+                Some(Engine::Flash(flash)) => flash.cancel(now),
+                None => {}
+            },
         }
     }
 
     /// Perform every output up to the next `Wait` (the core's drain contract).
     fn drain(&mut self, now: Instant) {
-        let Some(session) = &mut self.session else {
+        let Some(engine) = &mut self.engine else {
             return;
         };
         loop {
-            match session.poll_output() {
+            match engine.poll_output() {
                 Output::Transmit { port, bytes } => {
                     send_to(
-                        &self.module,
+                        self.module.as_ref(),
                         self.mcu.as_ref(),
                         port,
                         LinkCommand::Transmit(bytes),
@@ -266,7 +290,7 @@ impl Task {
                 }
                 Output::SetSignals { port, dtr, rts } => {
                     send_to(
-                        &self.module,
+                        self.module.as_ref(),
                         self.mcu.as_ref(),
                         port,
                         LinkCommand::SetSignals { dtr, rts },
@@ -274,7 +298,7 @@ impl Task {
                 }
                 Output::Reconfigure { port, settings } => {
                     send_to(
-                        &self.module,
+                        self.module.as_ref(),
                         self.mcu.as_ref(),
                         port,
                         LinkCommand::Reconfigure(settings),
@@ -294,16 +318,43 @@ impl Task {
     }
 }
 
-/// Route a command to the link of `port`. Output for an MCU port that was not opened
-/// (image saved to a file) cannot happen with a correctly configured job; it is dropped.
-fn send_to(module: &LinkHandle, mcu: Option<&LinkHandle>, port: PortId, command: LinkCommand) {
-    match port {
-        PortId::Module => module.send(command),
-        PortId::Mcu => {
-            if let Some(mcu) = mcu {
-                mcu.send(command);
-            }
+/// The core state machine a job runs in; both follow the same drain contract.
+#[derive(Debug)]
+enum Engine {
+    Session(Box<Session>),
+    Flash(Box<FlashJob>),
+}
+
+impl Engine {
+    fn handle_input(&mut self, input: Input<'_>) {
+        match self {
+            Self::Session(session) => session.handle_input(input),
+            Self::Flash(flash) => flash.handle_input(input),
         }
+    }
+
+    fn poll_output(&mut self) -> Output {
+        match self {
+            Self::Session(session) => session.poll_output(),
+            Self::Flash(flash) => flash.poll_output(),
+        }
+    }
+}
+
+/// Route a command to the link of `port`. A job never addresses a port that was not
+/// opened (the UI only offers jobs whose ports exist), so such output is dropped.
+fn send_to(
+    module: Option<&LinkHandle>,
+    mcu: Option<&LinkHandle>,
+    port: PortId,
+    command: LinkCommand,
+) {
+    let link = match port {
+        PortId::Module => module,
+        PortId::Mcu => mcu,
+    };
+    if let Some(link) = link {
+        link.send(command);
     }
 }
 

@@ -33,7 +33,7 @@ pub use demo::{
     DEMO_MCU_VERSION,
 };
 #[cfg(target_arch = "wasm32")]
-pub use driver::{Driver, Links, Notice};
+pub use driver::{Driver, Job, Links, Notice};
 #[cfg(target_arch = "wasm32")]
 pub use link::Link;
 #[cfg(target_arch = "wasm32")]
