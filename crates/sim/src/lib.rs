@@ -52,6 +52,11 @@ pub trait Device {
     /// The next time at which output becomes due or a timer fires.
     fn next_deadline(&self) -> Option<u64>;
 
+    /// The host changed the modem-control lines (`true` = asserted). Only
+    /// models wired to them react (the STM32's nRST/BOOT0, see
+    /// [`BootloaderSim::set_signals`]); the default ignores them.
+    fn set_signals(&mut self, _now_ms: u64, _dtr: bool, _rts: bool) {}
+
     /// `false` while the link is down (hang-up fault, module reboot window):
     /// input is then ignored and nothing is transmitted. A host bridge should
     /// present this as a lost port.

@@ -503,3 +503,27 @@ fn scenario_json() {
     assert_eq!(sc.serial.bits_per_byte, 11);
     assert!(BootloaderScenario::from_json(r#"{"part": "f999"}"#).is_err());
 }
+
+#[test]
+fn dtr_holds_reset_and_rts_selects_boot0() {
+    let mut b = synced(scenario(Part::F103Cb));
+    assert_eq!(xchg(&mut b, &[0x21, 0xDE]), [ACK]);
+    assert_eq!(xchg(&mut b, &addr(BASE)), [ACK]);
+    assert!(b.dev.is_running());
+    // Reset with BOOT0 high (RTS released): the bootloader waits for a sync.
+    b.dev.set_signals(true, false);
+    assert_eq!(xchg(&mut b, &[0x7F]), [0u8; 0], "held in reset");
+    b.dev.set_signals(false, false);
+    assert!(!b.dev.is_running());
+    assert_eq!(xchg(&mut b, &[0x7F]), [ACK]);
+    // Reset with BOOT0 low (RTS asserted): the application runs.
+    b.dev.set_signals(true, true);
+    b.dev.set_signals(false, true);
+    assert!(b.dev.is_running());
+    assert_eq!(xchg(&mut b, &[0x7F]), [0u8; 0]);
+    assert_eq!(b.dev.resets(), 2);
+    // Through the trait too.
+    Device::set_signals(&mut b.dev, 0, true, false);
+    Device::set_signals(&mut b.dev, 0, false, false);
+    assert_eq!(xchg(&mut b, &[0x7F]), [ACK]);
+}

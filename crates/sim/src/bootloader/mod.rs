@@ -14,9 +14,10 @@
 //! that is a multiple of 4 (stm32flash always pads); write-protected units
 //! accept writes and erases with ACK but keep their contents (AN3155 says such
 //! writes are not reported); Go records the address and the model then goes
-//! silent as if the application were running (call [`BootloaderSim::reset`]
-//! to re-enter the bootloader). Not modelled: option bytes, system memory,
-//! the I²C no-stretch variants, `0x76` BUSY.
+//! silent as if the application were running ([`BootloaderSim::reset`] or a
+//! DTR pulse through [`BootloaderSim::set_signals`] re-enters the
+//! bootloader). Not modelled: option bytes, system memory, the I²C
+//! no-stretch variants, `0x76` BUSY.
 
 mod memory;
 mod part;
@@ -68,8 +69,10 @@ enum Phase {
     Protect,
     /// Get Checksum: length + XOR.
     ChecksumLength(u32),
-    /// The application runs (after Go): the bootloader is silent.
+    /// The application runs (after Go, or a boot with BOOT0 low): silent.
     Running,
+    /// nRST is held low: the chip does nothing.
+    HeldInReset,
     /// The link dropped.
     Dead,
 }
@@ -136,6 +139,26 @@ impl BootloaderSim {
         }
     }
 
+    /// Modem-control lines with the common wiring of protocol.md §4.5
+    /// (stm32loader's default): DTR asserted holds nRST low; RTS asserted
+    /// pulls BOOT0 low. Releasing reset boots the bootloader when BOOT0 is
+    /// high (RTS released) and the application otherwise.
+    pub fn set_signals(&mut self, dtr: bool, rts: bool) {
+        if self.phase == Phase::Dead {
+            return;
+        }
+        if dtr {
+            if self.phase != Phase::HeldInReset {
+                self.pacer.clear();
+                self.buf.clear();
+                self.resets += 1;
+                self.phase = Phase::HeldInReset;
+            }
+        } else if self.phase == Phase::HeldInReset {
+            self.phase = if rts { Phase::Running } else { Phase::Sync };
+        }
+    }
+
     // ---- inspection -------------------------------------------------------
 
     /// The whole flash, from the flash base.
@@ -190,7 +213,10 @@ impl BootloaderSim {
 
     /// Whether the bootloader has seen its autobaud `0x7F` since the last reset.
     pub fn is_synced(&self) -> bool {
-        !matches!(self.phase, Phase::Sync | Phase::Dead)
+        !matches!(
+            self.phase,
+            Phase::Sync | Phase::HeldInReset | Phase::Running | Phase::Dead
+        )
     }
 
     /// Number of resets (from [`BootloaderSim::reset`] or commands that reset).
@@ -251,7 +277,7 @@ impl BootloaderSim {
                     self.phase = Phase::Command;
                 }
             }
-            Phase::Running | Phase::Dead => {}
+            Phase::Running | Phase::HeldInReset | Phase::Dead => {}
             _ => {
                 self.buf.push(byte);
                 if self.buf.len() >= self.needed() {
@@ -282,7 +308,7 @@ impl BootloaderSim {
                 }
                 _ => 2,
             },
-            Phase::Sync | Phase::Running | Phase::Dead => 1,
+            Phase::Sync | Phase::Running | Phase::HeldInReset | Phase::Dead => 1,
         }
     }
 
@@ -593,6 +619,10 @@ impl Device for BootloaderSim {
         } else {
             None
         }
+    }
+
+    fn set_signals(&mut self, _now_ms: u64, dtr: bool, rts: bool) {
+        Self::set_signals(self, dtr, rts);
     }
 
     fn link_up(&self) -> bool {
