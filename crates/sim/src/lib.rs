@@ -15,6 +15,20 @@
 //! What this crate does not do: talk to real ports or sockets (that is the
 //! CLI's and the web crate's job), or model radio/network behaviour beyond the
 //! timings and faults a [`Scenario`] describes.
+//!
+//! ```
+//! use otaflash_sim::{Device, ModuleSim, Scenario};
+//!
+//! let mut module = ModuleSim::new(Scenario { echo: false, latency_ms: 5, ..Scenario::default() });
+//! module.handle_input(0, b"AT+QIOTSTATE?\r\n");
+//! assert_eq!(module.poll_transmit(0), None); // latency and baud pacing apply
+//! let mut rx = Vec::new();
+//! while let Some(due) = module.next_deadline() {
+//!     module.handle_timeout(due);
+//!     rx.extend(module.poll_transmit(due).unwrap_or_default());
+//! }
+//! assert_eq!(rx, b"\r\n+QIOTSTATE: 8\r\n\r\nOK\r\n");
+//! ```
 
 mod bootloader;
 mod hex;
@@ -49,7 +63,8 @@ pub trait Device {
     /// (baud pacing and per-command latency applied), or `None` if nothing is due.
     fn poll_transmit(&mut self, now_ms: u64) -> Option<Vec<u8>>;
 
-    /// The next time at which output becomes due or a timer fires.
+    /// The next time at which output becomes due or a timer fires. Timers
+    /// keep running while the link is down (a module reboot ends by itself).
     fn next_deadline(&self) -> Option<u64>;
 
     /// The host changed the modem-control lines (`true` = asserted). Only

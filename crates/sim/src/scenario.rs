@@ -8,6 +8,8 @@
 //! image generated from the seed. This module only describes; the behaviour
 //! lives in `module` and `bootloader`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::bootloader::Part;
@@ -50,6 +52,10 @@ pub struct Scenario {
     pub max_read_len: u32,
     /// Delay between a command line and its response, in ms.
     pub latency_ms: u64,
+    /// Per-command overrides of `latency_ms`, keyed by the upper-case command
+    /// name without `AT+` (e.g. `"QIOTOTARD"`, `"QIOTINFO"`; `"AT"` for plain `AT`,
+    /// `"E0"`/`"I"` for basic commands).
+    pub command_latency_ms: BTreeMap<String, u64>,
     /// Line speed and pacing of the module UART.
     pub serial: Serial,
     /// Cloud and module timings.
@@ -77,6 +83,7 @@ impl Default for Scenario {
             free_space: 1 << 20,
             max_read_len: 1024,
             latency_ms: 20,
+            command_latency_ms: BTreeMap::new(),
             serial: Serial::MODULE_DEFAULT,
             timing: Timing::default(),
             faults: ModuleFaults::default(),

@@ -841,3 +841,19 @@ fn scenario_json_defaults_and_overrides() {
     assert_eq!(sim.image("STM32"), Some(&[1u8, 2, 3][..]));
     assert_eq!(sim.next_deadline(), None);
 }
+
+#[test]
+fn per_command_latency_overrides_the_default() {
+    let mut sc = quiet();
+    sc.latency_ms = 5;
+    sc.command_latency_ms.insert("CSQ".into(), 200);
+    let mut b = bench(sc);
+    b.send(b"AT\r\n");
+    b.advance(5);
+    assert_eq!(b.take_text(), "\r\nOK\r\n");
+    b.send(b"AT+CSQ\r\n");
+    b.advance(199);
+    assert_eq!(b.take_text(), "");
+    b.advance(1);
+    assert_eq!(b.take_text(), "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+}

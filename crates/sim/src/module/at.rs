@@ -49,6 +49,17 @@ pub(crate) enum Line {
     Extended(String, Form),
 }
 
+impl Line {
+    /// The command's name: `AT`, the basic command (`E0`) or the extended
+    /// name without `+` (`QIOTOTARD`).
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Self::Attention => "AT",
+            Self::Basic(name) | Self::Extended(name, _) => name,
+        }
+    }
+}
+
 /// Parses one command line (without its terminator).
 pub(crate) fn parse(line: &str) -> Option<Line> {
     let line = line.trim();

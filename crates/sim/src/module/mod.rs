@@ -411,10 +411,16 @@ impl ModuleSim {
         let n = u32::try_from(self.commands.len()).unwrap_or(u32::MAX);
         self.inject_for_command(now, n, true);
         self.cmd_at = now;
-        self.reply_at = now.saturating_add(self.sc.latency_ms);
-        match at::parse(&text) {
-            Some(line) if !overflow => self.execute(line),
-            _ => self.reply_error(),
+        let parsed = at::parse(&text).filter(|_| !overflow);
+        let latency = parsed
+            .as_ref()
+            .and_then(|line| self.sc.command_latency_ms.get(line.name()))
+            .copied()
+            .unwrap_or(self.sc.latency_ms);
+        self.reply_at = now.saturating_add(latency);
+        match parsed {
+            Some(line) => self.execute(line),
+            None => self.reply_error(),
         }
         // Queued after the final result, so it follows it on the wire.
         self.inject_for_command(self.reply_at, n, false);
