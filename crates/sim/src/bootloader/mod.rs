@@ -519,13 +519,9 @@ impl BootloaderSim {
                 let pages: Vec<u32> = body
                     .get(2..)
                     .unwrap_or_default()
-                    .chunks(2)
-                    .map(|p| {
-                        u32::from(u16::from_be_bytes([
-                            p.first().copied().unwrap_or(0),
-                            p.get(1).copied().unwrap_or(0),
-                        ]))
-                    })
+                    .chunks_exact(2)
+                    .filter_map(|p| <[u8; 2]>::try_from(p).ok())
+                    .map(|p| u32::from(u16::from_be_bytes(p)))
                     .collect();
                 self.erase_pages(now, &pages, true);
             }

@@ -3,7 +3,8 @@
 //!
 //! This file holds the device plumbing: line assembly and echo, output
 //! framing and pacing, the timer wheel and the inspection API. Command
-//! semantics live in `commands.rs`, the OTA engine in `ota.rs`.
+//! semantics live in `commands.rs`, the OTA commands in `ota.rs` and the
+//! cloud side and OTA timers in `lifecycle.rs`.
 //!
 //! Not modelled: sub-devices, data-path events (types 4/5 beyond the
 //! `AT+QIOTINFO="up"` report), the `10707` multi-plan broadcast, bootstrap
@@ -12,6 +13,7 @@
 
 mod at;
 mod commands;
+mod lifecycle;
 mod ota;
 
 use crate::image;
