@@ -53,6 +53,29 @@ impl Default for Serial {
     }
 }
 
+/// Serial settings as written in a scenario: each absent field keeps the
+/// device's own default (so `{"baud": 57600}` keeps 8E1 for the bootloader).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SerialPatch {
+    baud: Option<u32>,
+    bits_per_byte: Option<u32>,
+    pacing: Option<bool>,
+}
+
+/// `deserialize_with` for a bootloader's serial settings (8E1 base).
+pub(crate) fn bootloader_serial<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Serial, D::Error> {
+    let patch = SerialPatch::deserialize(d)?;
+    let base = Serial::BOOTLOADER_DEFAULT;
+    Ok(Serial {
+        baud: patch.baud.unwrap_or(base.baud),
+        bits_per_byte: patch.bits_per_byte.unwrap_or(base.bits_per_byte),
+        pacing: patch.pacing.unwrap_or(base.pacing),
+    })
+}
+
 /// One queued piece of output: transmission starts at `start_us`.
 #[derive(Debug)]
 struct Segment {

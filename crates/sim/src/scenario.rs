@@ -349,7 +349,8 @@ pub struct BootloaderScenario {
     pub bootloader_version: Option<u8>,
     /// Overrides whether `Get Checksum` (0xA1) is offered.
     pub get_checksum: Option<bool>,
-    /// Line speed and pacing (8E1 by default).
+    /// Line speed and pacing (8E1 by default, also for fields left out).
+    #[serde(deserialize_with = "crate::pacing::bootloader_serial")]
     pub serial: Serial,
     /// Old firmware already in flash at the flash base (generated from seed + size).
     pub initial_image: Option<ImageSpec>,

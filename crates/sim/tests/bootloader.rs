@@ -502,6 +502,17 @@ fn scenario_json() {
     assert_eq!(sc.faults.nack_write, Some(3));
     assert_eq!(sc.serial.bits_per_byte, 11);
     assert!(BootloaderScenario::from_json(r#"{"part": "f999"}"#).is_err());
+    let partial = BootloaderScenario::from_json(r#"{"serial": {"baud": 57600}}"#).unwrap();
+    assert_eq!(
+        partial.serial,
+        Serial {
+            baud: 57_600,
+            bits_per_byte: 11,
+            pacing: true
+        },
+        "still 8E1"
+    );
+    assert!(BootloaderScenario::from_json(r#"{"serial": {"parity": "even"}}"#).is_err());
 }
 
 #[test]

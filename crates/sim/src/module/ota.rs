@@ -95,7 +95,10 @@ impl ModuleSim {
             },
             ComponentKind::Module => self.module_version(),
         };
-        current != c.target && (c.source.is_empty() || c.source == current)
+        // Plans whose target exceeds the SDK's version limit are dropped.
+        c.target.len() <= MAX_VERSION
+            && current != c.target
+            && (c.source.is_empty() || c.source == current)
     }
 
     pub(super) fn strategy_met(&self, index: usize) -> bool {
