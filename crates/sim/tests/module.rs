@@ -263,6 +263,17 @@ fn no_plan_without_mcuver_or_when_plan_is_empty() {
     assert_eq!(cmd(&mut b, "AT+QIOTOTAREQ=1"), "\r\nOK\r\n");
     b.advance(60_000);
     assert_eq!(b.take_text(), "");
+    let too_long = Component {
+        target: "v".repeat(65),
+        ..Component::default()
+    };
+    let mut b = bench(Scenario {
+        plan: vec![too_long],
+        ..quiet()
+    });
+    cmd(&mut b, "AT+QIOTOTAREQ=1");
+    b.advance(60_000);
+    assert_eq!(b.take_text(), "", "targets over 64 characters are dropped");
     let mut b = bench(Scenario {
         plan: Vec::new(),
         ..quiet()
