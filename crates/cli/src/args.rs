@@ -111,6 +111,9 @@ pub(crate) struct SotaArgs {
     /// Turn the module's command echo off (ATE0) first: less to read on a slow line.
     #[arg(long)]
     pub(crate) echo_off: bool,
+    /// Seconds to wait for the cloud's plan after requesting it.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) plan_timeout: Option<u64>,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }
@@ -130,6 +133,9 @@ pub(crate) struct FotaArgs {
     /// Turn the module's command echo off (ATE0) first.
     #[arg(long)]
     pub(crate) echo_off: bool,
+    /// Seconds to wait for the cloud's plan after requesting it.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) plan_timeout: Option<u64>,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }

@@ -10,7 +10,7 @@ use std::time::Instant as Clock;
 use otaflash_core::report::ErrorReport;
 use otaflash_core::stm32::{EntrySequence, FlashJob, Stm32Config};
 use otaflash_core::{
-    FlashStep, FotaParams, JobKind, JobSpec, Lang, LineSettings, Outcome, Parity, PortId, Report, Session,
+    Duration, FlashStep, FotaParams, JobKind, JobSpec, Lang, LineSettings, Outcome, Parity, PortId, Report, Session,
     SessionConfig, SotaParams,
 };
 
@@ -52,6 +52,9 @@ pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
     params.strategy.battery_percent = args.job.battery;
     params.auto_confirm = confirm == Confirm::Auto;
     params.flash = flash;
+    if let Some(secs) = args.plan_timeout {
+        params.waits.plan = Duration::secs(secs);
+    }
     let config = SessionConfig { lang, echo_off: args.echo_off };
     run_session(links, clock, config, JobSpec::Sota(params), confirm, &args.job, args.out.as_deref(), blank)
 }
@@ -68,6 +71,9 @@ pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
     let mut params = FotaParams { component: args.component.clone(), ..FotaParams::default() };
     params.strategy.battery_percent = args.job.battery;
     params.auto_confirm = confirm == Confirm::Auto;
+    if let Some(secs) = args.plan_timeout {
+        params.waits.plan = Duration::secs(secs);
+    }
     let config = SessionConfig { lang, echo_off: args.echo_off };
     run_session(links, clock, config, JobSpec::Fota(params), confirm, &args.job, None, blank)
 }

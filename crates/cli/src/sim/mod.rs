@@ -27,11 +27,13 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
         let path = args.scenario.as_deref().map(|p| p.display().to_string());
         format!("invalid scenario {}", path.unwrap_or_default())
     };
+    let module = |scenario: Scenario| {
+        let components = scenario.plan.iter().map(|c| c.id.clone()).collect();
+        SimModel::Module(Box::new(ModuleSim::new(scenario)), components)
+    };
     let model = match (args.device, text) {
-        (SimDevice::Module, None) => SimModel::Module(Box::new(ModuleSim::new(Scenario::default()))),
-        (SimDevice::Module, Some(t)) => {
-            SimModel::Module(Box::new(ModuleSim::new(Scenario::from_json(&t).with_context(context)?)))
-        }
+        (SimDevice::Module, None) => module(Scenario::default()),
+        (SimDevice::Module, Some(t)) => module(Scenario::from_json(&t).with_context(context)?),
         (SimDevice::Stm32, None) => SimModel::Stm32(Box::new(BootloaderSim::new(BootloaderScenario::default()))),
         (SimDevice::Stm32, Some(t)) => {
             SimModel::Stm32(Box::new(BootloaderSim::new(BootloaderScenario::from_json(&t).with_context(context)?)))

@@ -23,8 +23,8 @@ pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 /// The simulated device, with access to both its byte interface and its inspection API.
 #[derive(Debug)]
 pub(crate) enum SimModel {
-    /// A QuecThing module.
-    Module(Box<ModuleSim>),
+    /// A QuecThing module, and the component IDs of its plan (for the image digests).
+    Module(Box<ModuleSim>, Vec<String>),
     /// An STM32 bootloader.
     Stm32(Box<BootloaderSim>),
 }
@@ -33,7 +33,7 @@ impl SimModel {
     /// The byte interface.
     pub(crate) fn device(&mut self) -> &mut dyn Device {
         match self {
-            Self::Module(m) => m.as_mut(),
+            Self::Module(m, _) => m.as_mut(),
             Self::Stm32(b) => b.as_mut(),
         }
     }
@@ -41,7 +41,7 @@ impl SimModel {
     /// What a test may want to assert.
     pub(crate) fn snapshot(&self) -> Snapshot {
         match self {
-            Self::Module(m) => Snapshot::Module(ModuleState::of(m)),
+            Self::Module(m, components) => Snapshot::Module(ModuleState::of(m, components)),
             Self::Stm32(b) => Snapshot::Stm32(Stm32State::of(b)),
         }
     }
@@ -78,6 +78,16 @@ pub(crate) struct ModuleState {
     module_version: String,
     /// Every command line received, in order.
     commands: Vec<String>,
+    /// The plan's packages.
+    images: Vec<Package>,
+}
+
+/// One package of the cloud's plan.
+#[derive(Debug, PartialEq, Serialize)]
+struct Package {
+    component: String,
+    size: usize,
+    sha256: String,
 }
 
 /// One finished OTA session.
@@ -96,7 +106,7 @@ impl From<&OtaOutcome> for Outcome {
 }
 
 impl ModuleState {
-    fn of(m: &ModuleSim) -> Self {
+    fn of(m: &ModuleSim, components: &[String]) -> Self {
         Self {
             state: m.state(),
             echo: m.echo(),
@@ -107,6 +117,13 @@ impl ModuleState {
             reads: m.reads(),
             module_version: m.module_version().to_owned(),
             commands: m.commands().iter().map(|l| l.text.clone()).collect(),
+            images: components
+                .iter()
+                .filter_map(|id| {
+                    let bytes = m.image(id)?;
+                    Some(Package { component: id.clone(), size: bytes.len(), sha256: sha256_hex(bytes) })
+                })
+                .collect(),
         }
     }
 }

@@ -1,0 +1,156 @@
+//! `otaflash sota --out` end to end against `otaflash sim module --pty`: the happy path
+//! with the seed's numbers, multi-block images, and the module-side faults. Success means
+//! exit 0, a success report, the saved file equal to the cloud's package, and `10705`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{assert_failed, fast_module, otaflash, read_json, sha256_hex, sota_args, Sim, TestResult};
+use serde_json::{json, Value};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs a SOTA that must succeed and checks report, image and simulator agree.
+fn assert_success(sim: &Sim, extra: &[&str]) -> TestResult<(Value, Value)> {
+    let run = otaflash(sota_args(sim, extra), LIMIT)?;
+    assert_eq!(run.code(), 0, "{run:?}");
+    let report = read_json(&sim.file("report.json"))?;
+    let state = sim.state()?;
+    let image = std::fs::read(sim.file("image.bin"))?;
+    let package = &state["images"][0];
+    assert_eq!(report["result"], "success");
+    assert_eq!(report["component"], "STM32");
+    assert_eq!(report["from_version"], "1_0_0");
+    assert_eq!(report["to_version"], "2_0_0");
+    assert_eq!(report["size"], package["size"]);
+    assert_eq!(report["sha256"], package["sha256"]);
+    assert_eq!(sha256_hex(&image), package["sha256"]);
+    assert_eq!(state["reached_10705"], true, "{state}");
+    assert!(run.stdout.contains("success"), "{}", run.stdout);
+    Ok((report, state))
+}
+
+#[test]
+fn single_block_with_the_seed_numbers_at_115200_paced() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "serial": { "pacing": true } })))?;
+    let (report, state) = assert_success(&sim, &[])?;
+    assert_eq!(report["size"], 27_954);
+    assert_eq!(report["md5"].as_str().map(str::len), Some(32));
+    let commands = state["commands"].as_array().ok_or("no commands")?;
+    assert!(commands.iter().any(|c| c == "AT+QIOTMCUVER=\"STM32\",\"2_0_0\""), "{state}");
+    let transcript = std::fs::read_to_string(sim.file("transcript.txt"))?;
+    assert!(transcript.contains("module tx t \"AT+QIOTOTARD="), "transcript lacks the reads");
+    assert!(transcript.contains("+QIOTEVT: 7,10705"), "transcript lacks the success event");
+    Ok(())
+}
+
+#[test]
+fn multi_block_image_of_300_kib_in_64_kib_blocks() -> TestResult {
+    let scenario = fast_module(json!({ "free_space": 65_536, "plan": [{ "image": { "size": 300_000 } }] }));
+    let sim = Sim::start("module", &scenario)?;
+    let (report, state) = assert_success(&sim, &["--read-size", "1024"])?;
+    assert_eq!(report["size"], 300_000);
+    // Five 64 KiB blocks (the last one short), each read in 1 KiB pieces.
+    assert!(state["reads"].as_u64().is_some_and(|r| r >= 293), "{state}");
+    let downloaded = state["ota_codes"].as_array().ok_or("no codes")?.iter().filter(|c| *c == 10703).count();
+    assert_eq!(downloaded, 5, "{state}");
+    Ok(())
+}
+
+#[test]
+fn echo_off_module() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "echo": false })))?;
+    assert_success(&sim, &[])?;
+    Ok(())
+}
+
+#[test]
+fn echo_turned_off_by_the_host() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({})))?;
+    let (_, state) = assert_success(&sim, &["--echo-off"])?;
+    assert_eq!(state["echo"], false, "{state}");
+    Ok(())
+}
+
+#[test]
+fn urc_noise_inside_and_between_commands() -> TestResult {
+    let noise = json!({ "faults": { "urcs": [
+        { "when": { "at_ms": 30 }, "text": "+QIND: \"csq\",20,99" },
+        { "when": { "inside_command": 3 }, "text": "+QIOTEVT: 4,10210" },
+        { "when": { "after_command": 6 }, "text": "+CGREG: 1" },
+        { "when": { "inside_command": 12 }, "text": "+QIND: \"csq\",21,99" }
+    ] } });
+    let sim = Sim::start("module", &fast_module(noise))?;
+    assert_success(&sim, &[])?;
+    Ok(())
+}
+
+#[test]
+fn unsolicited_plan_before_the_request() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "faults": { "unsolicited_plan_at_ms": 20 } })))?;
+    assert_success(&sim, &[])?;
+    Ok(())
+}
+
+#[test]
+fn download_error_then_cloud_repush() -> TestResult {
+    let scenario = fast_module(json!({ "faults": { "download_error": { "block": 0, "times": 1 } } }));
+    let sim = Sim::start("module", &scenario)?;
+    let (_, state) = assert_success(&sim, &[])?;
+    let plans = state["ota_codes"].as_array().ok_or("no codes")?.iter().filter(|c| *c == 10700).count();
+    assert!(plans >= 2, "no re-pushed plan: {state}");
+    Ok(())
+}
+
+#[test]
+fn corrupted_byte_fails_and_saves_nothing() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "faults": { "corrupt": { "offset": 1000 } } })))?;
+    let run = otaflash(sota_args(&sim, &[]), LIMIT)?;
+    assert_failed(&sim, &run, &["integrity"])?;
+    assert_eq!(sim.state()?["reached_10705"], false);
+    Ok(())
+}
+
+#[test]
+fn strategy_rejection_declines_the_plan() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "plan": [{ "battery_limit": 50 }] })))?;
+    let run = otaflash(sota_args(&sim, &["--battery", "20"]), LIMIT)?;
+    assert_failed(&sim, &run, &["rejected"])?;
+    let state = sim.state()?;
+    let commands = state["commands"].as_array().ok_or("no commands")?;
+    assert!(commands.iter().any(|c| c == "AT+QIOTUPDATE=0"), "{state}");
+    assert!(!commands.iter().any(|c| c == "AT+QIOTUPDATE=1"), "{state}");
+    Ok(())
+}
+
+#[test]
+fn no_plan_times_out() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "plan": [] })))?;
+    let run = otaflash(sota_args(&sim, &["--plan-timeout", "2"]), LIMIT)?;
+    assert_failed(&sim, &run, &["no_plan"])?;
+    Ok(())
+}
+
+#[test]
+fn hang_up_mid_transfer_never_reports_success() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({ "faults": { "hangup_at_read": 5 } })))?;
+    let run = otaflash(sota_args(&sim, &[]), LIMIT)?;
+    let report = assert_failed(&sim, &run, &["timeout", "port_lost"])?;
+    assert_ne!(report["result"], "success");
+    assert!(!run.stdout.contains("success"), "{}", run.stdout);
+    Ok(())
+}
+
+#[test]
+fn unplugged_module_is_a_lost_port() -> TestResult {
+    let mut sim = Sim::start("module", &fast_module(json!({ "serial": { "pacing": true } })))?;
+    let args = sota_args(&sim, &[]);
+    let cli = std::thread::spawn(move || otaflash(args, LIMIT).map_err(|e| e.to_string()));
+    // Pull the plug while the transfer runs (connect + plan + download take ~0.5 s).
+    std::thread::sleep(Duration::from_millis(1200));
+    sim.kill();
+    let run = cli.join().map_err(|_| "cli thread panicked")??;
+    assert_failed(&sim, &run, &["port_lost"])?;
+    Ok(())
+}
