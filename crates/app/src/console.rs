@@ -44,7 +44,9 @@ impl Console {
         self.len += lines.len();
         self.batches.push_back(Rc::new(lines));
         while self.len > MAX_LINES {
-            let Some(oldest) = self.batches.pop_front() else { break };
+            let Some(oldest) = self.batches.pop_front() else {
+                break;
+            };
             self.len -= oldest.len();
             self.dropped += oldest.len();
         }
@@ -67,7 +69,13 @@ impl Console {
 
     /// The newest `n` lines, oldest first.
     pub fn tail(&self, n: usize) -> Vec<&Line> {
-        let mut out: Vec<&Line> = self.batches.iter().rev().flat_map(|b| b.iter().rev()).take(n).collect();
+        let mut out: Vec<&Line> = self
+            .batches
+            .iter()
+            .rev()
+            .flat_map(|b| b.iter().rev())
+            .take(n)
+            .collect();
         out.reverse();
         out
     }
@@ -94,8 +102,14 @@ impl Console {
 pub fn render(line: &Line) -> String {
     match line {
         Line::Record(record) => record.to_string(),
-        Line::Note { port: Some(PortId::Module), text } => format!("# module: {text}"),
-        Line::Note { port: Some(PortId::Mcu), text } => format!("# mcu: {text}"),
+        Line::Note {
+            port: Some(PortId::Module),
+            text,
+        } => format!("# module: {text}"),
+        Line::Note {
+            port: Some(PortId::Mcu),
+            text,
+        } => format!("# mcu: {text}"),
         Line::Note { port: None, text } => format!("# {text}"),
     }
 }
@@ -107,13 +121,25 @@ mod tests {
     use otaflash_core::Instant;
 
     fn rec(at: u64) -> Line {
-        Line::Record(Record::text(Instant(at), PortId::Module, Dir::Tx, b"AT\r\n"))
+        Line::Record(Record::text(
+            Instant(at),
+            PortId::Module,
+            Dir::Tx,
+            b"AT\r\n",
+        ))
     }
 
     #[test]
     fn transcript_download_parses_back_and_keeps_notes_as_comments() {
         let mut c = Console::default();
-        c.extend(vec![rec(1), Line::Note { port: Some(PortId::Mcu), text: "BufferOverrunError".into() }, rec(2)]);
+        c.extend(vec![
+            rec(1),
+            Line::Note {
+                port: Some(PortId::Mcu),
+                text: "BufferOverrunError".into(),
+            },
+            rec(2),
+        ]);
         let text = c.to_transcript();
         assert!(text.contains("# mcu: BufferOverrunError"));
         let records = parse(&text).expect("the download must be a valid transcript");

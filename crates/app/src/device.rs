@@ -44,7 +44,9 @@ impl DeviceInfo {
                     None => self.mcu_versions.push((component, version)),
                 }
             }
-            DeviceFact::McuPart { name, flash_size, .. } => self.mcu_part = Some((name, flash_size)),
+            DeviceFact::McuPart {
+                name, flash_size, ..
+            } => self.mcu_part = Some((name, flash_size)),
         }
     }
 
@@ -55,21 +57,41 @@ impl DeviceInfo {
         let mcu = if self.mcu_versions.is_empty() {
             unknown()
         } else {
-            self.mcu_versions.iter().map(|(c, v)| format!("{c} {v}")).collect::<Vec<_>>().join(", ")
+            self.mcu_versions
+                .iter()
+                .map(|(c, v)| format!("{c} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         vec![
             ("model", T::Model.text(lang), text(&self.model)),
             ("firmware", T::Firmware.text(lang), text(&self.firmware)),
             ("sdk", T::SdkVersion.text(lang), text(&self.sdk_version)),
             ("imei", T::Imei.text(lang), text(&self.imei)),
-            ("quecthing", T::QuecThingState.text(lang), self.quecthing_state.map_or_else(unknown, |s| quecthing_state(s, lang))),
-            ("signal", T::Signal.text(lang), self.signal_dbm.map_or_else(unknown, |d| format!("{d} dBm"))),
-            ("battery", T::Battery.text(lang), self.battery_percent.map_or_else(unknown, |b| format!("{b} %"))),
+            (
+                "quecthing",
+                T::QuecThingState.text(lang),
+                self.quecthing_state
+                    .map_or_else(unknown, |s| quecthing_state(s, lang)),
+            ),
+            (
+                "signal",
+                T::Signal.text(lang),
+                self.signal_dbm.map_or_else(unknown, |d| format!("{d} dBm")),
+            ),
+            (
+                "battery",
+                T::Battery.text(lang),
+                self.battery_percent
+                    .map_or_else(unknown, |b| format!("{b} %")),
+            ),
             ("mcu", T::Mcu.text(lang), mcu),
             (
                 "mcu-part",
                 T::McuPart.text(lang),
-                self.mcu_part.as_ref().map_or_else(unknown, |(n, size)| format!("{n}, {} KiB", size / 1024)),
+                self.mcu_part
+                    .as_ref()
+                    .map_or_else(unknown, |(n, size)| format!("{n}, {} KiB", size / 1024)),
             ),
         ]
     }
@@ -109,8 +131,14 @@ mod tests {
         let mut d = DeviceInfo::default();
         d.apply(DeviceFact::Model("EC200U".into()));
         d.apply(DeviceFact::SignalDbm(-73));
-        d.apply(DeviceFact::McuVersion { component: "STM32".into(), version: "1_0_0".into() });
-        d.apply(DeviceFact::McuVersion { component: "STM32".into(), version: "2_0_0".into() });
+        d.apply(DeviceFact::McuVersion {
+            component: "STM32".into(),
+            version: "1_0_0".into(),
+        });
+        d.apply(DeviceFact::McuVersion {
+            component: "STM32".into(),
+            version: "2_0_0".into(),
+        });
         d.apply(DeviceFact::QuecThingState(8));
         let rows = d.rows(Lang::En);
         let value = |key: &str| rows.iter().find(|r| r.0 == key).map(|r| r.2.clone());

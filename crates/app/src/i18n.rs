@@ -240,7 +240,13 @@ mod tests {
     #[test]
     fn every_string_exists_in_both_languages_and_differs_where_it_should() {
         // Translations must not be left empty, and the language switch must change prose.
-        for t in [T::Tagline, T::ConnectTitle, T::NoPortsHelp2, T::ConfirmPlan, T::ResultFailed] {
+        for t in [
+            T::Tagline,
+            T::ConnectTitle,
+            T::NoPortsHelp2,
+            T::ConfirmPlan,
+            T::ResultFailed,
+        ] {
             assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
             assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");
         }

@@ -9,8 +9,9 @@
 use crate::console::{Console, Line};
 use crate::device::DeviceInfo;
 use otaflash_core::report::{JobKind, Outcome, Report};
-use otaflash_core::{Event, Lang, PlanOffer, PortId, Stage};
+use otaflash_core::{DeviceFact, Event, Lang, PlanOffer, PortId, Stage};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Which device the technician works with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +113,14 @@ pub struct StageRow {
 
 impl StageRow {
     fn pending(stage: Stage) -> Self {
-        Self { stage, state: StageState::Pending, done: 0, total: 0, started_ms: None, updated_ms: None }
+        Self {
+            stage,
+            state: StageState::Pending,
+            done: 0,
+            total: 0,
+            started_ms: None,
+            updated_ms: None,
+        }
     }
 }
 
@@ -140,6 +148,8 @@ pub struct Run {
     pub plan: PlanCard,
     /// The newest warning, shown above the stages.
     pub warning: Option<String>,
+    /// The verified image, when a SOTA saves it to a file.
+    pub image: Option<Arc<[u8]>>,
 }
 
 /// A finished job.
@@ -150,7 +160,7 @@ pub struct Finished {
     /// The stage rows as they ended.
     pub stages: Vec<StageRow>,
     /// The verified image when it was to be saved as a file.
-    pub image: Option<Rc<[u8]>>,
+    pub image: Option<Arc<[u8]>>,
 }
 
 /// What the page shows.
@@ -249,7 +259,11 @@ impl AppState {
     /// The state the page opens with: the demo device when no port was ever granted
     /// (`granted_ports` = 0), otherwise serial with the first granted ports.
     pub fn new(lang: Lang, granted_ports: &[String]) -> Self {
-        let source = if granted_ports.is_empty() { Source::Demo } else { Source::Serial };
+        let source = if granted_ports.is_empty() {
+            Source::Demo
+        } else {
+            Source::Serial
+        };
         Self {
             lang,
             screen: Screen::Connect(None),
@@ -299,27 +313,70 @@ impl AppState {
                 let save_image = self.saves_image();
                 self.screen = Screen::Running(Run {
                     job,
-                    stages: expected_stages(job, save_image).into_iter().map(StageRow::pending).collect(),
+                    stages: expected_stages(job, save_image)
+                        .into_iter()
+                        .map(StageRow::pending)
+                        .collect(),
                     plan: PlanCard::None,
                     warning: None,
+                    image: None,
                 });
             }
             Action::PlanDecided { accept } => {
                 if let Screen::Running(run) = &mut self.screen {
                     if let PlanCard::Offered(offer) = &run.plan {
                         let offer = offer.clone();
-                        run.plan = if accept { PlanCard::Accepted(offer) } else { PlanCard::Rejected(offer) };
+                        run.plan = if accept {
+                            PlanCard::Accepted(offer)
+                        } else {
+                            PlanCard::Rejected(offer)
+                        };
                     }
                 }
             }
             Action::Engine { now_ms, events } => self.on_events(now_ms, events),
             Action::LinkNote { port, what } => {
-                self.console.extend(vec![Line::Note { port: Some(port), text: what }]);
+                self.console.extend(vec![Line::Note {
+                    port: Some(port),
+                    text: what,
+                }]);
             }
             Action::NewJob => {
                 if matches!(self.screen, Screen::Finished(_)) {
                     self.screen = Screen::Ready;
                 }
+            }
+        }
+    }
+
+    /// Whether the module's AT port will be (or is) open.
+    pub fn has_module(&self) -> bool {
+        self.setup.source == Source::Demo || self.setup.module_port.is_some()
+    }
+
+    /// Whether the MCU's bootloader port will be (or is) open.
+    pub fn has_mcu(&self) -> bool {
+        self.setup.source == Source::Demo
+            || (self.setup.mcu_target == McuTarget::Port && self.setup.mcu_port.is_some())
+    }
+
+    /// Whether the connect button can do anything.
+    pub fn can_connect(&self) -> bool {
+        self.has_module() || self.has_mcu()
+    }
+
+    /// Whether `job` can run with the chosen ports and form.
+    pub fn can_start(&self, job: JobKind) -> bool {
+        match job {
+            JobKind::Sota => {
+                self.has_module()
+                    && (self.has_mcu() || self.saves_image())
+                    && !self.form.component.trim().is_empty()
+                    && !self.form.current_version.trim().is_empty()
+            }
+            JobKind::Fota => self.has_module(),
+            JobKind::Flash => {
+                self.has_mcu() && self.form.file.as_ref().is_some_and(|f| f.parsed.is_ok())
             }
         }
     }
@@ -342,7 +399,10 @@ impl AppState {
                 Event::Transcript(record) => lines.push(Line::Record(record)),
                 Event::Device(fact) => self.device.apply(fact),
                 Event::Warning(text) => {
-                    lines.push(Line::Note { port: None, text: text.clone() });
+                    lines.push(Line::Note {
+                        port: None,
+                        text: text.clone(),
+                    });
                     if let Screen::Running(run) = &mut self.screen {
                         run.warning = Some(text);
                     }
@@ -363,15 +423,29 @@ impl AppState {
     }
 
     fn finish(&mut self, now_ms: u64, report: Box<Report>) {
-        let Screen::Running(run) = &mut self.screen else { return };
+        let Screen::Running(run) = &mut self.screen else {
+            return;
+        };
+        if report.result == Outcome::Success && report.job == JobKind::Sota {
+            // The new version was just reported to the module: the panel shows it.
+            self.device.apply(DeviceFact::McuVersion {
+                component: report.component.clone(),
+                version: report.to_version.clone(),
+            });
+        }
         let mut stages = std::mem::take(&mut run.stages);
+        let image = run.image.take();
         if report.result == Outcome::Failed {
             for row in stages.iter_mut().filter(|r| r.state == StageState::Active) {
                 row.state = StageState::Failed;
                 row.updated_ms = Some(now_ms);
             }
         }
-        self.screen = Screen::Finished(Finished { report, stages, image: None });
+        self.screen = Screen::Finished(Finished {
+            report,
+            stages,
+            image,
+        });
     }
 }
 
@@ -403,6 +477,7 @@ impl Run {
                 row.updated_ms = Some(now_ms);
             }
             Event::PlanOffered(offer) => self.plan = PlanCard::Offered(offer),
+            Event::ImageVerified { image } => self.image = Some(image),
             _ => {}
         }
     }
@@ -412,7 +487,11 @@ impl Run {
         let at = match self.stages.iter().position(|r| r.stage == stage) {
             Some(at) => at,
             None => {
-                let at = self.stages.iter().position(|r| r.stage > stage).unwrap_or(self.stages.len());
+                let at = self
+                    .stages
+                    .iter()
+                    .position(|r| r.stage > stage)
+                    .unwrap_or(self.stages.len());
                 self.stages.insert(at, StageRow::pending(stage));
                 at
             }
@@ -426,7 +505,14 @@ pub fn expected_stages(job: JobKind, save_image: bool) -> Vec<Stage> {
     use Stage as S;
     match job {
         JobKind::Sota if save_image => {
-            vec![S::Connect, S::Plan, S::Download, S::Transfer, S::Verify, S::Report]
+            vec![
+                S::Connect,
+                S::Plan,
+                S::Download,
+                S::Transfer,
+                S::Verify,
+                S::Report,
+            ]
         }
         JobKind::Sota => vec![
             S::Connect,

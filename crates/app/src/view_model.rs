@@ -8,7 +8,7 @@ use crate::state::{StageRow, StageState};
 pub struct RowView {
     /// `<progress value max>`: `None` for an indeterminate bar (unknown total).
     pub bar: Option<(u64, u64)>,
-    /// "12.3 KiB / 27.3 KiB", or a liveness count when the total is unknown.
+    /// "12.3 KiB / 27.3 KiB (45 %)", or a liveness count when the total is unknown.
     pub amount: String,
     /// "45.6 KiB/s" once a rate can be computed.
     pub rate: Option<String>,
@@ -25,7 +25,7 @@ pub fn row_view(row: &StageRow) -> RowView {
         _ => None,
     };
     let amount = if row.total > 0 {
-        format!("{} / {}", size(row.done), size(row.total))
+        format!("{} / {} ({} %)", size(row.done), size(row.total), percent(row.done, row.total))
     } else if row.done > 0 {
         format!("{}", row.done)
     } else {
@@ -38,7 +38,12 @@ pub fn row_view(row: &StageRow) -> RowView {
         }
         _ => None,
     };
-    RowView { bar, amount, rate: rate_bps.map(|r| format!("{}/s", size(r))), eta_secs }
+    RowView {
+        bar,
+        amount,
+        rate: rate_bps.map(|r| format!("{}/s", size(r))),
+        eta_secs,
+    }
 }
 
 /// Bytes per second since the stage started, for rows with a known total.
@@ -63,11 +68,7 @@ pub fn size(bytes: u64) -> String {
 
 /// Whole percent of `done` over `total` (0 when the total is unknown).
 pub fn percent(done: u64, total: u64) -> u64 {
-    if total == 0 {
-        0
-    } else {
-        done.min(total).saturating_mul(100) / total
-    }
+    done.min(total).saturating_mul(100).checked_div(total).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -76,14 +77,21 @@ mod tests {
     use otaflash_core::Stage;
 
     fn row(state: StageState, done: u64, total: u64, started: u64, updated: u64) -> StageRow {
-        StageRow { stage: Stage::Transfer, state, done, total, started_ms: Some(started), updated_ms: Some(updated) }
+        StageRow {
+            stage: Stage::Transfer,
+            state,
+            done,
+            total,
+            started_ms: Some(started),
+            updated_ms: Some(updated),
+        }
     }
 
     #[test]
     fn transfer_row_shows_amount_rate_and_eta() {
         let v = row_view(&row(StageState::Active, 10_240, 30_720, 1_000, 3_000));
         assert_eq!(v.bar, Some((10_240, 30_720)));
-        assert_eq!(v.amount, "10.0 KiB / 30.0 KiB");
+        assert_eq!(v.amount, "10.0 KiB / 30.0 KiB (33 %)");
         assert_eq!(v.rate.as_deref(), Some("5.0 KiB/s"));
         assert_eq!(v.eta_secs, Some(4));
     }
@@ -94,12 +102,18 @@ mod tests {
         assert_eq!(v.bar, None);
         assert_eq!(v.amount, "3");
         assert_eq!((v.rate, v.eta_secs), (None, None));
-        assert_eq!(row_view(&row(StageState::Done, 3, 0, 0, 5_000)).bar, Some((1, 1)));
+        assert_eq!(
+            row_view(&row(StageState::Done, 3, 0, 0, 5_000)).bar,
+            Some((1, 1))
+        );
     }
 
     #[test]
     fn no_rate_from_too_short_a_window_and_sizes_read_well() {
-        assert_eq!(row_view(&row(StageState::Active, 100, 1_000, 0, 50)).rate, None);
+        assert_eq!(
+            row_view(&row(StageState::Active, 100, 1_000, 0, 50)).rate,
+            None
+        );
         assert_eq!(size(512), "512 B");
         assert_eq!(size(27_954), "27.3 KiB");
         assert_eq!(size(3 * 1024 * 1024 / 2), "1.5 MiB");

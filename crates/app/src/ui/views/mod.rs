@@ -1,0 +1,109 @@
+//! The page: header with the language switch, the screen of the moment, the device
+//! panel and the console. Views are plain functions of the state that emit
+//! [`Intent`]s; element ids are listed in the `ui` module docs.
+
+mod connect;
+mod job;
+mod progress;
+mod result;
+
+use super::Intent;
+use crate::console;
+use crate::i18n::T;
+use crate::state::{AppState, Screen};
+use otaflash_core::Lang;
+use yew::prelude::*;
+
+/// How many console lines are on screen; the download has all of them.
+const CONSOLE_LINES: usize = 200;
+
+/// A click handler emitting `intent`.
+pub(super) fn click(on: &Callback<Intent>, intent: Intent) -> Callback<MouseEvent> {
+    on.reform(move |_| intent.clone())
+}
+
+/// The whole page.
+pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let screen_name = match &state.screen {
+        Screen::Connect(_) => "connect",
+        Screen::Connecting => "connecting",
+        Screen::Ready => "ready",
+        Screen::Running(_) => "running",
+        Screen::Finished(_) => "finished",
+    };
+    let main = match &state.screen {
+        Screen::Connect(problem) => connect::view(state, problem.as_ref(), on),
+        Screen::Connecting => {
+            html! { <section class="card"><p class="busy">{ T::Connecting.text(lang) }</p></section> }
+        }
+        Screen::Ready => job::form(state, on),
+        Screen::Running(run) => progress::view(state, run, on),
+        Screen::Finished(done) => result::view(state, done, on),
+    };
+    let connected = matches!(
+        state.screen,
+        Screen::Ready | Screen::Running(_) | Screen::Finished(_)
+    );
+    html! {
+        <div id="app" data-screen={screen_name} lang={if lang == Lang::Zh { "zh-CN" } else { "en" }}>
+            <header class="top">
+                <div>
+                    <h1>{ T::AppTitle.text(lang) }</h1>
+                    <p class="tagline">{ T::Tagline.text(lang) }</p>
+                </div>
+                <nav class="lang" aria-label={T::Language.text(lang)}>
+                    <button id="lang-en" aria-pressed={(lang == Lang::En).to_string()} onclick={click(on, Intent::Lang(Lang::En))}>{ "English" }</button>
+                    <button id="lang-zh" aria-pressed={(lang == Lang::Zh).to_string()} onclick={click(on, Intent::Lang(Lang::Zh))}>{ "简体中文" }</button>
+                    if connected && !matches!(state.screen, Screen::Running(_)) {
+                        <button id="disconnect" onclick={click(on, Intent::Disconnect)}>{ T::Disconnect.text(lang) }</button>
+                    }
+                </nav>
+            </header>
+            <main class="layout">
+                <div class="primary">{ main }</div>
+                <aside class="secondary">
+                    if connected { { device_panel(state) } }
+                </aside>
+            </main>
+            { console_view(state, on) }
+        </div>
+    }
+}
+
+fn device_panel(state: &AppState) -> Html {
+    let lang = state.lang;
+    html! {
+        <section id="device-panel" class="card">
+            <h2>{ T::DevicePanel.text(lang) }</h2>
+            <dl>
+                { for state.device.rows(lang).into_iter().map(|(key, label, value)| html! {
+                    <div class="fact" data-testid={format!("device-{key}")}>
+                        <dt>{ label }</dt><dd>{ value }</dd>
+                    </div>
+                }) }
+            </dl>
+        </section>
+    }
+}
+
+fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let text: String = state
+        .console
+        .tail(CONSOLE_LINES)
+        .into_iter()
+        .map(|l| console::render(l) + "\n")
+        .collect();
+    html! {
+        <section class="card console">
+            <div class="console-head">
+                <h2>{ T::Console.text(lang) }</h2>
+                <button id="download-transcript" disabled={state.console.is_empty()} onclick={click(on, Intent::DownloadTranscript)}>
+                    { T::DownloadTranscript.text(lang) }
+                </button>
+            </div>
+            <pre id="console" aria-live="off">{ text }</pre>
+        </section>
+    }
+}

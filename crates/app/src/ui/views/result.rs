@@ -1,0 +1,61 @@
+//! The result: success or failure with the error's code, message and hint (from the
+//! core, in the session's language), the report's facts, the frozen stage rows, and the
+//! downloads (report JSON, transcript, saved image).
+
+use super::{click, progress};
+use crate::i18n::{stage_name, T};
+use crate::state::{AppState, Finished};
+use crate::ui::Intent;
+use crate::view_model::size;
+use otaflash_core::report::Outcome;
+use yew::prelude::*;
+
+pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let report = &done.report;
+    let success = report.result == Outcome::Success;
+    let durations: Vec<String> = report
+        .durations
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}.{:01} s",
+                stage_name(d.stage, lang),
+                d.ms / 1000,
+                (d.ms % 1000) / 100
+            )
+        })
+        .collect();
+    html! {
+        <>
+            <section id="result" class={classes!("card", "result", if success { "success" } else { "failed" })}
+                data-result={if success { "success" } else { "failed" }} role="status">
+                <h2>{ if success { T::ResultSuccess.text(lang) } else { T::ResultFailed.text(lang) } }</h2>
+                if let Some(error) = &report.error {
+                    <div class="error" role="alert">
+                        <p><span>{ T::ErrorCode.text(lang) }{ ": " }</span><code id="error-code">{ error.code.clone() }</code></p>
+                        <p id="error-message">{ error.message.clone() }</p>
+                        <p id="error-hint"><strong>{ T::Hint.text(lang) }{ ": " }</strong>{ error.hint.clone() }</p>
+                    </div>
+                }
+                <dl class="report">
+                    <div><dt>{ T::Component.text(lang) }</dt><dd>{ report.component.clone() }</dd></div>
+                    <div><dt>{ T::PlanFromTo.text(lang) }</dt><dd>{ format!("{} → {}", report.from_version, report.to_version) }</dd></div>
+                    if report.size > 0 { <div><dt>{ T::Size.text(lang) }</dt><dd>{ size(report.size) }</dd></div> }
+                    if !report.md5.is_empty() { <div><dt>{ "MD5" }</dt><dd><code>{ report.md5.clone() }</code></dd></div> }
+                    if !report.sha256.is_empty() { <div><dt>{ "SHA-256" }</dt><dd><code class="hash">{ report.sha256.clone() }</code></dd></div> }
+                    <div><dt>{ "LwM2M" }</dt><dd>{ report.lwm2m_result }</dd></div>
+                </dl>
+                if !durations.is_empty() { <p class="durations">{ durations.join(" · ") }</p> }
+                <div class="actions">
+                    <button id="download-report" onclick={click(on, Intent::DownloadReport)}>{ T::DownloadReport.text(lang) }</button>
+                    if done.image.is_some() {
+                        <button id="download-image" onclick={click(on, Intent::DownloadImage)}>{ T::DownloadImage.text(lang) }</button>
+                    }
+                    <button id="new-job" class="primary-action" onclick={click(on, Intent::NewJob)}>{ T::NewJob.text(lang) }</button>
+                </div>
+            </section>
+            { progress::stages(&done.stages, lang) }
+        </>
+    }
+}
