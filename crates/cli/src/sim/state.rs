@@ -130,11 +130,55 @@ impl ModuleState {
 
 /// The STM32's observable state.
 #[derive(Debug, PartialEq, Serialize)]
-pub(crate) struct Stm32State {}
+pub(crate) struct Stm32State {
+    /// Part name, e.g. "F103Cb".
+    part: String,
+    /// Flash base address.
+    flash_base: u32,
+    /// SHA-256 of the whole flash.
+    flash_sha256: String,
+    /// Bytes from the flash base up to the last byte that is not erased (0xFF).
+    programmed_len: usize,
+    /// SHA-256 of those bytes: equals an image's SHA-256 once that image is in flash
+    /// (for images that do not end in 0xFF, on a part erased beyond them).
+    programmed_sha256: String,
+    /// Write Memory commands that programmed data.
+    write_commands: u32,
+    /// Erase commands that erased something.
+    erase_commands: u32,
+    /// Read Memory commands answered.
+    read_commands: u32,
+    /// Writes over unerased flash (a host that forgot to erase).
+    unerased_writes: u32,
+    /// Address of the last Go, if any.
+    go_address: Option<u32>,
+    /// Whether the application runs (after Go).
+    running: bool,
+    /// Whether the bootloader is synchronised.
+    synced: bool,
+    /// Resets seen.
+    resets: u32,
+}
 
 impl Stm32State {
-    fn of(_b: &BootloaderSim) -> Self {
-        Self {}
+    fn of(b: &BootloaderSim) -> Self {
+        let flash = b.flash();
+        let programmed_len = flash.iter().rposition(|&byte| byte != 0xFF).map_or(0, |i| i + 1);
+        Self {
+            part: format!("{:?}", b.part()),
+            flash_base: b.part().flash_base(),
+            flash_sha256: sha256_hex(flash),
+            programmed_len,
+            programmed_sha256: sha256_hex(flash.get(..programmed_len).unwrap_or_default()),
+            write_commands: b.write_commands(),
+            erase_commands: b.erase_commands(),
+            read_commands: b.read_commands(),
+            unerased_writes: b.unerased_writes(),
+            go_address: b.go_address(),
+            running: b.is_running(),
+            synced: b.is_synced(),
+            resets: b.resets(),
+        }
     }
 }
 
