@@ -215,16 +215,38 @@ mod tests {
 
     #[test]
     fn sota_needs_exactly_one_destination() {
-        let base = ["otaflash", "sota", "--module", "/dev/x", "--component", "STM32", "--current", "1_0_0"];
+        let base = [
+            "otaflash",
+            "sota",
+            "--module",
+            "/dev/x",
+            "--component",
+            "STM32",
+            "--current",
+            "1_0_0",
+        ];
         assert!(Cli::try_parse_from(base).is_err());
-        assert!(Cli::try_parse_from(base.iter().chain(&["--out", "a.bin", "--mcu", "/dev/y"])).is_err());
-        let cli = Cli::try_parse_from(base.iter().chain(&["--out", "a.bin", "--lang", "zh", "--yes"]));
-        assert!(matches!(cli, Ok(Cli { lang: LangArg::Zh, command: Command::Sota(SotaArgs { out: Some(_), .. }) })));
+        assert!(
+            Cli::try_parse_from(base.iter().chain(&["--out", "a.bin", "--mcu", "/dev/y"])).is_err()
+        );
+        let cli = Cli::try_parse_from(
+            base.iter()
+                .chain(&["--out", "a.bin", "--lang", "zh", "--yes"]),
+        );
+        assert!(matches!(
+            cli,
+            Ok(Cli {
+                lang: LangArg::Zh,
+                command: Command::Sota(SotaArgs { out: Some(_), .. })
+            })
+        ));
     }
 
     #[test]
     fn sim_needs_a_transport() {
         assert!(Cli::try_parse_from(["otaflash", "sim", "module"]).is_err());
-        assert!(Cli::try_parse_from(["otaflash", "sim", "stm32", "--ws", "127.0.0.1:9001"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["otaflash", "sim", "stm32", "--ws", "127.0.0.1:9001"]).is_ok()
+        );
     }
 }

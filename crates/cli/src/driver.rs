@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use otaflash_core::session::Session;
 use otaflash_core::stm32::FlashJob;
 use otaflash_core::{Event, Input, Instant, Lang, Output, PlanOffer, PortId, Report};
-use otaflash_core::session::Session;
 
 use crate::files;
 use crate::link::{LinkEvent, Links, Next};
@@ -129,17 +129,28 @@ impl Driver {
         transcript: Option<TranscriptFile>,
         image_out: Option<PathBuf>,
     ) -> Self {
-        Self { links, clock, lang, confirm, progress: Progress::new(lang), transcript, image_out }
+        Self {
+            links,
+            clock,
+            lang,
+            confirm,
+            progress: Progress::new(lang),
+            transcript,
+            image_out,
+        }
     }
 
     /// Milliseconds since the job started, as the core's time.
-    fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         Instant(u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
     /// Runs a started `engine` to its end.
     pub(crate) fn run(mut self, engine: &mut dyn Engine) -> Ending {
-        let mut ending = Ending { report: None, saved_image: None };
+        let mut ending = Ending {
+            report: None,
+            saved_image: None,
+        };
         loop {
             let until = self.drain(engine, &mut ending);
             if engine.is_finished() {
@@ -147,10 +158,16 @@ impl Driver {
             }
             // Without a deadline, still wake now and then: advancing time is always allowed,
             // and it keeps a core that forgot a deadline from hanging the terminal.
-            let timeout = until.map_or(IDLE_TICK, |u| Duration::from_millis(u.saturating_since(self.now()).as_ms()));
+            let timeout = until.map_or(IDLE_TICK, |u| {
+                Duration::from_millis(u.saturating_since(self.now()).as_ms())
+            });
             match self.links.next(timeout) {
                 Next::Event(LinkEvent::Data(port, bytes)) => {
-                    engine.handle_input(Input::Received { now: self.now(), port, bytes: &bytes });
+                    engine.handle_input(Input::Received {
+                        now: self.now(),
+                        port,
+                        bytes: &bytes,
+                    });
                 }
                 Next::Event(LinkEvent::Lost(port, why)) => self.port_lost(engine, port, &why),
                 Next::TimedOut => engine.handle_input(Input::Timeout(self.now())),
@@ -168,8 +185,12 @@ impl Driver {
             Lang::En => format!("{} port lost: {why}", port_name(port)),
             Lang::Zh => format!("{} 串口丢失：{why}", port_name(port)),
         };
-        self.progress.note(&format!("{}: {what}", text::warning_label(self.lang)));
-        engine.handle_input(Input::PortLost { now: self.now(), port });
+        self.progress
+            .note(&format!("{}: {what}", text::warning_label(self.lang)));
+        engine.handle_input(Input::PortLost {
+            now: self.now(),
+            port,
+        });
     }
 
     /// Performs outputs until `Wait`, returning its deadline.
@@ -190,7 +211,11 @@ impl Driver {
                 }
                 Output::Reconfigure { port, settings } => {
                     if let Err(e) = self.links.reconfigure(port, settings) {
-                        let line = format!("{}: {}", text::warning_label(self.lang), text::parity_warning(self.lang, &e.to_string()));
+                        let line = format!(
+                            "{}: {}",
+                            text::warning_label(self.lang),
+                            text::parity_warning(self.lang, &e.to_string())
+                        );
                         self.progress.note(&line);
                     }
                 }
@@ -209,9 +234,15 @@ impl Driver {
             Event::StageStarted(stage) => self.progress.stage_started(stage),
             Event::StageFinished(stage) => self.progress.stage_finished(stage),
             Event::Progress { stage, done, total } => self.progress.progress(stage, done, total),
-            Event::Warning(w) => self.progress.note(&format!("{}: {w}", text::warning_label(self.lang))),
+            Event::Warning(w) => self
+                .progress
+                .note(&format!("{}: {w}", text::warning_label(self.lang))),
             Event::Retrying(e) => {
-                self.progress.note(&format!("{}: {}", text::retry_label(self.lang), e.message(self.lang)));
+                self.progress.note(&format!(
+                    "{}: {}",
+                    text::retry_label(self.lang),
+                    e.message(self.lang)
+                ));
             }
             Event::PlanOffered(offer) => self.plan_offered(engine, &offer),
             Event::ImageVerified { image } => self.save_image(engine, &image, ending),
@@ -239,14 +270,24 @@ impl Driver {
     }
 
     fn save_image(&mut self, engine: &mut dyn Engine, image: &Arc<[u8]>, ending: &mut Ending) {
-        let Some(path) = self.image_out.clone() else { return };
+        let Some(path) = self.image_out.clone() else {
+            return;
+        };
         match files::write_atomic(&path, image) {
             Ok(()) => ending.saved_image = Some(path),
             Err(e) => {
                 // Without the image the new version must not be reported: stop the job.
                 let line = match self.lang {
-                    Lang::En => format!("{}: cannot save the image to {}: {e}", text::error_label(self.lang), path.display()),
-                    Lang::Zh => format!("{}：无法保存固件到 {}：{e}", text::error_label(self.lang), path.display()),
+                    Lang::En => format!(
+                        "{}: cannot save the image to {}: {e}",
+                        text::error_label(self.lang),
+                        path.display()
+                    ),
+                    Lang::Zh => format!(
+                        "{}：无法保存固件到 {}：{e}",
+                        text::error_label(self.lang),
+                        path.display()
+                    ),
                 };
                 self.progress.note(&line);
                 engine.cancel(self.now());
@@ -264,14 +305,27 @@ fn port_name(port: PortId) -> &'static str {
 
 /// The plan as a few lines: what, from → to, size, and each strategy check.
 fn plan_card(offer: &PlanOffer, lang: Lang) -> Vec<String> {
-    let from = if offer.from_version.is_empty() { "*" } else { offer.from_version.as_str() };
+    let from = if offer.from_version.is_empty() {
+        "*"
+    } else {
+        offer.from_version.as_str()
+    };
     let mut lines = vec![match lang {
-        Lang::En => format!("plan: {} {from} -> {}, {} bytes", offer.component, offer.to_version, offer.size),
-        Lang::Zh => format!("升级计划：{} {from} -> {}，{} 字节", offer.component, offer.to_version, offer.size),
+        Lang::En => format!(
+            "plan: {} {from} -> {}, {} bytes",
+            offer.component, offer.to_version, offer.size
+        ),
+        Lang::Zh => format!(
+            "升级计划：{} {from} -> {}，{} 字节",
+            offer.component, offer.to_version, offer.size
+        ),
     }];
     for check in &offer.checks {
         let mark = if check.passed { "ok" } else { "FAIL" };
-        lines.push(format!("  [{mark}] {}: {} ({})", check.name, check.actual, check.required));
+        lines.push(format!(
+            "  [{mark}] {}: {} ({})",
+            check.name, check.actual, check.required
+        ));
     }
     lines
 }

@@ -23,29 +23,51 @@ pub(crate) struct Failure {
 impl Failure {
     /// A port that would not open.
     pub(crate) fn port(e: &OpenError, lang: Lang) -> Self {
-        Self { code: e.code().into(), message: e.message(lang), hint: e.hint(lang) }
+        Self {
+            code: e.code().into(),
+            message: e.message(lang),
+            hint: e.hint(lang),
+        }
     }
 
     /// A file that could not be read or written.
     pub(crate) fn file(path: &Path, e: &io::Error, lang: Lang) -> Self {
         let p = path.display();
         let (message, hint) = match lang {
-            Lang::En => (format!("Cannot access {p}: {e}"), "Check the path and its permissions.".to_owned()),
-            Lang::Zh => (format!("无法访问 {p}：{e}"), "请检查路径及其权限。".to_owned()),
+            Lang::En => (
+                format!("Cannot access {p}: {e}"),
+                "Check the path and its permissions.".to_owned(),
+            ),
+            Lang::Zh => (
+                format!("无法访问 {p}：{e}"),
+                "请检查路径及其权限。".to_owned(),
+            ),
         };
-        Self { code: "file".into(), message, hint }
+        Self {
+            code: "file".into(),
+            message,
+            hint,
+        }
     }
 
     /// An error from the core.
     pub(crate) fn job(e: &JobError, lang: Lang) -> Self {
-        Self { code: e.code(), message: e.message(lang), hint: e.hint(lang) }
+        Self {
+            code: e.code(),
+            message: e.message(lang),
+            hint: e.hint(lang),
+        }
     }
 
     /// The engine stopped without a report: a bug in otaflash, not in the device.
     pub(crate) fn internal(lang: Lang) -> Self {
         Self {
             code: "internal".into(),
-            message: text::pick(lang, "The job ended without a report", "任务结束但没有生成报告"),
+            message: text::pick(
+                lang,
+                "The job ended without a report",
+                "任务结束但没有生成报告",
+            ),
             hint: text::pick(
                 lang,
                 "This is an otaflash bug: please file it with the --transcript file.",

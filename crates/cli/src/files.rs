@@ -26,7 +26,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// `dir/.name.tmp-<pid>`: same directory (so the rename cannot cross file systems),
 /// hidden, and unique per process.
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(|| "otaflash".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "otaflash".into(), |n| n.to_string_lossy().into_owned());
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
@@ -41,7 +43,9 @@ mod tests {
         write_atomic(&target, b"old")?;
         write_atomic(&target, b"new")?;
         assert_eq!(fs::read(&target)?, b"new");
-        let names = fs::read_dir(dir.path())?.map(|e| e.map(|e| e.file_name())).collect::<io::Result<Vec<_>>>()?;
+        let names = fs::read_dir(dir.path())?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<Vec<_>>>()?;
         assert_eq!(names, vec![std::ffi::OsString::from("image.bin")]);
         Ok(())
     }

@@ -10,18 +10,18 @@ use std::time::Instant as Clock;
 use otaflash_core::report::ErrorReport;
 use otaflash_core::stm32::{EntrySequence, FlashJob, Stm32Config};
 use otaflash_core::{
-    Duration, FlashStep, FotaParams, JobKind, JobSpec, Lang, LineSettings, Outcome, Parity, PortId, Report, Session,
-    SessionConfig, SotaParams,
+    Duration, FlashStep, FotaParams, JobKind, JobSpec, Lang, LineSettings, Outcome, Parity, PortId,
+    Report, Session, SessionConfig, SotaParams,
 };
 
 use crate::args::{BootArg, FlashArgs, FotaArgs, JobOptions, SotaArgs};
 use crate::driver::{Confirm, Driver, Ending};
+use crate::failure::Failure;
+use crate::files;
 use crate::link::Links;
 use crate::port::{self, OpenError};
 use crate::text;
 use crate::transcript::TranscriptFile;
-use crate::failure::Failure;
-use crate::files;
 
 /// Exit status of a job that ran and failed.
 const EXIT_FAILED: u8 = 1;
@@ -55,8 +55,14 @@ pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
     if let Some(secs) = args.plan_timeout {
         params.waits.plan = Duration::secs(secs);
     }
-    let config = SessionConfig { lang, echo_off: args.echo_off };
-    run_session(links, clock, config, JobSpec::Sota(params), confirm, &args.job, args.out.as_deref(), blank)
+    let config = SessionConfig {
+        lang,
+        echo_off: args.echo_off,
+    };
+    match driver(links, clock, lang, confirm, &args.job, args.out.as_deref()) {
+        Ok(driver) => run_session(driver, config, JobSpec::Sota(params), &args.job, blank),
+        Err(f) => setup_failed(&f, blank, &args.job, lang),
+    }
 }
 
 /// `otaflash fota`.
@@ -68,19 +74,32 @@ pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
         return setup_failed(&f, blank, &args.job, lang);
     }
     let confirm = Confirm::from_flags(args.job.yes, lang);
-    let mut params = FotaParams { component: args.component.clone(), ..FotaParams::default() };
+    let mut params = FotaParams {
+        component: args.component.clone(),
+        ..FotaParams::default()
+    };
     params.strategy.battery_percent = args.job.battery;
     params.auto_confirm = confirm == Confirm::Auto;
     if let Some(secs) = args.plan_timeout {
         params.waits.plan = Duration::secs(secs);
     }
-    let config = SessionConfig { lang, echo_off: args.echo_off };
-    run_session(links, clock, config, JobSpec::Fota(params), confirm, &args.job, None, blank)
+    let config = SessionConfig {
+        lang,
+        echo_off: args.echo_off,
+    };
+    match driver(links, clock, lang, confirm, &args.job, None) {
+        Ok(driver) => run_session(driver, config, JobSpec::Fota(params), &args.job, blank),
+        Err(f) => setup_failed(&f, blank, &args.job, lang),
+    }
 }
 
 /// `otaflash flash`.
 pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
-    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let blank = blank_report(JobKind::Flash, &name);
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
@@ -102,41 +121,52 @@ pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
     if let Err(f) = open_into(&mut links, PortId::Mcu, &args.mcu, args.mcu_baud, lang) {
         return setup_failed(&f, blank, &args.job, lang);
     }
-    let transcript = match open_transcript(&args.job, lang) {
-        Ok(t) => t,
+    let driver = match driver(links, clock, lang, Confirm::Auto, &args.job, None) {
+        Ok(driver) => driver,
         Err(f) => return setup_failed(&f, blank, &args.job, lang),
     };
     let mut job = FlashJob::new(name, image, stm32_config(args.mcu_baud, args.boot), lang);
-    let driver = Driver::new(links, clock, lang, Confirm::Auto, transcript, None);
-    job.start(driver_now(clock));
+    job.start(driver.now());
     let ending = driver.run(&mut job);
     conclude(ending, blank, &args.job, lang)
 }
 
-fn run_session(
+/// A driver over `links`, with the transcript file the options ask for.
+fn driver(
     links: Links,
     clock: Clock,
-    config: SessionConfig,
-    spec: JobSpec,
+    lang: Lang,
     confirm: Confirm,
     job: &JobOptions,
     image_out: Option<&Path>,
+) -> Result<Driver, Failure> {
+    let transcript = job
+        .transcript
+        .as_deref()
+        .map(|path| TranscriptFile::create(path).map_err(|e| Failure::file(path, &e, lang)))
+        .transpose()?;
+    Ok(Driver::new(
+        links,
+        clock,
+        lang,
+        confirm,
+        transcript,
+        image_out.map(Path::to_path_buf),
+    ))
+}
+
+fn run_session(
+    driver: Driver,
+    config: SessionConfig,
+    spec: JobSpec,
+    job: &JobOptions,
     blank: Report,
 ) -> ExitCode {
     let lang = config.lang;
-    let transcript = match open_transcript(job, lang) {
-        Ok(t) => t,
-        Err(f) => return setup_failed(&f, blank, job, lang),
-    };
     let mut session = Session::new(config);
-    let driver = Driver::new(links, clock, lang, confirm, transcript, image_out.map(Path::to_path_buf));
-    session.start(driver_now(clock), spec);
+    session.start(driver.now(), spec);
     let ending = driver.run(&mut session);
     conclude(ending, blank, job, lang)
-}
-
-fn driver_now(clock: Clock) -> otaflash_core::Instant {
-    otaflash_core::Instant(u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX))
 }
 
 fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
@@ -144,23 +174,35 @@ fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
         BootArg::None => EntrySequence::None,
         BootArg::DtrRts => EntrySequence::default(),
     };
-    Stm32Config { baud, entry, ..Stm32Config::default() }
+    Stm32Config {
+        baud,
+        entry,
+        ..Stm32Config::default()
+    }
 }
 
 /// Opens `path` at `baud` 8N1 as port `id` (the STM32 job switches to 8E1 itself).
-fn open_into(links: &mut Links, id: PortId, path: &str, baud: u32, lang: Lang) -> Result<(), Failure> {
-    let settings = LineSettings { baud, parity: Parity::None };
+fn open_into(
+    links: &mut Links,
+    id: PortId,
+    path: &str,
+    baud: u32,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let settings = LineSettings {
+        baud,
+        parity: Parity::None,
+    };
     let port = port::open(path, settings).map_err(|e| Failure::port(&e, lang))?;
     links.add(id, port).map_err(|e| {
-        Failure::port(&OpenError { path: path.into(), kind: port::OpenErrorKind::Other(e.to_string()) }, lang)
+        Failure::port(
+            &OpenError {
+                path: path.into(),
+                kind: port::OpenErrorKind::Other(e.to_string()),
+            },
+            lang,
+        )
     })
-}
-
-fn open_transcript(job: &JobOptions, lang: Lang) -> Result<Option<TranscriptFile>, Failure> {
-    job.transcript
-        .as_deref()
-        .map(|path| TranscriptFile::create(path).map_err(|e| Failure::file(path, &e, lang)))
-        .transpose()
 }
 
 /// A report for a job that never got going: failed, with what we know.
@@ -182,7 +224,11 @@ fn blank_report(job: JobKind, component: &str) -> Report {
 
 fn setup_failed(failure: &Failure, mut report: Report, job: &JobOptions, lang: Lang) -> ExitCode {
     failure.print(lang);
-    report.error = Some(ErrorReport { code: failure.code.clone(), message: failure.message.clone(), hint: failure.hint.clone() });
+    report.error = Some(ErrorReport {
+        code: failure.code.clone(),
+        message: failure.message.clone(),
+        hint: failure.hint.clone(),
+    });
     write_report(&report, job, lang);
     ExitCode::from(EXIT_SETUP)
 }
@@ -204,7 +250,11 @@ fn conclude(ending: Ending, blank: Report, job: &JobOptions, lang: Lang) -> Exit
     }
     match &report.error {
         Some(e) => {
-            let mut failure = Failure { code: e.code.clone(), message: e.message.clone(), hint: e.hint.clone() };
+            let mut failure = Failure {
+                code: e.code.clone(),
+                message: e.message.clone(),
+                hint: e.hint.clone(),
+            };
             if e.code == "no_module" && port::modem_manager_running() {
                 failure.hint = format!("{}\n{}", failure.hint, text::modem_manager_hint(lang));
             }
@@ -223,8 +273,14 @@ fn summary(report: &Report, lang: Lang) -> String {
     };
     let sha = report.sha256.get(..16).unwrap_or(&report.sha256);
     match lang {
-        Lang::En => format!("success: {}{versions}, {} bytes, sha256 {sha}…", report.component, report.size),
-        Lang::Zh => format!("成功：{}{versions}，{} 字节，sha256 {sha}…", report.component, report.size),
+        Lang::En => format!(
+            "success: {}{versions}, {} bytes, sha256 {sha}…",
+            report.component, report.size
+        ),
+        Lang::Zh => format!(
+            "成功：{}{versions}，{} 字节，sha256 {sha}…",
+            report.component, report.size
+        ),
     }
 }
 

@@ -52,7 +52,10 @@ struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("port", &self.port.name()).field("lost", &self.lost).finish()
+        f.debug_struct("Writer")
+            .field("port", &self.port.name())
+            .field("lost", &self.lost)
+            .finish()
     }
 }
 
@@ -60,7 +63,13 @@ impl Links {
     /// No ports yet.
     pub(crate) fn new() -> Self {
         let (sender, events) = mpsc::channel();
-        Self { writers: HashMap::new(), events, sender, stop: Arc::new(AtomicBool::new(false)), readers: Vec::new() }
+        Self {
+            writers: HashMap::new(),
+            events,
+            sender,
+            stop: Arc::new(AtomicBool::new(false)),
+            readers: Vec::new(),
+        }
     }
 
     /// Adds an open port as `id` and starts reading it.
@@ -69,7 +78,9 @@ impl Links {
         let sender = self.sender.clone();
         let stop = Arc::clone(&self.stop);
         let name = format!("otaflash-read-{id:?}");
-        let handle = std::thread::Builder::new().name(name).spawn(move || read_loop(id, reader, &sender, &stop))?;
+        let handle = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || read_loop(id, reader, &sender, &stop))?;
         self.readers.push(handle);
         self.writers.insert(id, Writer { port, lost: false });
         Ok(())
@@ -82,7 +93,11 @@ impl Links {
         if writer.lost {
             return None;
         }
-        match writer.port.write_all(bytes).and_then(|()| writer.port.flush()) {
+        match writer
+            .port
+            .write_all(bytes)
+            .and_then(|()| writer.port.flush())
+        {
             Ok(()) => None,
             Err(e) => {
                 writer.lost = true;
@@ -92,15 +107,28 @@ impl Links {
     }
 
     /// Sets DTR/RTS on `id`.
-    pub(crate) fn set_signals(&mut self, id: PortId, dtr: bool, rts: bool) -> serialport::Result<()> {
-        let Some(writer) = self.writers.get_mut(&id) else { return Ok(()) };
+    pub(crate) fn set_signals(
+        &mut self,
+        id: PortId,
+        dtr: bool,
+        rts: bool,
+    ) -> serialport::Result<()> {
+        let Some(writer) = self.writers.get_mut(&id) else {
+            return Ok(());
+        };
         writer.port.write_data_terminal_ready(dtr)?;
         writer.port.write_request_to_send(rts)
     }
 
     /// Applies new line settings to `id`.
-    pub(crate) fn reconfigure(&mut self, id: PortId, settings: LineSettings) -> serialport::Result<()> {
-        let Some(writer) = self.writers.get_mut(&id) else { return Ok(()) };
+    pub(crate) fn reconfigure(
+        &mut self,
+        id: PortId,
+        settings: LineSettings,
+    ) -> serialport::Result<()> {
+        let Some(writer) = self.writers.get_mut(&id) else {
+            return Ok(());
+        };
         port::reconfigure(writer.port.as_mut(), settings)
     }
 
@@ -130,13 +158,25 @@ impl Drop for Links {
     }
 }
 
-fn read_loop(id: PortId, mut port: Box<dyn SerialPort>, events: &Sender<LinkEvent>, stop: &AtomicBool) {
+fn read_loop(
+    id: PortId,
+    mut port: Box<dyn SerialPort>,
+    events: &Sender<LinkEvent>,
+    stop: &AtomicBool,
+) {
     let mut buf = vec![0u8; 4096];
     while !stop.load(Ordering::Relaxed) {
         let event = match port.read(&mut buf) {
             Ok(0) => LinkEvent::Lost(id, "end of file".into()),
             Ok(n) => LinkEvent::Data(id, buf.get(..n).unwrap_or_default().to_vec()),
-            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
                 continue
             }
             Err(e) => LinkEvent::Lost(id, e.to_string()),

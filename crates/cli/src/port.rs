@@ -59,13 +59,25 @@ impl OpenError {
         match (&self.kind, lang) {
             (OpenErrorKind::Missing, Lang::En) => format!("Serial port {p} does not exist"),
             (OpenErrorKind::Missing, Lang::Zh) => format!("串口 {p} 不存在"),
-            (OpenErrorKind::Busy { holder: Some(h) }, Lang::En) => format!("Serial port {p} is in use by {h}"),
-            (OpenErrorKind::Busy { holder: Some(h) }, Lang::Zh) => format!("串口 {p} 正被 {h} 占用"),
-            (OpenErrorKind::Busy { holder: None }, Lang::En) => format!("Serial port {p} is in use by another program"),
-            (OpenErrorKind::Busy { holder: None }, Lang::Zh) => format!("串口 {p} 正被其他程序占用"),
-            (OpenErrorKind::ModemManager, Lang::En) => format!("Serial port {p} is held by ModemManager"),
+            (OpenErrorKind::Busy { holder: Some(h) }, Lang::En) => {
+                format!("Serial port {p} is in use by {h}")
+            }
+            (OpenErrorKind::Busy { holder: Some(h) }, Lang::Zh) => {
+                format!("串口 {p} 正被 {h} 占用")
+            }
+            (OpenErrorKind::Busy { holder: None }, Lang::En) => {
+                format!("Serial port {p} is in use by another program")
+            }
+            (OpenErrorKind::Busy { holder: None }, Lang::Zh) => {
+                format!("串口 {p} 正被其他程序占用")
+            }
+            (OpenErrorKind::ModemManager, Lang::En) => {
+                format!("Serial port {p} is held by ModemManager")
+            }
             (OpenErrorKind::ModemManager, Lang::Zh) => format!("串口 {p} 被 ModemManager 占用"),
-            (OpenErrorKind::Permission, Lang::En) => format!("No permission to open serial port {p}"),
+            (OpenErrorKind::Permission, Lang::En) => {
+                format!("No permission to open serial port {p}")
+            }
             (OpenErrorKind::Permission, Lang::Zh) => format!("没有打开串口 {p} 的权限"),
             (OpenErrorKind::Other(e), Lang::En) => format!("Cannot open serial port {p}: {e}"),
             (OpenErrorKind::Other(e), Lang::Zh) => format!("无法打开串口 {p}：{e}"),
@@ -111,7 +123,10 @@ impl OpenError {
 /// Opens `path` at `settings` (8 data bits, 1 stop bit, no flow control), never touching
 /// DTR/RTS: the core asks for those explicitly when an entry sequence is configured.
 pub(crate) fn open(path: &str, settings: LineSettings) -> Result<Box<dyn SerialPort>, OpenError> {
-    let error = |kind| OpenError { path: path.to_owned(), kind };
+    let error = |kind| OpenError {
+        path: path.to_owned(),
+        kind,
+    };
     if fs::metadata(path).is_err() {
         return Err(error(OpenErrorKind::Missing));
     }
@@ -126,7 +141,10 @@ pub(crate) fn open(path: &str, settings: LineSettings) -> Result<Box<dyn SerialP
 
 /// Applies `settings` to an open port. Pseudo-terminals have no parity; that failure is
 /// returned for the caller to report as a warning.
-pub(crate) fn reconfigure(port: &mut dyn SerialPort, settings: LineSettings) -> serialport::Result<()> {
+pub(crate) fn reconfigure(
+    port: &mut dyn SerialPort,
+    settings: LineSettings,
+) -> serialport::Result<()> {
     port.set_baud_rate(settings.baud)?;
     port.set_parity(parity(settings.parity))
 }
@@ -145,7 +163,9 @@ fn classify(path: &str, e: &serialport::Error) -> OpenErrorKind {
         // serialport reports EBUSY (TIOCEXCL) and a held flock as NoDevice; the node exists.
         serialport::ErrorKind::NoDevice => match holder_of(Path::new(path)) {
             Some(holder) if holder.starts_with("ModemManager") => OpenErrorKind::ModemManager,
-            Some(holder) => OpenErrorKind::Busy { holder: Some(holder) },
+            Some(holder) => OpenErrorKind::Busy {
+                holder: Some(holder),
+            },
             None if modem_manager_running() => OpenErrorKind::ModemManager,
             None => OpenErrorKind::Busy { holder: None },
         },
@@ -159,9 +179,18 @@ fn holder_of(path: &Path) -> Option<String> {
     let target = fs::canonicalize(path).ok()?;
     for proc_entry in fs::read_dir("/proc").ok()?.flatten() {
         let pid = proc_entry.file_name();
-        let Some(pid) = pid.to_str().filter(|p| p.bytes().all(|b| b.is_ascii_digit())) else { continue };
-        let Ok(fds) = fs::read_dir(proc_entry.path().join("fd")) else { continue };
-        let holds = fds.flatten().any(|fd| fs::read_link(fd.path()).is_ok_and(|link| link == target));
+        let Some(pid) = pid
+            .to_str()
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let Ok(fds) = fs::read_dir(proc_entry.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds
+            .flatten()
+            .any(|fd| fs::read_link(fd.path()).is_ok_and(|link| link == target));
         if holds && pid != std::process::id().to_string() {
             let name = fs::read_to_string(proc_entry.path().join("comm")).unwrap_or_default();
             return Some(format!("{} (pid {pid})", name.trim()));
@@ -172,42 +201,67 @@ fn holder_of(path: &Path) -> Option<String> {
 
 /// Whether a process called ModemManager is running (visible in /proc even as root's).
 pub(crate) fn modem_manager_running() -> bool {
-    let Ok(entries) = fs::read_dir("/proc") else { return false };
-    entries
-        .flatten()
-        .any(|e| fs::read_to_string(e.path().join("comm")).is_ok_and(|comm| comm.trim() == "ModemManager"))
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        fs::read_to_string(e.path().join("comm")).is_ok_and(|comm| comm.trim() == "ModemManager")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const NONE_8N1: LineSettings = LineSettings { baud: 115_200, parity: Parity::None };
+    const NONE_8N1: LineSettings = LineSettings {
+        baud: 115_200,
+        parity: Parity::None,
+    };
 
     #[test]
     fn a_missing_port_says_so_in_both_languages() {
-        let Err(e) = open("/dev/ttyUSB-otaflash-missing", NONE_8N1) else { panic!("opened a missing port") };
+        let Err(e) = open("/dev/ttyUSB-otaflash-missing", NONE_8N1) else {
+            panic!("opened a missing port")
+        };
         assert_eq!(e.kind, OpenErrorKind::Missing);
         assert_eq!(e.code(), "port_missing");
-        assert!(e.message(Lang::En).contains("/dev/ttyUSB-otaflash-missing does not exist"));
+        assert!(e
+            .message(Lang::En)
+            .contains("/dev/ttyUSB-otaflash-missing does not exist"));
         assert!(e.message(Lang::Zh).contains("不存在"));
         assert!(e.hint(Lang::En).contains("ttyUSB"));
     }
 
     #[test]
     fn permission_and_modemmanager_hints_name_the_fix() {
-        let perm = OpenError { path: "/dev/ttyUSB2".into(), kind: OpenErrorKind::Permission };
-        assert!(perm.hint(Lang::En).contains("sudo usermod -aG dialout $USER"));
+        let perm = OpenError {
+            path: "/dev/ttyUSB2".into(),
+            kind: OpenErrorKind::Permission,
+        };
+        assert!(perm
+            .hint(Lang::En)
+            .contains("sudo usermod -aG dialout $USER"));
         assert!(perm.hint(Lang::Zh).contains("dialout"));
-        let mm = OpenError { path: "/dev/ttyUSB2".into(), kind: OpenErrorKind::ModemManager };
+        let mm = OpenError {
+            path: "/dev/ttyUSB2".into(),
+            kind: OpenErrorKind::ModemManager,
+        };
         assert!(mm.hint(Lang::En).contains("systemctl stop ModemManager"));
         assert!(mm.hint(Lang::En).contains("ID_MM_DEVICE_IGNORE"));
     }
 
     #[test]
     fn a_regular_file_is_not_a_serial_port() {
-        let Ok(file) = tempfile::NamedTempFile::new() else { return };
+        let Ok(file) = tempfile::NamedTempFile::new() else {
+            return;
+        };
         let path = file.path().to_string_lossy().into_owned();
-        assert!(matches!(open(&path, NONE_8N1), Err(OpenError { kind: OpenErrorKind::Other(_), .. })));
+        assert!(matches!(
+            open(&path, NONE_8N1),
+            Err(OpenError {
+                kind: OpenErrorKind::Other(_),
+                ..
+            })
+        ));
     }
 }

@@ -37,7 +37,11 @@ struct PlainStage {
 impl Progress {
     /// Bars when stderr is a terminal, plain lines otherwise.
     pub(crate) fn new(lang: Lang) -> Self {
-        let mode = if std::io::stderr().is_terminal() { Mode::Bars { bar: None } } else { Mode::Plain { current: None } };
+        let mode = if std::io::stderr().is_terminal() {
+            Mode::Bars { bar: None }
+        } else {
+            Mode::Plain { current: None }
+        };
         Self { lang, mode }
     }
 
@@ -57,7 +61,11 @@ impl Progress {
             }
             Mode::Plain { current } => {
                 eprintln!("[{name}] …");
-                *current = Some(PlainStage { stage, started: Instant::now(), last_line: None });
+                *current = Some(PlainStage {
+                    stage,
+                    started: Instant::now(),
+                    last_line: None,
+                });
             }
         }
     }
@@ -73,7 +81,10 @@ impl Progress {
                 }
             }
             Mode::Plain { current } => {
-                let took = current.take().filter(|c| c.stage == stage).map(|c| c.started.elapsed());
+                let took = current
+                    .take()
+                    .filter(|c| c.stage == stage)
+                    .map(|c| c.started.elapsed());
                 match took {
                     Some(t) => eprintln!("[{name}] ✓ {:.1} s", t.as_secs_f64()),
                     None => eprintln!("[{name}] ✓"),
@@ -99,17 +110,21 @@ impl Progress {
                 pb.set_position(done);
             }
             Mode::Plain { current } => {
-                let Some(c) = current.as_mut().filter(|c| c.stage == stage) else { return };
-                let due = c.last_line.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) || (total > 0 && done >= total);
+                let Some(c) = current.as_mut().filter(|c| c.stage == stage) else {
+                    return;
+                };
+                let due = c.last_line.is_none_or(|t| t.elapsed() >= PLAIN_EVERY)
+                    || (total > 0 && done >= total);
                 if !due {
                     return;
                 }
                 c.last_line = Some(Instant::now());
-                if total == 0 {
-                    eprintln!("[{name}] … {:.0} s", c.started.elapsed().as_secs_f64());
-                } else {
-                    let rate = done as f64 / c.started.elapsed().as_secs_f64().max(0.001);
-                    eprintln!("[{name}] {done}/{total} B ({}%), {:.0} B/s", done.saturating_mul(100) / total, rate);
+                match done.saturating_mul(100).checked_div(total) {
+                    None => eprintln!("[{name}] … {:.0} s", c.started.elapsed().as_secs_f64()),
+                    Some(percent) => {
+                        let rate = done as f64 / c.started.elapsed().as_secs_f64().max(0.001);
+                        eprintln!("[{name}] {done}/{total} B ({percent}%), {rate:.0} B/s");
+                    }
                 }
             }
         }
@@ -156,5 +171,6 @@ fn bytes_style() -> ProgressStyle {
 }
 
 fn done_style() -> ProgressStyle {
-    ProgressStyle::with_template("  {prefix:>12.bold} {msg:.green} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar())
+    ProgressStyle::with_template("  {prefix:>12.bold} {msg:.green} {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
 }

@@ -59,7 +59,9 @@ pub(crate) fn modem_manager_hint(lang: Lang) -> String {
 /// Said when a pseudo-terminal (or adapter) refuses a parity change.
 pub(crate) fn parity_warning(lang: Lang, why: &str) -> String {
     match lang {
-        Lang::En => format!("could not change the line settings ({why}); continuing (normal on a pseudo-terminal)"),
+        Lang::En => format!(
+            "could not change the line settings ({why}); continuing (normal on a pseudo-terminal)"
+        ),
         Lang::Zh => format!("无法修改串口参数（{why}）；继续执行（伪终端上属正常现象）"),
     }
 }

@@ -19,7 +19,11 @@ pub(crate) struct TranscriptFile {
 impl TranscriptFile {
     /// Creates (truncates) `path`.
     pub(crate) fn create(path: &Path) -> io::Result<Self> {
-        Ok(Self { path: path.to_owned(), out: BufWriter::new(File::create(path)?), failed: false })
+        Ok(Self {
+            path: path.to_owned(),
+            out: BufWriter::new(File::create(path)?),
+            failed: false,
+        })
     }
 
     /// Appends one record. A write failure is reported once and recording stops; the job
@@ -44,6 +48,9 @@ impl TranscriptFile {
 
     fn fail(&mut self, e: &io::Error) {
         self.failed = true;
-        eprintln!("warning: transcript {} is incomplete: {e}", self.path.display());
+        eprintln!(
+            "warning: transcript {} is incomplete: {e}",
+            self.path.display()
+        );
     }
 }

@@ -21,7 +21,10 @@ fn fota_follows_the_module_through_its_reboot() -> TestResult {
     let sim = Sim::start("module", &scenario)?;
     let report_path = sim.file("report.json");
     let report_arg = report_path.to_string_lossy();
-    let run = otaflash(["fota", "--module", &sim.path, "--report", &report_arg], Duration::from_secs(90))?;
+    let run = otaflash(
+        ["fota", "--module", &sim.path, "--report", &report_arg],
+        Duration::from_secs(90),
+    )?;
     assert_eq!(run.code(), 0, "{run:?}");
     let report = read_json(&report_path)?;
     assert_eq!(report["result"], "success", "{report}");

@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_failed, fast_module, otaflash, read_json, sha256_hex, sota_args, Sim, TestResult};
+use common::{
+    assert_failed, fast_module, otaflash, read_json, sha256_hex, sota_args, Sim, TestResult,
+};
 use serde_json::{json, Value};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -33,27 +35,47 @@ fn assert_success(sim: &Sim, extra: &[&str]) -> TestResult<(Value, Value)> {
 
 #[test]
 fn single_block_with_the_seed_numbers_at_115200_paced() -> TestResult {
-    let sim = Sim::start("module", &fast_module(json!({ "serial": { "pacing": true } })))?;
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "serial": { "pacing": true } })),
+    )?;
     let (report, state) = assert_success(&sim, &[])?;
     assert_eq!(report["size"], 27_954);
     assert_eq!(report["md5"].as_str().map(str::len), Some(32));
     let commands = state["commands"].as_array().ok_or("no commands")?;
-    assert!(commands.iter().any(|c| c == "AT+QIOTMCUVER=\"STM32\",\"2_0_0\""), "{state}");
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "AT+QIOTMCUVER=\"STM32\",\"2_0_0\""),
+        "{state}"
+    );
     let transcript = std::fs::read_to_string(sim.file("transcript.txt"))?;
-    assert!(transcript.contains("module tx t \"AT+QIOTOTARD="), "transcript lacks the reads");
-    assert!(transcript.contains("+QIOTEVT: 7,10705"), "transcript lacks the success event");
+    assert!(
+        transcript.contains("module tx t \"AT+QIOTOTARD="),
+        "transcript lacks the reads"
+    );
+    assert!(
+        transcript.contains("+QIOTEVT: 7,10705"),
+        "transcript lacks the success event"
+    );
     Ok(())
 }
 
 #[test]
 fn multi_block_image_of_300_kib_in_64_kib_blocks() -> TestResult {
-    let scenario = fast_module(json!({ "free_space": 65_536, "plan": [{ "image": { "size": 300_000 } }] }));
+    let scenario =
+        fast_module(json!({ "free_space": 65_536, "plan": [{ "image": { "size": 300_000 } }] }));
     let sim = Sim::start("module", &scenario)?;
     let (report, state) = assert_success(&sim, &["--read-size", "1024"])?;
     assert_eq!(report["size"], 300_000);
     // Five 64 KiB blocks (the last one short), each read in 1 KiB pieces.
     assert!(state["reads"].as_u64().is_some_and(|r| r >= 293), "{state}");
-    let downloaded = state["ota_codes"].as_array().ok_or("no codes")?.iter().filter(|c| *c == 10703).count();
+    let downloaded = state["ota_codes"]
+        .as_array()
+        .ok_or("no codes")?
+        .iter()
+        .filter(|c| *c == 10703)
+        .count();
     assert_eq!(downloaded, 5, "{state}");
     Ok(())
 }
@@ -88,24 +110,36 @@ fn urc_noise_inside_and_between_commands() -> TestResult {
 
 #[test]
 fn unsolicited_plan_before_the_request() -> TestResult {
-    let sim = Sim::start("module", &fast_module(json!({ "faults": { "unsolicited_plan_at_ms": 20 } })))?;
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "faults": { "unsolicited_plan_at_ms": 20 } })),
+    )?;
     assert_success(&sim, &[])?;
     Ok(())
 }
 
 #[test]
 fn download_error_then_cloud_repush() -> TestResult {
-    let scenario = fast_module(json!({ "faults": { "download_error": { "block": 0, "times": 1 } } }));
+    let scenario =
+        fast_module(json!({ "faults": { "download_error": { "block": 0, "times": 1 } } }));
     let sim = Sim::start("module", &scenario)?;
     let (_, state) = assert_success(&sim, &[])?;
-    let plans = state["ota_codes"].as_array().ok_or("no codes")?.iter().filter(|c| *c == 10700).count();
+    let plans = state["ota_codes"]
+        .as_array()
+        .ok_or("no codes")?
+        .iter()
+        .filter(|c| *c == 10700)
+        .count();
     assert!(plans >= 2, "no re-pushed plan: {state}");
     Ok(())
 }
 
 #[test]
 fn corrupted_byte_fails_and_saves_nothing() -> TestResult {
-    let sim = Sim::start("module", &fast_module(json!({ "faults": { "corrupt": { "offset": 1000 } } })))?;
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "faults": { "corrupt": { "offset": 1000 } } })),
+    )?;
     let run = otaflash(sota_args(&sim, &[]), LIMIT)?;
     assert_failed(&sim, &run, &["integrity"])?;
     assert_eq!(sim.state()?["reached_10705"], false);
@@ -114,7 +148,10 @@ fn corrupted_byte_fails_and_saves_nothing() -> TestResult {
 
 #[test]
 fn strategy_rejection_declines_the_plan() -> TestResult {
-    let sim = Sim::start("module", &fast_module(json!({ "plan": [{ "battery_limit": 50 }] })))?;
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "plan": [{ "battery_limit": 50 }] })),
+    )?;
     let run = otaflash(sota_args(&sim, &["--battery", "20"]), LIMIT)?;
     assert_failed(&sim, &run, &["rejected"])?;
     let state = sim.state()?;
@@ -134,7 +171,10 @@ fn no_plan_times_out() -> TestResult {
 
 #[test]
 fn hang_up_mid_transfer_never_reports_success() -> TestResult {
-    let sim = Sim::start("module", &fast_module(json!({ "faults": { "hangup_at_read": 5 } })))?;
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "faults": { "hangup_at_read": 5 } })),
+    )?;
     let run = otaflash(sota_args(&sim, &[]), LIMIT)?;
     let report = assert_failed(&sim, &run, &["timeout", "port_lost"])?;
     assert_ne!(report["result"], "success");
@@ -144,7 +184,10 @@ fn hang_up_mid_transfer_never_reports_success() -> TestResult {
 
 #[test]
 fn unplugged_module_is_a_lost_port() -> TestResult {
-    let mut sim = Sim::start("module", &fast_module(json!({ "serial": { "pacing": true } })))?;
+    let mut sim = Sim::start(
+        "module",
+        &fast_module(json!({ "serial": { "pacing": true } })),
+    )?;
     let args = sota_args(&sim, &[]);
     let cli = std::thread::spawn(move || otaflash(args, LIMIT).map_err(|e| e.to_string()));
     // Pull the plug while the transfer runs (connect + plan + download take ~0.5 s).

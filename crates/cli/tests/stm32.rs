@@ -22,7 +22,9 @@ fn fast_stm32(overrides: Value) -> Value {
 
 /// A deterministic image that starts like a vector table and does not end in 0xFF.
 fn test_image(len: usize) -> Vec<u8> {
-    let mut image: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8).collect();
+    let mut image: Vec<u8> = (0..len)
+        .map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8)
+        .collect();
     let head = [0x00, 0x50, 0x00, 0x20, 0x01, 0x01, 0x00, 0x08];
     for (dst, src) in image.iter_mut().zip(head) {
         *dst = src;
@@ -34,7 +36,12 @@ fn test_image(len: usize) -> Vec<u8> {
 }
 
 fn flash_args(sim: &Sim, image: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["flash".to_owned(), "--mcu".into(), sim.path.clone(), image.to_string_lossy().into_owned()];
+    let mut args = vec![
+        "flash".to_owned(),
+        "--mcu".into(),
+        sim.path.clone(),
+        image.to_string_lossy().into_owned(),
+    ];
     args.push("--report".into());
     args.push(sim.file("report.json").to_string_lossy().into_owned());
     args.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -76,14 +83,22 @@ fn flash_at_an_offset_leaves_the_start_alone() -> TestResult {
 
 #[test]
 fn bootloader_link_drop_fails_the_flash() -> TestResult {
-    let sim = Sim::start("stm32", &fast_stm32(json!({ "faults": { "drop_at_command": 12 } })))?;
+    let sim = Sim::start(
+        "stm32",
+        &fast_stm32(json!({ "faults": { "drop_at_command": 12 } })),
+    )?;
     let file = sim.file("app.bin");
     std::fs::write(&file, test_image(20_000))?;
     let run = otaflash(flash_args(&sim, &file, &[]), LIMIT)?;
     assert_eq!(run.code(), 1, "{run:?}");
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "failed");
-    assert!(report["error"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "{report}");
+    assert!(
+        report["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| !h.is_empty()),
+        "{report}"
+    );
     assert!(!run.stdout.contains("success"));
     Ok(())
 }
@@ -94,8 +109,19 @@ fn sota_writes_the_cloud_image_into_the_mcu() -> TestResult {
     let mcu = Sim::start("stm32", &fast_stm32(json!({})))?;
     let report_path = module.file("report.json");
     let args = [
-        "sota", "--module", &module.path, "--component", "STM32", "--current", "1_0_0", "--mcu", &mcu.path,
-        "--boot", "none", "--report", &report_path.to_string_lossy(),
+        "sota",
+        "--module",
+        &module.path,
+        "--component",
+        "STM32",
+        "--current",
+        "1_0_0",
+        "--mcu",
+        &mcu.path,
+        "--boot",
+        "none",
+        "--report",
+        &report_path.to_string_lossy(),
     ];
     let run = otaflash(args, LIMIT)?;
     assert_eq!(run.code(), 0, "{run:?}");
@@ -111,7 +137,10 @@ fn sota_writes_the_cloud_image_into_the_mcu() -> TestResult {
     let size = package["size"].as_u64().ok_or("no size")?;
     assert!(len <= size && size - len < 16, "{mcu_state}");
     if len == size {
-        assert_eq!(mcu_state["programmed_sha256"], package["sha256"], "{mcu_state}");
+        assert_eq!(
+            mcu_state["programmed_sha256"], package["sha256"],
+            "{mcu_state}"
+        );
     }
     assert_eq!(mcu_state["unerased_writes"], 0);
     Ok(())
@@ -128,16 +157,35 @@ fn stm32flash_writes_verifies_and_reads_back_through_the_simulator() -> TestResu
     let image = test_image(20_000);
     let file = sim.file("img.bin");
     std::fs::write(&file, &image)?;
-    let write = Command::new(stm32flash).args(["-m", "8n1", "-b", "115200", "-w"]).arg(&file).arg("-v").arg(&sim.path).output()?;
-    assert!(write.status.success(), "stm32flash -w: {}", String::from_utf8_lossy(&write.stdout));
+    let write = Command::new(stm32flash)
+        .args(["-m", "8n1", "-b", "115200", "-w"])
+        .arg(&file)
+        .arg("-v")
+        .arg(&sim.path)
+        .output()?;
+    assert!(
+        write.status.success(),
+        "stm32flash -w: {}",
+        String::from_utf8_lossy(&write.stdout)
+    );
     assert_eq!(sim.state()?["programmed_sha256"], sha256_hex(&image));
 
     // A second run finds the bootloader already synchronised (NACK to 0x7F) and reads back.
     let back = sim.file("back.bin");
-    let read = Command::new(stm32flash).args(["-m", "8n1", "-b", "115200", "-r"]).arg(&back).arg(&sim.path).output()?;
-    assert!(read.status.success(), "stm32flash -r: {}", String::from_utf8_lossy(&read.stdout));
+    let read = Command::new(stm32flash)
+        .args(["-m", "8n1", "-b", "115200", "-r"])
+        .arg(&back)
+        .arg(&sim.path)
+        .output()?;
+    assert!(
+        read.status.success(),
+        "stm32flash -r: {}",
+        String::from_utf8_lossy(&read.stdout)
+    );
     let flash = std::fs::read(&back)?;
     assert_eq!(flash.get(..image.len()), Some(image.as_slice()));
-    assert!(flash.get(image.len()..).is_some_and(|rest| rest.iter().all(|&b| b == 0xFF)));
+    assert!(flash
+        .get(image.len()..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == 0xFF)));
     Ok(())
 }

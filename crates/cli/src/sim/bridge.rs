@@ -18,7 +18,11 @@ pub(crate) struct Bridge {
 impl Bridge {
     /// Starts the device's clock now.
     pub(crate) fn new(model: SimModel, state: Option<StateFile>) -> Self {
-        let mut bridge = Self { model, start: Instant::now(), state };
+        let mut bridge = Self {
+            model,
+            start: Instant::now(),
+            state,
+        };
         bridge.publish_state(true);
         bridge
     }
@@ -57,7 +61,11 @@ impl Bridge {
             Some(at) => Duration::from_millis(at.saturating_sub(now)),
             None => cap,
         };
-        let until_flush = self.state.as_ref().and_then(StateFile::flush_due_in).unwrap_or(cap);
+        let until_flush = self
+            .state
+            .as_ref()
+            .and_then(StateFile::flush_due_in)
+            .unwrap_or(cap);
         until_deadline.min(until_flush).min(cap)
     }
 

@@ -20,7 +20,9 @@ use state::{SimModel, StateFile};
 /// Runs `otaflash sim` until killed.
 pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
     let text = match &args.scenario {
-        Some(path) => Some(fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
+        Some(path) => Some(
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ),
         None => None,
     };
     let context = || {
@@ -34,10 +36,12 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
     let model = match (args.device, text) {
         (SimDevice::Module, None) => module(Scenario::default()),
         (SimDevice::Module, Some(t)) => module(Scenario::from_json(&t).with_context(context)?),
-        (SimDevice::Stm32, None) => SimModel::Stm32(Box::new(BootloaderSim::new(BootloaderScenario::default()))),
-        (SimDevice::Stm32, Some(t)) => {
-            SimModel::Stm32(Box::new(BootloaderSim::new(BootloaderScenario::from_json(&t).with_context(context)?)))
+        (SimDevice::Stm32, None) => {
+            SimModel::Stm32(Box::new(BootloaderSim::new(BootloaderScenario::default())))
         }
+        (SimDevice::Stm32, Some(t)) => SimModel::Stm32(Box::new(BootloaderSim::new(
+            BootloaderScenario::from_json(&t).with_context(context)?,
+        ))),
     };
     let bridge = Bridge::new(model, args.state_out.clone().map(StateFile::new));
     match args.ws {

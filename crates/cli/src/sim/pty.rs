@@ -74,7 +74,14 @@ pub(crate) fn serve(mut bridge: Bridge) -> anyhow::Result<()> {
             match master.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => bridge.receive(buf.get(..n).unwrap_or_default()),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => break,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    break
+                }
                 Err(e) => return Err(e).context("reading the pty failed"),
             }
         }
@@ -88,7 +95,14 @@ fn write_some(master: &mut File, backlog: &mut VecDeque<u8>) -> anyhow::Result<(
         match master.write(front) {
             Ok(0) => break,
             Ok(n) => drop(backlog.drain(..n)),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => break,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                break
+            }
             Err(e) => return Err(e).context("writing the pty failed"),
         }
     }

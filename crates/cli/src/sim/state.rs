@@ -101,7 +101,12 @@ struct Outcome {
 
 impl From<&OtaOutcome> for Outcome {
     fn from(o: &OtaOutcome) -> Self {
-        Self { component: o.component.clone(), success: o.success, reason: o.reason.clone(), at_ms: o.at_ms }
+        Self {
+            component: o.component.clone(),
+            success: o.success,
+            reason: o.reason.clone(),
+            at_ms: o.at_ms,
+        }
     }
 }
 
@@ -121,7 +126,11 @@ impl ModuleState {
                 .iter()
                 .filter_map(|id| {
                     let bytes = m.image(id)?;
-                    Some(Package { component: id.clone(), size: bytes.len(), sha256: sha256_hex(bytes) })
+                    Some(Package {
+                        component: id.clone(),
+                        size: bytes.len(),
+                        sha256: sha256_hex(bytes),
+                    })
                 })
                 .collect(),
         }
@@ -163,7 +172,10 @@ pub(crate) struct Stm32State {
 impl Stm32State {
     fn of(b: &BootloaderSim) -> Self {
         let flash = b.flash();
-        let programmed_len = flash.iter().rposition(|&byte| byte != 0xFF).map_or(0, |i| i + 1);
+        let programmed_len = flash
+            .iter()
+            .rposition(|&byte| byte != 0xFF)
+            .map_or(0, |i| i + 1);
         Self {
             part: format!("{:?}", b.part()),
             flash_base: b.part().flash_base(),
@@ -184,7 +196,10 @@ impl Stm32State {
 
 /// Lower-case hex SHA-256.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `--state-out` file and its write throttle.
@@ -199,7 +214,12 @@ pub(crate) struct StateFile {
 impl StateFile {
     /// A state file at `path` (written on the first change).
     pub(crate) fn new(path: PathBuf) -> Self {
-        Self { path, written: None, last_write: None, dirty: true }
+        Self {
+            path,
+            written: None,
+            last_write: None,
+            dirty: true,
+        }
     }
 
     /// Notes that the state may have changed.
@@ -209,7 +229,10 @@ impl StateFile {
 
     /// Whether a snapshot should be taken and written now.
     pub(crate) fn due(&self) -> bool {
-        self.dirty && self.last_write.is_none_or(|t| t.elapsed() >= FLUSH_INTERVAL)
+        self.dirty
+            && self
+                .last_write
+                .is_none_or(|t| t.elapsed() >= FLUSH_INTERVAL)
     }
 
     /// When a pending change becomes due, if one is pending.
@@ -217,7 +240,9 @@ impl StateFile {
         if !self.dirty {
             return None;
         }
-        Some(self.last_write.map_or(Duration::ZERO, |t| FLUSH_INTERVAL.saturating_sub(t.elapsed())))
+        Some(self.last_write.map_or(Duration::ZERO, |t| {
+            FLUSH_INTERVAL.saturating_sub(t.elapsed())
+        }))
     }
 
     /// Writes `snapshot` if it differs from what the file holds. Failures are reported

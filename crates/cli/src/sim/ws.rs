@@ -66,7 +66,11 @@ pub(crate) fn serve(mut bridge: Bridge, addr: SocketAddr) -> anyhow::Result<()> 
             Ok(Message::Text(text)) => bridge.receive(text.as_bytes()),
             Ok(Message::Close(_)) => client = None,
             Ok(_) => {}
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => client = None,
         }
     }

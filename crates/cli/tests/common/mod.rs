@@ -47,7 +47,10 @@ pub fn merge(base: &mut Value, patch: Value) {
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A running `otaflash sim` on a pty; killed on drop.
@@ -84,7 +87,12 @@ impl Sim {
             let _ = child.kill();
             return Err(format!("sim printed {line:?} instead of a pty path").into());
         }
-        Ok(Self { child, path, state, dir })
+        Ok(Self {
+            child,
+            path,
+            state,
+            dir,
+        })
     }
 
     /// A path in the scratch directory.
@@ -167,7 +175,11 @@ where
     };
     let stdout = out_thread.join().map_err(|_| "stdout reader panicked")?;
     let stderr = err_thread.join().map_err(|_| "stderr reader panicked")?;
-    Ok(Run { status, stdout, stderr })
+    Ok(Run {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Reads a JSON file.
@@ -178,11 +190,23 @@ pub fn read_json(path: &Path) -> TestResult<Value> {
 /// Standard `otaflash sota` arguments against `sim`, saving to `image.bin` and reporting to
 /// `report.json` / `transcript.txt` in its directory; `extra` is appended.
 pub fn sota_args(sim: &Sim, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = ["sota", "--module", &sim.path, "--component", "STM32", "--current", "1_0_0"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-    for (flag, name) in [("--out", "image.bin"), ("--report", "report.json"), ("--transcript", "transcript.txt")] {
+    let mut args: Vec<String> = [
+        "sota",
+        "--module",
+        &sim.path,
+        "--component",
+        "STM32",
+        "--current",
+        "1_0_0",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for (flag, name) in [
+        ("--out", "image.bin"),
+        ("--report", "report.json"),
+        ("--transcript", "transcript.txt"),
+    ] {
         args.push(flag.into());
         args.push(sim.file(name).to_string_lossy().into_owned());
     }
@@ -195,9 +219,20 @@ pub fn assert_failed(sim: &Sim, run: &Run, codes: &[&str]) -> TestResult<Value> 
     assert_ne!(run.code(), 0, "expected failure, got success: {run:?}");
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "failed", "{report}");
-    assert!(codes.iter().any(|c| report["error"]["code"] == *c), "{report}\n{}", run.stderr);
-    assert!(report["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(report["error"]["hint"].as_str().is_some_and(|h| !h.is_empty()));
-    assert!(!sim.file("image.bin").exists(), "an unverified image was saved");
+    assert!(
+        codes.iter().any(|c| report["error"]["code"] == *c),
+        "{report}\n{}",
+        run.stderr
+    );
+    assert!(report["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(report["error"]["hint"]
+        .as_str()
+        .is_some_and(|h| !h.is_empty()));
+    assert!(
+        !sim.file("image.bin").exists(),
+        "an unverified image was saved"
+    );
     Ok(report)
 }
