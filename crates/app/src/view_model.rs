@@ -25,7 +25,12 @@ pub fn row_view(row: &StageRow) -> RowView {
         _ => None,
     };
     let amount = if row.total > 0 {
-        format!("{} / {} ({} %)", size(row.done), size(row.total), percent(row.done, row.total))
+        format!(
+            "{} / {} ({} %)",
+            size(row.done),
+            size(row.total),
+            percent(row.done, row.total)
+        )
     } else if row.done > 0 {
         format!("{}", row.done)
     } else {
@@ -68,7 +73,10 @@ pub fn size(bytes: u64) -> String {
 
 /// Whole percent of `done` over `total` (0 when the total is unknown).
 pub fn percent(done: u64, total: u64) -> u64 {
-    done.min(total).saturating_mul(100).checked_div(total).unwrap_or(0)
+    done.min(total)
+        .saturating_mul(100)
+        .checked_div(total)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt as _, StreamExt as _};
 use otaflash_core::PortId;
 use otaflash_sim::{
-    BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario, Serial, Timing,
+    BootloaderScenario, BootloaderSim, Component, ComponentKind, Device, ModuleSim, Scenario,
+    Serial, Timing,
 };
 use std::fmt;
 use wasm_bindgen_futures::spawn_local;
@@ -65,19 +66,35 @@ impl SimDevice {
     }
 }
 
+/// The module firmware the demo's FOTA plan offers.
+pub const DEMO_MODULE_TARGET: &str = "EC200UCNAAR03A04M08";
+
 /// The demo module scenario: the simulator's defaults (an EC200U with an STM32 plan to
-/// "2_0_0"), with cloud delays shortened.
+/// "2_0_0"), plus a module firmware plan for FOTA, with cloud delays and the module's
+/// reboot shortened.
 pub fn demo_module_scenario() -> Scenario {
     let defaults = Scenario::default();
+    // The MCU plan stays first: a confirm applies the first eligible component, and the
+    // MCU one is only eligible once a SOTA has announced the MCU version.
+    let mut plan = defaults.plan.clone();
+    plan.push(Component {
+        id: "EC200U".to_owned(),
+        kind: ComponentKind::Module,
+        target: DEMO_MODULE_TARGET.to_owned(),
+        ..Component::default()
+    });
     Scenario {
         serial: DEMO_SERIAL,
         latency_ms: 5,
+        plan,
         timing: Timing {
             register_ms: 200,
             plan_ms: 200,
             url_ms: 300,
             download_per_block_ms: 400,
             downloading_notify_ms: 150,
+            fota_apply_ms: 500,
+            fota_reboot_ms: 1_500,
             ..defaults.timing.clone()
         },
         ..defaults

@@ -7,7 +7,9 @@
 
 use otaflash_core::report::Outcome;
 use otaflash_core::stm32::Stm32Config;
-use otaflash_core::{Event, FlashStep, JobSpec, PortId, Report, SessionConfig, SotaParams};
+use otaflash_core::{
+    Event, FlashStep, FotaParams, JobSpec, PortId, Report, SessionConfig, SotaParams,
+};
 use otaflash_web::{demo_links, Driver, Job, Link, Links, Notice, BUFFER_SIZE};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -211,4 +213,30 @@ async fn the_demo_device_completes_a_sota_into_the_stm32() {
         Notice::Link { .. } => false,
     });
     assert!(wrote, "the MCU port carried no traffic");
+}
+
+#[wasm_bindgen_test]
+async fn the_demo_device_completes_a_fota_through_the_module_reboot() {
+    let (driver, notices) = start(demo_links()).await;
+    let params = FotaParams {
+        mcu_components: vec![otaflash_web::DEMO_COMPONENT.to_owned()],
+        auto_confirm: true,
+        ..FotaParams::default()
+    };
+    driver.start_job(Job::Module(JobSpec::Fota(params)));
+    let finished = wait_for(15_000, || report(&notices).is_some()).await;
+    assert!(
+        finished,
+        "the demo FOTA did not finish: {:?}",
+        notices.borrow().iter().rev().take(8).collect::<Vec<_>>()
+    );
+    let report = report(&notices).expect("report");
+    assert_eq!(report.result, Outcome::Success, "{report:?}");
+    assert_eq!(report.to_version, otaflash_web::DEMO_MODULE_TARGET);
+    // The reboot looked like an unplug to the driver, and the core saw the port come back.
+    assert!(
+        link_notes(&notices).iter().any(|n| n.contains("hung up")),
+        "{:?}",
+        link_notes(&notices)
+    );
 }

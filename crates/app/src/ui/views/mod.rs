@@ -103,7 +103,8 @@ fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
                     { T::DownloadTranscript.text(lang) }
                 </button>
             </div>
-            <pre id="console" aria-live="off">{ text }</pre>
+            // column-reverse keeps the scroll position pinned to the newest line.
+            <div class="console-scroll"><pre id="console" aria-live="off">{ text }</pre></div>
         </section>
     }
 }
