@@ -238,6 +238,10 @@ impl Task {
             }
             LinkEvent::Restored { port } => {
                 self.lost.retain(|p| *p != port);
+                (self.notify)(Notice::Link {
+                    port,
+                    what: "reconnected".to_owned(),
+                });
                 if let Some(engine) = &mut self.engine {
                     engine.handle_input(Input::PortRestored { now, port });
                 }

@@ -18,7 +18,7 @@
 use crate::clock;
 use crate::link::{LinkCommand, LinkEvent, LinkHandle};
 use futures::channel::{mpsc, oneshot};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use js_sys::{Reflect, Uint8Array};
 use otaflash_core::{LineSettings, Parity, PortId};
 use std::cell::{Cell, RefCell};
@@ -38,6 +38,9 @@ pub const BUFFER_SIZE: u32 = 64 * 1024;
 /// How long to let the device settle between closing and reopening on a line-settings
 /// change; some USB-serial bridges refuse an immediate reopen.
 const REOPEN_PAUSE_MS: u64 = 20;
+
+/// How often a lost port is tried again.
+const RECOVER_EVERY_MS: u64 = 500;
 
 /// Read errors after which the port is still usable (Web Serial spec, "non-fatal").
 const NON_FATAL_READ_ERRORS: [&str; 4] = [
@@ -138,17 +141,21 @@ pub async fn granted_ports() -> Vec<SerialPort> {
     }
 }
 
-/// A short human label for a port: USB vendor and product IDs, naming known vendors.
-pub fn port_label(port: &SerialPort) -> String {
+/// The USB vendor and product IDs of a port, when it is a USB device.
+fn usb_ids(port: &SerialPort) -> Option<(u32, u32)> {
     let info = port.get_info();
     let id = |key: &str| {
         Reflect::get(&info, &JsValue::from_str(key))
             .ok()
             .and_then(|v| v.as_f64())
     };
-    match (id("usbVendorId"), id("usbProductId")) {
-        (Some(vid), Some(pid)) => {
-            let (vid, pid) = (vid as u32, pid as u32);
+    Some((id("usbVendorId")? as u32, id("usbProductId")? as u32))
+}
+
+/// A short human label for a port: USB vendor and product IDs, naming known vendors.
+pub fn port_label(port: &SerialPort) -> String {
+    match usb_ids(port) {
+        Some((vid, pid)) => {
             let vendor = match vid {
                 0x2c7c => "Quectel ",
                 0x0483 => "STMicroelectronics ",
@@ -174,16 +181,21 @@ pub(crate) async fn open_link(
 ) -> Result<LinkHandle, WebError> {
     open(&port, settings).await?;
     let (commands, inbox) = mpsc::unbounded();
+    let (alarm, alarms) = mpsc::unbounded();
     let (closed_tx, closed) = oneshot::channel();
+    let usb_ids = usb_ids(&port);
     spawn_local(async move {
-        PortTask {
+        let task = PortTask {
             port,
             id,
+            settings,
+            usb_ids,
             events,
+            alarm,
             reading: None,
-        }
-        .run(inbox)
-        .await;
+            lost: false,
+        };
+        task.run(inbox, alarms).await;
         let _ = closed_tx.send(());
     });
     Ok(LinkHandle::new(commands, closed))
@@ -209,42 +221,54 @@ async fn open(port: &SerialPort, settings: LineSettings) -> Result<(), WebError>
 }
 
 /// The task that owns one open port: it performs the driver's commands in order while a
-/// separate read loop forwards incoming bytes.
+/// separate read loop forwards incoming bytes. After a loss it keeps trying to reopen the
+/// device (the same port object, or a newly granted one with the same USB IDs, since
+/// Chromium hands out a new object after re-enumeration) and reports it restored.
 struct PortTask {
     port: SerialPort,
     id: PortId,
+    settings: LineSettings,
+    usb_ids: Option<(u32, u32)>,
     events: mpsc::UnboundedSender<LinkEvent>,
+    /// The read loop rings this when the device is lost.
+    alarm: mpsc::UnboundedSender<()>,
     reading: Option<ReadLoop>,
+    lost: bool,
+}
+
+/// Why the port task woke up.
+enum Wake {
+    Command(Option<LinkCommand>),
+    Lost,
+    Retry,
 }
 
 impl PortTask {
-    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<LinkCommand>) {
-        self.reading = Some(ReadLoop::start(
-            self.port.clone(),
-            self.id,
-            self.events.clone(),
-        ));
-        while let Some(command) = inbox.next().await {
-            match command {
-                LinkCommand::Transmit(bytes) => {
-                    if let Err(why) = write(&self.port, &bytes).await {
-                        self.report(LinkEvent::Lost { port: self.id, why });
-                    }
+    async fn run(
+        mut self,
+        mut inbox: mpsc::UnboundedReceiver<LinkCommand>,
+        mut alarms: mpsc::UnboundedReceiver<()>,
+    ) {
+        self.start_reading();
+        loop {
+            let lost = self.lost;
+            let retry = async move {
+                if lost {
+                    clock::sleep_ms(RECOVER_EVERY_MS).await;
+                } else {
+                    futures::future::pending::<()>().await;
                 }
-                LinkCommand::SetSignals { dtr, rts } => {
-                    let signals = SerialOutputSignals::new();
-                    signals.set_data_terminal_ready(dtr);
-                    signals.set_request_to_send(rts);
-                    if let Err(e) = self.port.set_signals_with_signals(&signals).await {
-                        let what = format!("setting DTR/RTS failed: {}", describe(&e));
-                        self.report(LinkEvent::Glitch {
-                            port: self.id,
-                            what,
-                        });
-                    }
-                }
-                LinkCommand::Reconfigure(settings) => self.reopen(settings).await,
-                LinkCommand::Close => break,
+            };
+            let wake = futures::select_biased! {
+                command = inbox.next() => Wake::Command(command),
+                _ = alarms.next() => Wake::Lost,
+                () = retry.fuse() => Wake::Retry,
+            };
+            match wake {
+                Wake::Command(None | Some(LinkCommand::Close)) => break,
+                Wake::Command(Some(command)) => self.perform(command).await,
+                Wake::Lost => self.lost = true,
+                Wake::Retry => self.try_recover().await,
             }
         }
         self.stop_reading().await;
@@ -252,24 +276,84 @@ impl PortTask {
         let _ = self.port.close().await;
     }
 
+    async fn perform(&mut self, command: LinkCommand) {
+        if self.lost {
+            // The core knows the port is gone; nothing can be written until it is back.
+            return;
+        }
+        match command {
+            LinkCommand::Transmit(bytes) => {
+                if let Err(why) = write(&self.port, &bytes).await {
+                    self.lost = true;
+                    self.report(LinkEvent::Lost { port: self.id, why });
+                }
+            }
+            LinkCommand::SetSignals { dtr, rts } => {
+                let signals = SerialOutputSignals::new();
+                signals.set_data_terminal_ready(dtr);
+                signals.set_request_to_send(rts);
+                if let Err(e) = self.port.set_signals_with_signals(&signals).await {
+                    let what = format!("setting DTR/RTS failed: {}", describe(&e));
+                    self.report(LinkEvent::Glitch {
+                        port: self.id,
+                        what,
+                    });
+                }
+            }
+            LinkCommand::Reconfigure(settings) => self.reopen(settings).await,
+            LinkCommand::Close => {}
+        }
+    }
+
     /// Close (after releasing the reader) and reopen with new line settings.
     async fn reopen(&mut self, settings: LineSettings) {
+        self.settings = settings;
         self.stop_reading().await;
         let _ = self.port.close().await;
         clock::sleep_ms(REOPEN_PAUSE_MS).await;
         match open(&self.port, settings).await {
-            Ok(()) => {
-                self.reading = Some(ReadLoop::start(
-                    self.port.clone(),
-                    self.id,
-                    self.events.clone(),
-                ));
+            Ok(()) => self.start_reading(),
+            Err(e) => {
+                self.lost = true;
+                self.report(LinkEvent::Lost {
+                    port: self.id,
+                    why: format!("reopening failed: {e}"),
+                });
             }
-            Err(e) => self.report(LinkEvent::Lost {
-                port: self.id,
-                why: format!("reopening failed: {e}"),
-            }),
         }
+    }
+
+    /// One attempt to get the lost device back.
+    async fn try_recover(&mut self) {
+        self.stop_reading().await;
+        let _ = self.port.close().await;
+        let mut candidates = vec![self.port.clone()];
+        if self.usb_ids.is_some() {
+            for port in granted_ports().await {
+                if usb_ids(&port) == self.usb_ids && !candidates.contains(&port) {
+                    candidates.push(port);
+                }
+            }
+        }
+        for port in candidates {
+            // A port that is open elsewhere (our other link) refuses: it is never taken over.
+            if open(&port, self.settings).await.is_ok() {
+                self.port = port;
+                self.lost = false;
+                self.start_reading();
+                self.report(LinkEvent::Restored { port: self.id });
+                return;
+            }
+        }
+    }
+
+    fn start_reading(&mut self) {
+        self.reading = Some(ReadLoop::start(
+            self.port.clone(),
+            self.id,
+            self.events.clone(),
+            self.alarm.clone(),
+        ));
     }
 
     async fn stop_reading(&mut self) {
@@ -302,13 +386,18 @@ enum PumpEnd {
 }
 
 impl ReadLoop {
-    fn start(port: SerialPort, id: PortId, events: mpsc::UnboundedSender<LinkEvent>) -> Self {
+    fn start(
+        port: SerialPort,
+        id: PortId,
+        events: mpsc::UnboundedSender<LinkEvent>,
+        alarm: mpsc::UnboundedSender<()>,
+    ) -> Self {
         let stopping = Rc::new(Cell::new(false));
         let reader = Rc::new(RefCell::new(None));
         let (finished_tx, finished) = oneshot::channel();
         let (stop_flag, current) = (stopping.clone(), reader.clone());
         spawn_local(async move {
-            read_loop(&port, id, &events, &stop_flag, &current).await;
+            read_loop(&port, id, &events, &alarm, &stop_flag, &current).await;
             let _ = finished_tx.send(());
         });
         Self {
@@ -334,11 +423,13 @@ async fn read_loop(
     port: &SerialPort,
     id: PortId,
     events: &mpsc::UnboundedSender<LinkEvent>,
+    alarm: &mpsc::UnboundedSender<()>,
     stopping: &Cell<bool>,
     current: &RefCell<Option<ReadableStreamDefaultReader>>,
 ) {
     let lost = |why: String| {
         let _ = events.unbounded_send(LinkEvent::Lost { port: id, why });
+        let _ = alarm.unbounded_send(());
     };
     while !stopping.get() {
         let readable = Reflect::get(port, &JsValue::from_str("readable")).unwrap_or(JsValue::NULL);

@@ -23,7 +23,7 @@ const log = [];
 // A fake port that answers every command line with OK. `fault` is applied to the read
 // side right after the first write: "overrun" errors the stream with BufferOverrunError
 // and replaces `readable` (what Chromium does); "lost" errors it with NetworkError and
-// leaves `readable` null (a device that vanished).
+// leaves `readable` null (a device that vanished; a later open() works, as after a replug).
 export function fake_port(fault) {
   let controller;
   const fresh = () => new ReadableStream({ start(c) { controller = c; } });
@@ -173,7 +173,7 @@ async fn a_buffer_overrun_does_not_end_the_link() {
 }
 
 #[wasm_bindgen_test]
-async fn a_lost_device_is_reported_to_the_core_as_port_lost() {
+async fn a_lost_device_is_reported_to_the_core_as_port_lost_and_reopened_when_back() {
     fake_reset();
     let (driver, notices) = start(Links {
         module: Some(Link::Serial(fake_port("lost"))),
