@@ -7,7 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    assert_failed, fast_module, otaflash, read_json, sha256_hex, sota_args, Sim, TestResult,
+    assert_failed, fast_module, otaflash, otaflash_with_stdin, read_json, sha256_hex, sota_args,
+    Sim, TestResult,
 };
 use serde_json::{json, Value};
 
@@ -195,5 +196,44 @@ fn unplugged_module_is_a_lost_port() -> TestResult {
     sim.kill();
     let run = cli.join().map_err(|_| "cli thread panicked")??;
     assert_failed(&sim, &run, &["port_lost"])?;
+    Ok(())
+}
+
+/// Runs a SOTA with a terminal on stdin that answers `answer` to the plan question.
+fn answer_on_a_terminal(sim: &Sim, answer: &[u8]) -> TestResult<common::Run> {
+    let pty = nix::pty::openpty(None, None)?;
+    nix::unistd::write(&pty.master, answer)?;
+    let stdin = std::process::Stdio::from(pty.slave);
+    let run = otaflash_with_stdin(sota_args(sim, &[]), stdin, LIMIT)?;
+    drop(pty.master);
+    Ok(run)
+}
+
+#[test]
+fn a_person_at_a_terminal_confirms_the_plan() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({})))?;
+    let run = answer_on_a_terminal(&sim, b"y\n")?;
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains("Start the upgrade? [y/N]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("confirming the plan automatically"),
+        "{}",
+        run.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn a_person_at_a_terminal_declines_the_plan() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({})))?;
+    let run = answer_on_a_terminal(&sim, b"n\n")?;
+    assert_failed(&sim, &run, &["rejected", "cancelled"])?;
+    let state = sim.state()?;
+    let commands = state["commands"].as_array().ok_or("no commands")?;
+    assert!(commands.iter().any(|c| c == "AT+QIOTUPDATE=0"), "{state}");
     Ok(())
 }

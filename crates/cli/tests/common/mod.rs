@@ -143,9 +143,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    otaflash_with_stdin(args, Stdio::null(), limit)
+}
+
+/// Runs `otaflash <args>` with `stdin`, killing it after `limit`.
+pub fn otaflash_with_stdin<I, S>(args: I, stdin: Stdio, limit: Duration) -> TestResult<Run>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let mut child = Command::new(BIN)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
