@@ -205,7 +205,11 @@ impl Driver {
                 }
                 Output::SetSignals { port, dtr, rts } => {
                     if let Err(e) = self.links.set_signals(port, dtr, rts) {
-                        let line = format!("{}: DTR/RTS: {e}", text::warning_label(self.lang));
+                        let line = format!(
+                            "{}: {}",
+                            text::warning_label(self.lang),
+                            text::signals_warning(self.lang, &e.to_string())
+                        );
                         self.progress.note(&line);
                     }
                 }

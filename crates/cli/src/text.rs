@@ -66,6 +66,17 @@ pub(crate) fn parity_warning(lang: Lang, why: &str) -> String {
     }
 }
 
+/// Said when DTR/RTS cannot be set for the bootloader entry sequence.
+pub(crate) fn signals_warning(lang: Lang, why: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "cannot set DTR/RTS ({why}): the entry sequence needs an adapter with modem-control lines; \
+             use --boot none when BOOT0 is strapped"
+        ),
+        Lang::Zh => format!("无法设置 DTR/RTS（{why}）：进入 Bootloader 需要带调制解调器控制线的串口适配器；若 BOOT0 已跳线，请使用 --boot none"),
+    }
+}
+
 /// Label of the error line.
 pub(crate) fn error_label(lang: Lang) -> &'static str {
     match lang {
