@@ -369,10 +369,13 @@ impl Sota {
             ),
             (
                 Phase::Download {
-                    accepted, measured, ..
+                    accepted,
+                    measured,
+                    deadline,
+                    ..
                 },
                 JobInput::Tick,
-            ) if self.deadline_passed(ctx) => {
+            ) if ctx.now >= deadline => {
                 // 10702 went quiet: the module had a download error and went back to idle;
                 // the platform re-pushes the plan (protocol.md §2.2 S5). Keep the 10701 data.
                 let Some(package) = accepted.package else {
@@ -506,10 +509,6 @@ impl Sota {
             }
             (phase, _) => Ok(phase),
         }
-    }
-
-    fn deadline_passed(&self, ctx: &Ctx<'_>) -> bool {
-        self.deadline().is_some_and(|d| ctx.now >= d)
     }
 
     fn measured_base(&self) -> Measured {
