@@ -21,8 +21,14 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         },
         (K::PortLost, Lang::En) => "The serial port closed or the device was unplugged".into(),
         (K::PortLost, Lang::Zh) => "串口已关闭或设备已拔出".into(),
-        (K::ModuleEvent { kind, code }, Lang::En) => format!("The module reported +QIOTEVT: {kind},{code}"),
-        (K::ModuleEvent { kind, code }, Lang::Zh) => format!("模组上报 +QIOTEVT: {kind},{code}"),
+        (K::ModuleEvent { kind, code }, Lang::En) => match module_event(*kind, *code) {
+            Some(t) => format!("The module reported +QIOTEVT: {kind},{code} ({})", t.meaning_en),
+            None => format!("The module reported +QIOTEVT: {kind},{code}"),
+        },
+        (K::ModuleEvent { kind, code }, Lang::Zh) => match module_event(*kind, *code) {
+            Some(t) => format!("模组上报 +QIOTEVT: {kind},{code}（{}）", t.meaning_zh),
+            None => format!("模组上报 +QIOTEVT: {kind},{code}"),
+        },
         (K::Integrity { algorithm, expected, actual }, Lang::En) => {
             format!("{algorithm} of the received image is {actual}, the plan says {expected}; nothing was written")
         }
@@ -55,6 +61,14 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
 /// The hint for `kind` in `lang`: what the technician can do next.
 pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
     use ErrorKind as K;
+    if let K::ModuleEvent { kind, code } = kind {
+        if let Some(t) = module_event(*kind, *code) {
+            return match lang {
+                Lang::En => t.hint_en.into(),
+                Lang::Zh => t.hint_zh.into(),
+            };
+        }
+    }
     let (en, zh): (&str, &str) = match kind {
         K::NoModule => (
             "Check the cable and power, pick the module's AT port (not the diagnostic port), and check the baud rate (usually 115200).",
@@ -110,4 +124,57 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
         Lang::En => en.into(),
         Lang::Zh => zh.into(),
     }
+}
+
+/// What a failure `+QIOTEVT: <type>,<code>` means and what a technician can do about it.
+pub(crate) struct ModuleEventText {
+    pub(crate) meaning_en: &'static str,
+    pub(crate) meaning_zh: &'static str,
+    pub(crate) hint_en: &'static str,
+    pub(crate) hint_zh: &'static str,
+}
+
+const NETWORK_EN: &str = "Check the antenna, the SIM and network registration (AT+CSQ, AT+CEREG?), then retry.";
+const NETWORK_ZH: &str = "检查天线、SIM 卡和网络注册（AT+CSQ、AT+CEREG?），然后重试。";
+const SECRET_EN: &str = "Reset the DeviceSecret of this device in Developer Center, then connect again (AT+QIOTREG=1).";
+const SECRET_ZH: &str = "在开发者中心重置该设备的 DeviceSecret，然后重新连接（AT+QIOTREG=1）。";
+const SUPPORT_EN: &str = "Platform-side error: retry later; if it persists, send the transcript to Quectel support.";
+const SUPPORT_ZH: &str = "平台侧错误：请稍后重试；若持续出现，请将通信记录发给移远技术支持。";
+const DISABLED_EN: &str = "The device is disabled in Developer Center: enable it there first.";
+const DISABLED_ZH: &str = "该设备已在开发者中心被禁用：请先在平台上启用。";
+
+/// The catalogue of protocol.md §1.2 for failure codes (success codes have no entry).
+pub(crate) fn module_event(kind: u16, code: u32) -> Option<ModuleEventText> {
+    let t = |meaning_en, meaning_zh, hint_en, hint_zh| ModuleEventText { meaning_en, meaning_zh, hint_en, hint_zh };
+    Some(match (kind, code) {
+        (1, 10300) => t("authentication error", "认证错误", "Retry the connection; check PK/PS if it repeats.", "重试连接；若反复出现请检查 PK/PS。"),
+        (1 | 2, 10404) => t("platform API error", "平台接口错误", SUPPORT_EN, SUPPORT_ZH),
+        (1, 10421) => t("a static device may not re-register", "静态设备不允许重复注册", "Configure the DeviceSecret of this static device (AT+QIOTCFG=\"dk_ds\").", "请配置该静态设备的 DeviceSecret（AT+QIOTCFG=\"dk_ds\"）。"),
+        (1, 10422) => t("device already authenticated", "设备已认证", SECRET_EN, SECRET_ZH),
+        (1, 10423) => t("product not found", "未找到产品信息", "The ProductKey is wrong: check it in Developer Center and set it with AT+QIOTCFG=\"productinfo\".", "ProductKey 错误：请在开发者中心核对并用 AT+QIOTCFG=\"productinfo\" 设置。"),
+        (1, 10424) => t("payload decryption failed", "数据解密失败", "ProductKey/ProductSecret are wrong or the DeviceSecret does not match: check PK/PS, or reset the DeviceSecret.", "PK/PS 错误或 DeviceSecret 不匹配：请核对 PK/PS，或重置 DeviceSecret。"),
+        (1, 10425) => t("signature verification failed", "签名验证失败", "The DeviceKey is illegal: it must be 4–32 letters or digits.", "DeviceKey 非法：必须为 4–32 位字母或数字。"),
+        (1, 10426) => t("authentication version error", "认证版本错误", "Update the module firmware (QuecThing SDK) or the product's authentication settings.", "请升级模组固件（QuecThing SDK）或检查产品认证设置。"),
+        (1, 10427) => t("illegal hash", "哈希非法", SUPPORT_EN, SUPPORT_ZH),
+        (1, 10431) => t("illegal DeviceKey", "DeviceKey 非法", "The DeviceKey must be 4–32 letters or digits.", "DeviceKey 必须为 4–32 位字母或数字。"),
+        (2, 10431 | 10477) => t("device disabled", "设备已禁用", DISABLED_EN, DISABLED_ZH),
+        (1 | 2, 10433..=10435) => t("flag or ClientID mismatch", "标志位或 ClientID 不匹配", SUPPORT_EN, SUPPORT_ZH),
+        (1, 10440) => t("gateway not associated with the sub-device", "网关未关联子设备", "Associate the sub-device with the gateway in Developer Center.", "请在开发者中心将子设备关联到网关。"),
+        (1 | 2, 10450) => t("device internal error, often no network", "设备内部错误（通常无网络）", NETWORK_EN, NETWORK_ZH),
+        (1 | 2, 10500) => t("unknown system error", "未知系统错误", SUPPORT_EN, SUPPORT_ZH),
+        (2, 10430 | 10437) => t("wrong DeviceSecret", "DeviceSecret 错误", SECRET_EN, SECRET_ZH),
+        (2, 10438) => t("the platform cannot get the device information", "平台无法获取设备信息", SUPPORT_EN, SUPPORT_ZH),
+        (2, 10471) => t("implementation version not supported", "实现版本不受支持", "Update the module firmware (QuecThing SDK).", "请升级模组固件（QuecThing SDK）。"),
+        (2, 10473) => t("keep-alive failed, connection timed out", "心跳异常，连接超时", NETWORK_EN, NETWORK_ZH),
+        (2, 10474) => t("network error, connection timed out", "网络异常，连接超时", NETWORK_EN, NETWORK_ZH),
+        (2, 10475) => t("server changed", "服务器已变更", "Check the server URL (AT+QIOTCFG=\"server\") and connect again.", "请检查服务器地址（AT+QIOTCFG=\"server\"）后重新连接。"),
+        (2, 10476) => t("Wi-Fi access point connection error", "Wi-Fi 热点连接错误", "Check the Wi-Fi SSID, password and signal.", "请检查 Wi-Fi 名称、密码和信号。"),
+        (2, 10478) => t("device reset failed", "设备重置失败", SUPPORT_EN, SUPPORT_ZH),
+        (3, 10300) => t("subscription failed", "订阅失败", "Deregister (AT+QIOTREG=0), then connect again; check the product's topic settings.", "先注销（AT+QIOTREG=0）再重新连接；检查产品的订阅主题设置。"),
+        (8, 10428) => t("rate-limited: too many messages", "消息过多被限流", "Wait a few minutes before retrying.", "请等待几分钟后重试。"),
+        (8, 10429) => t("activation quota or daily request limit exceeded", "超出激活配额或每日请求上限", "Check the account's quota in Developer Center, or retry tomorrow.", "请在开发者中心检查账户配额，或次日重试。"),
+        (7, 10706) => t("update failed", "升级失败", "The module ended the OTA: check coverage, that the plan's target version matches what the device reports, and the package in Developer Center; then start again.", "模组结束了本次 OTA：请检查信号、计划目标版本与设备上报版本是否一致以及开发者中心中的升级包，然后重新开始。"),
+        (7, 10708) => t("waiting for sub-device operations timed out", "等待子设备操作超时", "Check that the sub-devices are online, then start again.", "请确认子设备在线，然后重新开始。"),
+        _ => return None,
+    })
 }

@@ -204,6 +204,8 @@ fn module_10706_at_each_stage_fails_the_job() {
         let run = run(Knobs { fail_on: Some(stage), ..Knobs::default() }, sota());
         failed_with(&run, "module_7_10706");
         assert_eq!(run.report().lwm2m_result, 8, "{stage}");
+        let error = run.report().error.clone().expect("error section");
+        assert!(error.message.contains("update failed") && error.hint.contains("target version"), "{error:?}");
     }
 }
 
