@@ -49,8 +49,9 @@ pub enum Notice {
 /// A job for the driver to run.
 #[derive(Debug)]
 pub enum Job {
-    /// SOTA or FOTA through the module, in a fresh core `Session`.
-    Module(JobSpec),
+    /// SOTA or FOTA through the module, in a fresh core `Session` with `config`
+    /// (its language follows the UI's at the moment the job starts).
+    Module(JobSpec, SessionConfig),
     /// A local file into the STM32 (the MCU port only).
     Flash(Box<FlashJob>),
 }
@@ -84,7 +85,6 @@ impl Driver {
     /// Fails (closing whatever did open) when a port cannot be opened.
     pub async fn start(
         links: Links,
-        config: SessionConfig,
         notify: impl FnMut(Notice) + 'static,
     ) -> Result<Self, WebError> {
         let (link_events, link_inbox) = mpsc::unbounded();
@@ -110,7 +110,6 @@ impl Driver {
         let (commands, command_inbox) = mpsc::unbounded();
         let task = Task {
             clock: Clock::start(),
-            config,
             module,
             mcu,
             engine: None,
@@ -154,7 +153,6 @@ enum Wake {
 
 struct Task {
     clock: Clock,
-    config: SessionConfig,
     module: Option<LinkHandle>,
     mcu: Option<LinkHandle>,
     engine: Option<Engine>,
@@ -253,8 +251,8 @@ impl Task {
         match command {
             Command::Start(job) => {
                 self.engine = Some(match *job {
-                    Job::Module(spec) => {
-                        let mut session = Session::new(self.config.clone());
+                    Job::Module(spec, config) => {
+                        let mut session = Session::new(config);
                         session.start(now, spec);
                         Engine::Session(Box::new(session))
                     }

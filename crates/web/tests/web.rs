@@ -78,18 +78,16 @@ type Notices = Rc<RefCell<Vec<Notice>>>;
 async fn start(links: Links) -> (Driver, Notices) {
     let notices: Notices = Rc::default();
     let sink = notices.clone();
-    let driver = Driver::start(links, SessionConfig::default(), move |n| {
-        sink.borrow_mut().push(n)
-    })
-    .await
-    .expect("the driver starts");
+    let driver = Driver::start(links, move |n| sink.borrow_mut().push(n))
+        .await
+        .expect("the driver starts");
     (driver, notices)
 }
 
 fn sota(flash: FlashStep) -> Job {
     let mut params = SotaParams::new("STM32", "1_0_0");
     params.flash = flash;
-    Job::Module(JobSpec::Sota(params))
+    Job::Module(JobSpec::Sota(params), SessionConfig::default())
 }
 
 /// Poll (with browser timers, not a busy loop) until `done` holds or `ms` pass.
@@ -199,7 +197,7 @@ async fn the_demo_device_completes_a_sota_into_the_stm32() {
     let (driver, notices) = start(demo_links()).await;
     let mut params = SotaParams::new(otaflash_web::DEMO_COMPONENT, otaflash_web::DEMO_MCU_VERSION);
     params.flash = FlashStep::Stm32(Stm32Config::default());
-    driver.start_job(Job::Module(JobSpec::Sota(params)));
+    driver.start_job(Job::Module(JobSpec::Sota(params), SessionConfig::default()));
     assert!(
         wait_for(60_000, || report(&notices).is_some()).await,
         "the demo SOTA did not finish"
@@ -223,7 +221,7 @@ async fn the_demo_device_completes_a_fota_through_the_module_reboot() {
         auto_confirm: true,
         ..FotaParams::default()
     };
-    driver.start_job(Job::Module(JobSpec::Fota(params)));
+    driver.start_job(Job::Module(JobSpec::Fota(params), SessionConfig::default()));
     let finished = wait_for(15_000, || report(&notices).is_some()).await;
     assert!(
         finished,

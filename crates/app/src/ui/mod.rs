@@ -153,14 +153,14 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
             dispatch(Action::Disconnected);
         }
         Intent::File(file) => {
-            let dispatcher = state.dispatcher();
+            let (dispatcher, lang) = (state.dispatcher(), state.lang);
             spawn_local(async move {
                 let name = file.name();
                 let loaded = match browser::read_file(&file).await {
                     Ok(bytes) => {
                         let parsed = otaflash_core::image::load(&name, &bytes)
                             .map(|image| image.len())
-                            .map_err(|e| e.message(Lang::En));
+                            .map_err(|e| e.message(lang));
                         LocalFile {
                             name,
                             bytes: bytes.into(),
@@ -192,7 +192,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 state,
                 handles,
                 JobKind::Sota,
-                Job::Module(JobSpec::Sota(params)),
+                Job::Module(JobSpec::Sota(params), session_config(state.lang)),
             );
         }
         Intent::StartFota => {
@@ -205,7 +205,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 state,
                 handles,
                 JobKind::Fota,
-                Job::Module(JobSpec::Fota(params)),
+                Job::Module(JobSpec::Fota(params), session_config(state.lang)),
             );
         }
         Intent::StartFlash => {
@@ -271,10 +271,6 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
             }
         }
     };
-    let config = SessionConfig {
-        lang: state.lang,
-        ..SessionConfig::default()
-    };
     let (dispatcher, handles) = (state.dispatcher(), handles.clone());
     dispatcher.dispatch(Action::ConnectStarted);
     spawn_local(async move {
@@ -286,7 +282,7 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
             }),
             Notice::Link { port, what } => sink.dispatch(Action::LinkNote { port, what }),
         };
-        match Driver::start(links, config, notify).await {
+        match Driver::start(links, notify).await {
             Ok(driver) => {
                 handles.borrow_mut().driver = Some(driver);
                 dispatcher.dispatch(Action::Connected);
@@ -308,6 +304,14 @@ fn start_job(
     // The reducer first, so the job's first events find the running screen.
     state.dispatch(Action::JobStarted { job: kind });
     driver.start_job(job);
+}
+
+/// Core settings for a job: messages and hints in the UI's current language.
+fn session_config(lang: Lang) -> SessionConfig {
+    SessionConfig {
+        lang,
+        ..SessionConfig::default()
+    }
 }
 
 fn problem(e: WebError) -> ConnectProblem {
