@@ -82,10 +82,11 @@ fn flash_at_an_offset_leaves_the_start_alone() -> TestResult {
 }
 
 #[test]
-fn bootloader_link_drop_fails_the_flash() -> TestResult {
+fn write_protected_flash_fails_verification() -> TestResult {
+    // Page 2 accepts writes with ACK but keeps its old (erased) content.
     let sim = Sim::start(
         "stm32",
-        &fast_stm32(json!({ "faults": { "drop_at_command": 12 } })),
+        &fast_stm32(json!({ "faults": { "write_protected": [2] } })),
     )?;
     let file = sim.file("app.bin");
     std::fs::write(&file, test_image(20_000))?;
@@ -93,13 +94,44 @@ fn bootloader_link_drop_fails_the_flash() -> TestResult {
     assert_eq!(run.code(), 1, "{run:?}");
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "failed");
+    assert_eq!(report["error"]["code"], "flash_verify", "{report}");
     assert!(
-        report["error"]["hint"]
+        report["error"]["message"]
             .as_str()
-            .is_some_and(|h| !h.is_empty()),
+            .is_some_and(|m| m.contains("0x08000800")),
         "{report}"
     );
     assert!(!run.stdout.contains("success"));
+    assert_eq!(
+        sim.state()?["running"],
+        false,
+        "an unverified image was started"
+    );
+    Ok(())
+}
+
+#[test]
+fn unplugged_mcu_fails_the_flash_at_once() -> TestResult {
+    // Erasing 100 pages at 20 ms each takes about 2 s: pull the plug in the middle of it.
+    let mut sim = Sim::start("stm32", &fast_stm32(json!({ "page_erase_ms": 20 })))?;
+    let file = sim.file("app.bin");
+    std::fs::write(&file, test_image(100_000))?;
+    let args = flash_args(&sim, &file, &[]);
+    let started = std::time::Instant::now();
+    let cli = std::thread::spawn(move || otaflash(args, LIMIT).map_err(|e| e.to_string()));
+    std::thread::sleep(Duration::from_millis(800));
+    sim.kill();
+    let run = cli.join().map_err(|_| "cli thread panicked")??;
+    assert_eq!(run.code(), 1, "{run:?}");
+    assert_eq!(
+        read_json(&sim.file("report.json"))?["error"]["code"],
+        "port_lost"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     Ok(())
 }
 
