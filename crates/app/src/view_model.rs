@@ -21,7 +21,8 @@ pub fn row_view(row: &StageRow) -> RowView {
     let bar = match row.state {
         StageState::Done if row.total == 0 => Some((1, 1)),
         _ if row.total > 0 => Some((row.done.min(row.total), row.total)),
-        StageState::Pending => Some((0, 1)),
+        // A stalled animation would suggest work goes on.
+        StageState::Pending | StageState::Failed => Some((0, 1)),
         _ => None,
     };
     let amount = if row.total > 0 {
