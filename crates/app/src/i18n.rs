@@ -80,6 +80,7 @@ pub enum T {
     NewJob,
     Console,
     Warning,
+    BackgroundTab,
 }
 
 impl T {
@@ -193,6 +194,10 @@ impl T {
             Self::NewJob => ("New job", "新任务"),
             Self::Console => ("Transcript", "通信记录"),
             Self::Warning => ("Note", "提示"),
+            Self::BackgroundTab => (
+                "This tab went to the background during a job: keep it visible, browsers slow down background tabs.",
+                "任务进行中本页面被切换到后台：请保持页面可见，浏览器会减慢后台页面的运行。",
+            ),
         }
     }
 }

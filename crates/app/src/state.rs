@@ -8,6 +8,7 @@
 
 use crate::console::{Console, Line};
 use crate::device::DeviceInfo;
+use crate::i18n::T;
 use otaflash_core::report::{JobKind, Outcome, Report};
 use otaflash_core::{DeviceFact, Event, Lang, PlanOffer, PortId, Stage};
 use std::rc::Rc;
@@ -251,6 +252,8 @@ pub enum Action {
         /// What happened.
         what: String,
     },
+    /// The page went to the background (browsers throttle its timers).
+    PageHidden,
     /// Leave the result view for a new job.
     NewJob,
 }
@@ -340,6 +343,16 @@ impl AppState {
                     port: Some(port),
                     text: what,
                 }]);
+            }
+            Action::PageHidden => {
+                if let Screen::Running(run) = &mut self.screen {
+                    let text = T::BackgroundTab.text(self.lang).to_owned();
+                    self.console.extend(vec![Line::Note {
+                        port: None,
+                        text: text.clone(),
+                    }]);
+                    run.warning = Some(text);
+                }
             }
             Action::NewJob => {
                 if matches!(self.screen, Screen::Finished(_)) {

@@ -246,3 +246,22 @@ fn connect_problems_show_on_the_connect_screen_and_clear_on_a_new_pick() {
     assert_eq!(s.screen, Screen::Connect(None));
     assert_eq!(s.setup.source, Source::Serial);
 }
+
+#[test]
+fn hiding_the_page_warns_only_during_a_job() {
+    let mut idle = AppState::new(Lang::En, &[]);
+    idle.apply(Action::PageHidden);
+    assert!(idle.console.is_empty());
+    let mut s = running_demo();
+    s.apply(Action::PageHidden);
+    let Screen::Running(run) = &s.screen else {
+        panic!()
+    };
+    assert!(
+        run.warning
+            .as_deref()
+            .is_some_and(|w| w.contains("background")),
+        "{:?}",
+        run.warning
+    );
+}

@@ -106,6 +106,23 @@ pub fn app() -> Html {
         });
     }
 
+    // Browsers throttle background tabs; a technician should know while a job runs.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |()| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = document.map(|document| {
+                let target = document.clone();
+                gloo::events::EventListener::new(&target, "visibilitychange", move |_| {
+                    if document.hidden() {
+                        dispatcher.dispatch(Action::PageHidden);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
     let on_intent = {
         let state = state.clone();
         let handles = handles.clone();
