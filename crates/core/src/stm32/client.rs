@@ -293,9 +293,6 @@ pub(crate) struct Client {
     dirty: bool,
 }
 
-/// What a finished request produced: its payload (reply bytes minus the ACKs) or an error.
-pub(crate) type Completion = Option<Result<Vec<u8>, JobError>>;
-
 impl Client {
     /// Start `request`, resynchronising first if the last request left the link unknown.
     pub(crate) fn send(&mut self, now: Instant, request: Request, out: &mut Outbox) {
@@ -307,13 +304,14 @@ impl Client {
         }
     }
 
-    /// Feed bytes from the MCU port. Returns the completion when the request finished.
+    /// Feed bytes from the MCU port. Returns `Some` when the request finished: its payload
+    /// (the reply bytes minus the ACKs) or the error after the last attempt.
     pub(crate) fn on_received(
         &mut self,
         now: Instant,
         bytes: &[u8],
         out: &mut Outbox,
-    ) -> Completion {
+    ) -> Option<Result<Vec<u8>, JobError>> {
         match &mut self.state {
             State::Idle => None,
             State::Running(run) => match run.feed(now, bytes, out) {
@@ -347,7 +345,11 @@ impl Client {
     }
 
     /// Advance time. Returns the completion when the request finished (by failing).
-    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> Completion {
+    pub(crate) fn on_timeout(
+        &mut self,
+        now: Instant,
+        out: &mut Outbox,
+    ) -> Option<Result<Vec<u8>, JobError>> {
         match self.deadline() {
             Some(deadline) if now >= deadline => {}
             _ => return None,
@@ -396,14 +398,19 @@ impl Client {
         self.state = State::Idle;
     }
 
-    fn complete(&mut self) -> Completion {
+    fn complete(&mut self) -> Option<Result<Vec<u8>, JobError>> {
         let State::Running(run) = std::mem::take(&mut self.state) else {
             return None;
         };
         Some(Ok(run.payload))
     }
 
-    fn fail(&mut self, now: Instant, failure: Failure, out: &mut Outbox) -> Completion {
+    fn fail(
+        &mut self,
+        now: Instant,
+        failure: Failure,
+        out: &mut Outbox,
+    ) -> Option<Result<Vec<u8>, JobError>> {
         let State::Running(run) = std::mem::take(&mut self.state) else {
             return None;
         };

@@ -173,3 +173,66 @@ pub(crate) fn verify_blocks(chunks: &[Chunk], max: usize) -> Vec<(u32, std::ops:
     }
     blocks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(n: u16) -> Vec<Page> {
+        (0..n)
+            .map(|i| Page {
+                number: i,
+                address: 0x0800_0000 + u32::from(i) * 2048,
+                size: 2048,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn extended_erase_is_split_into_at_most_512_pages() {
+        let batches = erase_batches(&pages(600), true).expect("extended numbers fit");
+        let sizes: Vec<(usize, u64)> = batches
+            .iter()
+            .map(|(b, bytes)| match b {
+                EraseBatch::Extended(p) => (p.len(), *bytes),
+                EraseBatch::Legacy(_) => panic!("asked for extended"),
+            })
+            .collect();
+        assert_eq!(sizes, [(512, 512 * 2048), (88, 88 * 2048)]);
+    }
+
+    #[test]
+    fn legacy_erase_cannot_address_pages_above_255() {
+        assert_eq!(erase_batches(&pages(255), false).map(|b| b.len()), Ok(1));
+        assert!(erase_batches(&pages(257), false).is_err());
+    }
+
+    #[test]
+    fn verify_blocks_stop_at_gaps_and_at_the_size_limit() {
+        let chunk = |address| Chunk {
+            address,
+            data: vec![0; MAX_BLOCK],
+        };
+        let chunks = [chunk(0x000), chunk(0x100), chunk(0x200), chunk(0x800)];
+        assert_eq!(
+            verify_blocks(&chunks, 512),
+            [(0x000, 0..2), (0x200, 2..3), (0x800, 3..4)]
+        );
+        assert_eq!(
+            verify_blocks(&chunks, CRC_BLOCK),
+            [(0x000, 0..3), (0x800, 3..4)]
+        );
+    }
+
+    #[test]
+    fn chunks_fill_gaps_with_erased_bytes() {
+        let image = FlashImage::from_bin(&[1, 2], 0x0800_00FF).expect("image");
+        let chunks = chunks(&image);
+        assert_eq!(
+            chunks.iter().map(|c| c.address).collect::<Vec<_>>(),
+            [0x0800_0000, 0x0800_0100]
+        );
+        assert_eq!((chunks[0].data[0xFE], chunks[0].data[0xFF]), (0xFF, 1));
+        assert_eq!((chunks[1].data[0], chunks[1].data[1]), (2, 0xFF));
+    }
+}
