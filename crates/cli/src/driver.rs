@@ -108,6 +108,7 @@ pub(crate) struct Driver {
     progress: Progress,
     transcript: Option<TranscriptFile>,
     image_out: Option<PathBuf>,
+    cancelling: bool,
 }
 
 /// The end of a run.
@@ -137,6 +138,7 @@ impl Driver {
             progress: Progress::new(lang),
             transcript,
             image_out,
+            cancelling: false,
         }
     }
 
@@ -151,6 +153,10 @@ impl Driver {
             report: None,
             saved_image: None,
         };
+        if let Err(e) = self.links.deliver_interrupts() {
+            self.progress
+                .note(&format!("{}: Ctrl-C: {e}", text::warning_label(self.lang)));
+        }
         loop {
             let until = self.drain(engine, &mut ending);
             if engine.is_finished() {
@@ -170,6 +176,7 @@ impl Driver {
                     });
                 }
                 Next::Event(LinkEvent::Lost(port, why)) => self.port_lost(engine, port, &why),
+                Next::Event(LinkEvent::Interrupted) => self.interrupted(engine),
                 Next::TimedOut => engine.handle_input(Input::Timeout(self.now())),
             }
         }
@@ -178,6 +185,21 @@ impl Driver {
             t.finish();
         }
         ending
+    }
+
+    /// First Ctrl-C: cancel the job, which ends the OTA on the module and still reports.
+    /// Second: quit now.
+    fn interrupted(&mut self, engine: &mut dyn Engine) {
+        if self.cancelling {
+            self.progress.finish();
+            if let Some(t) = self.transcript.as_mut() {
+                t.finish();
+            }
+            std::process::exit(130);
+        }
+        self.cancelling = true;
+        self.progress.note(&text::cancelling(self.lang));
+        engine.cancel(self.now());
     }
 
     fn port_lost(&mut self, engine: &mut dyn Engine, port: PortId, why: &str) {

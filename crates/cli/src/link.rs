@@ -23,6 +23,8 @@ pub(crate) enum LinkEvent {
     Data(PortId, Vec<u8>),
     /// The port failed or closed; `why` is the OS's word for it.
     Lost(PortId, String),
+    /// The user pressed Ctrl-C (or the process got SIGTERM).
+    Interrupted,
 }
 
 /// What waiting for the next event produced.
@@ -84,6 +86,16 @@ impl Links {
         self.readers.push(handle);
         self.writers.insert(id, Writer { port, lost: false });
         Ok(())
+    }
+
+    /// Delivers Ctrl-C / SIGTERM as [`LinkEvent::Interrupted`], so the driver can cancel
+    /// the job cleanly (the module is told to stop) instead of dying mid-flow.
+    pub(crate) fn deliver_interrupts(&self) -> Result<(), ctrlc::Error> {
+        let sender = self.sender.clone();
+        ctrlc::set_handler(move || {
+            // The driver may be gone already; then there is nobody left to tell.
+            let _ = sender.send(LinkEvent::Interrupted);
+        })
     }
 
     /// Writes `bytes` to `id`. A failure marks the port lost and is returned as the

@@ -77,6 +77,15 @@ pub(crate) fn signals_warning(lang: Lang, why: &str) -> String {
     }
 }
 
+/// Said on the first Ctrl-C.
+pub(crate) fn cancelling(lang: Lang) -> String {
+    pick(
+        lang,
+        "cancelling: telling the device to stop (press Ctrl-C again to quit at once)",
+        "正在取消：通知设备停止升级（再按一次 Ctrl-C 立即退出）",
+    )
+}
+
 /// Label of the error line.
 pub(crate) fn error_label(lang: Lang) -> &'static str {
     match lang {

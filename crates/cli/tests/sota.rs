@@ -237,3 +237,40 @@ fn a_person_at_a_terminal_declines_the_plan() -> TestResult {
     assert!(commands.iter().any(|c| c == "AT+QIOTUPDATE=0"), "{state}");
     Ok(())
 }
+
+#[test]
+fn ctrl_c_cancels_the_job_and_still_reports() -> TestResult {
+    // A slow cloud download leaves time to interrupt.
+    let sim = Sim::start(
+        "module",
+        &fast_module(json!({ "timing": { "download_per_block_ms": 5_000 } })),
+    )?;
+    let mut child = std::process::Command::new(common::BIN)
+        .args(sota_args(&sim, &[]))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::sleep(Duration::from_millis(1500));
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()?;
+    assert!(signalled.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            return Err("otaflash did not stop after Ctrl-C".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    let report = read_json(&sim.file("report.json"))?;
+    assert_eq!(report["result"], "failed");
+    assert_eq!(report["error"]["code"], "cancelled", "{report}");
+    assert!(!sim.file("image.bin").exists());
+    Ok(())
+}
