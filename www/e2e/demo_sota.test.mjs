@@ -78,3 +78,36 @@ test('the language switch changes the UI to Simplified Chinese', async () => {
     await server.stop();
   }
 });
+
+test('a local .hex file is flashed into the demo STM32', async () => {
+  const server = await serveDist();
+  const browser = await launch();
+  try {
+    const { page, errors } = browser;
+    await page.goto(server.url);
+    await page.locator('#demo-device').waitFor({ state: 'visible', timeout: 20_000 });
+    await page.click('#connect');
+    await page.locator('#flash-file').waitFor({ state: 'visible', timeout: 10_000 });
+    // 256 bytes at 0x08000000 as Intel HEX: 16 data records and an EOF record.
+    const lines = [':020000040800F2'];
+    for (let i = 0; i < 16; i += 1) {
+      const data = Array.from({ length: 16 }, (_, j) => (i * 16 + j) & 0xff);
+      const bytes = [16, (i * 16) >> 8, (i * 16) & 0xff, 0, ...data];
+      const sum = (0x100 - (bytes.reduce((a, b) => a + b, 0) & 0xff)) & 0xff;
+      lines.push(`:${[...bytes, sum].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()}`);
+    }
+    lines.push(':00000001FF');
+    await page.setInputFiles('#flash-file', { name: 'app.hex', mimeType: 'text/plain', buffer: Buffer.from(`${lines.join('\n')}\n`) });
+    const start = page.locator('#start-flash:not([disabled])');
+    await start.waitFor({ timeout: 5_000 });
+    await start.click();
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
+    assert.equal(await page.getAttribute('#stage-write', 'data-state'), 'done');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
