@@ -59,16 +59,20 @@ fn rate_bytes_per_sec(row: &StageRow) -> Option<u64> {
     (row.total > 0 && row.done > 0).then(|| row.done.saturating_mul(1000) / elapsed)
 }
 
-/// A byte count for people: "512 B", "27.3 KiB", "1.5 MiB".
+/// A byte count for people: "512 B", "27.3 KiB", "1.5 MiB". Integer arithmetic only:
+/// float formatting would add ~10 KB to the wasm.
 pub fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
+    let tenths = |unit: u64| bytes.saturating_mul(10).saturating_add(unit / 2) / unit;
     if bytes < KIB {
         format!("{bytes} B")
     } else if bytes < MIB {
-        format!("{:.1} KiB", bytes as f64 / KIB as f64)
+        let t = tenths(KIB);
+        format!("{}.{} KiB", t / 10, t % 10)
     } else {
-        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+        let t = tenths(MIB);
+        format!("{}.{} MiB", t / 10, t % 10)
     }
 }
 
