@@ -245,6 +245,21 @@ fn a_write_nacked_once_is_retried_and_succeeds() {
 }
 
 #[test]
+fn a_write_whose_ack_was_lost_is_checked_not_rewritten() {
+    let mut boot = FakeBootloader::f103();
+    boot.faults.swallow_write_ack = Some(2);
+    let image = app_image(1024);
+    let result = run(&mut boot, image.clone(), no_entry(), Delivery::Whole);
+    assert!(result.outcome.is_ok(), "{:?}", result.outcome);
+    assert_eq!(result.retries(), 1);
+    assert_eq!(boot.writes, 4, "the programmed chunk was not written twice");
+    assert_eq!(
+        boot.read(0x0800_0000, 1024),
+        image.segments()[0].data.as_slice()
+    );
+}
+
+#[test]
 fn a_write_protected_sector_fails_with_command_and_address() {
     let mut boot = FakeBootloader::f103();
     boot.faults.protected = Some(0x0800_0400..0x0800_0800);
@@ -339,7 +354,8 @@ fn a_dropped_link_fails_after_resync_gives_up() {
     else {
         panic!("{error:?}")
     };
-    assert_eq!((command, address), ("Write Memory", Some(0x0800_0200)));
+    // The third write got no answer; the read-back check of its chunk found the link dead.
+    assert_eq!((command, address), ("Read Memory", Some(0x0800_0200)));
     assert!(what.contains("lost contact"), "{what}");
     assert!(result.end.0 < 40_000, "gave up after {} ms", result.end.0);
     // Resync used single 0xFF probes.

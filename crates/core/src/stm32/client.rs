@@ -241,6 +241,15 @@ impl Request {
     }
 }
 
+/// A request that failed after its last attempt.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    /// What failed, with command and address.
+    pub(crate) error: JobError,
+    /// Re-synchronisation gave up: the link is gone and retrying cannot help.
+    pub(crate) link_lost: bool,
+}
+
 /// Why one attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Failure {
@@ -311,7 +320,7 @@ impl Client {
         now: Instant,
         bytes: &[u8],
         out: &mut Outbox,
-    ) -> Option<Result<Vec<u8>, JobError>> {
+    ) -> Option<Result<Vec<u8>, Failed>> {
         match &mut self.state {
             State::Idle => None,
             State::Running(run) => match run.feed(now, bytes, out) {
@@ -349,7 +358,7 @@ impl Client {
         &mut self,
         now: Instant,
         out: &mut Outbox,
-    ) -> Option<Result<Vec<u8>, JobError>> {
+    ) -> Option<Result<Vec<u8>, Failed>> {
         match self.deadline() {
             Some(deadline) if now >= deadline => {}
             _ => return None,
@@ -371,7 +380,10 @@ impl Client {
                 ));
                 self.state = State::Idle;
                 self.dirty = true;
-                Some(Err(error))
+                Some(Err(Failed {
+                    error,
+                    link_lost: true,
+                }))
             }
             State::Resyncing(resync) => {
                 transmit(now, out, vec![0xFF]);
@@ -398,7 +410,7 @@ impl Client {
         self.state = State::Idle;
     }
 
-    fn complete(&mut self) -> Option<Result<Vec<u8>, JobError>> {
+    fn complete(&mut self) -> Option<Result<Vec<u8>, Failed>> {
         let State::Running(run) = std::mem::take(&mut self.state) else {
             return None;
         };
@@ -410,7 +422,7 @@ impl Client {
         now: Instant,
         failure: Failure,
         out: &mut Outbox,
-    ) -> Option<Result<Vec<u8>, JobError>> {
+    ) -> Option<Result<Vec<u8>, Failed>> {
         let State::Running(run) = std::mem::take(&mut self.state) else {
             return None;
         };
@@ -426,7 +438,10 @@ impl Client {
         let lost_sync = failure != Failure::Nack;
         if run.attempt >= run.request.attempts {
             self.dirty = lost_sync;
-            return Some(Err(error));
+            return Some(Err(Failed {
+                error,
+                link_lost: false,
+            }));
         }
         out.event(Event::Retrying(error));
         self.state = if lost_sync && run.request.recovery == Recovery::Resync {

@@ -7,7 +7,7 @@
 //! chunks, blank ones skipped) → Verify (CRC or read-back over every chunk, so a page
 //! that was not erased cannot pass) → Go → Done.
 
-use super::client::{Client, Request};
+use super::client::{Client, Failed, Request};
 use super::frame::{self, Command, CommandSet, MAX_BLOCK};
 use super::part::Part;
 use super::plan::{self, Chunk, EraseBatch, CRC_BLOCK};
@@ -187,7 +187,7 @@ impl Programmer {
     fn advance(
         &mut self,
         now: Instant,
-        completion: Option<Result<Vec<u8>, JobError>>,
+        completion: Option<Result<Vec<u8>, Failed>>,
         out: &mut Outbox,
     ) {
         let Some(reply) = completion else { return };
@@ -201,7 +201,7 @@ impl Programmer {
         };
         let next = match reply {
             Ok(payload) => phase.on_reply(payload, &mut ctx),
-            Err(error) => phase.on_error(error, &mut ctx),
+            Err(failed) => phase.on_error(failed, &mut ctx),
         };
         self.phase = next.unwrap_or_else(|error| {
             self.stages.close(now, out, false);
@@ -271,7 +271,7 @@ impl Phase {
             }
             Self::Identify(id) => id.on_reply(&payload, ctx),
             Self::Erase(erase) => erase.on_reply(ctx),
-            Self::Write(write) => write.on_reply(ctx),
+            Self::Write(write) => write.on_reply(&payload, ctx),
             Self::Verify(verify) => verify.on_reply(&payload, ctx),
             Self::Go(mut summary, address) => {
                 if let EntrySequence::DtrRts { .. } = ctx.config.entry {
@@ -285,8 +285,9 @@ impl Phase {
         }
     }
 
-    fn on_error(self, error: JobError, ctx: &mut Ctx<'_>) -> Result<Self, JobError> {
+    fn on_error(self, failed: Failed, ctx: &mut Ctx<'_>) -> Result<Self, JobError> {
         match self {
+            Self::Write(write) => write.on_error(failed, ctx),
             // An unreadable flash-size register is not fatal: fall back to the table.
             Self::Identify(Identify {
                 image,
@@ -294,13 +295,13 @@ impl Phase {
             }) => {
                 ctx.out.event(Event::Warning(format!(
                     "could not read the flash size register ({}); assuming the family maximum of {} KiB",
-                    error.message(crate::error::Lang::En),
+                    failed.error.message(crate::error::Lang::En),
                     known.part.flash_size / 1024
                 )));
                 let flash_size = known.part.flash_size;
                 Target::prepare(image, known, flash_size, ctx)
             }
-            _ => Err(error),
+            _ => Err(failed.error),
         }
     }
 }
@@ -553,6 +554,9 @@ impl Erase {
     }
 }
 
+/// Writing chunk by chunk. Retries live here rather than in the client: after a failed
+/// write the chunk is read back first, because a write whose ACK was lost has already
+/// programmed flash, and programming it again would be refused (or corrupt it).
 #[derive(Debug)]
 struct Write {
     target: Target,
@@ -560,6 +564,10 @@ struct Write {
     /// Index of the chunk in flight (or the next to consider).
     next: usize,
     written: u64,
+    /// Failed attempts on the current chunk.
+    failures: u8,
+    /// The request in flight is the read-back check after a failure.
+    checking: bool,
 }
 
 impl Write {
@@ -570,14 +578,38 @@ impl Write {
             erased,
             next: 0,
             written: 0,
+            failures: 0,
+            checking: false,
         }
         .send_next(ctx)
     }
 
-    fn on_reply(mut self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
+    fn on_reply(mut self, payload: &[u8], ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
+        let chunk = self.target.chunks.get(self.next);
+        if self.checking && chunk.is_none_or(|c| c.data != payload) {
+            // Not programmed (the usual case after a NACK): write it again.
+            return self.send_current(ctx);
+        }
         self.written += MAX_BLOCK as u64;
         self.next += 1;
+        self.failures = 0;
         self.send_next(ctx)
+    }
+
+    fn on_error(mut self, failed: Failed, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
+        if failed.link_lost || self.failures >= ctx.config.max_retries {
+            return Err(failed.error);
+        }
+        self.failures += 1;
+        ctx.out.event(Event::Retrying(failed.error));
+        let Some(chunk) = self.target.chunks.get(self.next) else {
+            return self.send_next(ctx);
+        };
+        let request = Request::read(chunk.address, MAX_BLOCK)
+            .map_err(|e| bootloader(Command::ReadMemory, Some(chunk.address), e.to_string()))?;
+        ctx.client.send(ctx.now, request, ctx.out);
+        self.checking = true;
+        Ok(Phase::Write(self))
     }
 
     /// Skip blank chunks (erased flash already reads 0xFF), then write the next one.
@@ -592,13 +624,22 @@ impl Write {
             self.next += 1;
         }
         ctx.progress(Stage::Write, self.next as u64 * MAX_BLOCK as u64, total);
-        let Some(chunk) = self.target.chunks.get(self.next) else {
+        if self.next >= self.target.chunks.len() {
             ctx.stages.end(ctx.now, ctx.out);
             return Verify::begin(self.target, self.erased, self.written, ctx);
+        }
+        self.send_current(ctx)
+    }
+
+    /// One attempt at the current chunk; the retry budget is ours, not the client's.
+    fn send_current(mut self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
+        self.checking = false;
+        let Some(chunk) = self.target.chunks.get(self.next) else {
+            return self.send_next(ctx);
         };
         let request = Request::write(chunk.address, &chunk.data)
             .map_err(|e| bootloader(Command::WriteMemory, Some(chunk.address), e.to_string()))?;
-        ctx.send(request);
+        ctx.client.send(ctx.now, request, ctx.out);
         Ok(Phase::Write(self))
     }
 }

@@ -17,6 +17,8 @@ pub const NACK: u8 = 0x1F;
 pub struct Faults {
     /// NACK the data block of this (1-based) Write Memory once.
     pub nack_write_once: Option<usize>,
+    /// Program the data of this (1-based) Write Memory but lose its ACK.
+    pub swallow_write_ack: Option<usize>,
     /// NACK every write into this address range (a write-protected sector).
     pub protected: Option<std::ops::Range<u32>>,
     /// Acknowledge erase commands without erasing.
@@ -248,7 +250,9 @@ impl FakeBootloader {
                     };
                     *cell &= b; // NOR flash: programming only clears bits
                 }
-                out.push(ACK);
+                if self.faults.swallow_write_ack != Some(self.writes) {
+                    out.push(ACK);
+                }
                 true
             }
             State::EraseLegacy => {
