@@ -10,7 +10,11 @@ use otaflash_core::stm32::Stm32Config;
 use otaflash_core::{
     Event, FlashStep, FotaParams, JobSpec, PortId, Report, SessionConfig, SotaParams,
 };
-use otaflash_web::{demo_links, Driver, Job, Link, Links, Notice, BUFFER_SIZE};
+use otaflash_sim::{BootloaderSim, ModuleSim};
+use otaflash_web::{
+    demo_bootloader_scenario, demo_module_scenario, Driver, Job, Link, Links, Notice, SimDevice,
+    BUFFER_SIZE,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -74,6 +78,21 @@ extern "C" {
 }
 
 type Notices = Rc<RefCell<Vec<Notice>>>;
+
+/// The demo device without line pacing, so the whole-job tests stay well inside the
+/// test runner's time limit on a busy machine.
+fn fast_demo_links() -> Links {
+    let mut module = demo_module_scenario();
+    module.serial.pacing = false;
+    let mut bootloader = demo_bootloader_scenario();
+    bootloader.serial.pacing = false;
+    Links {
+        module: Some(Link::Simulated(SimDevice::new(ModuleSim::new(module)))),
+        mcu: Some(Link::Simulated(SimDevice::new(BootloaderSim::new(
+            bootloader,
+        )))),
+    }
+}
 
 async fn start(links: Links) -> (Driver, Notices) {
     let notices: Notices = Rc::default();
@@ -194,7 +213,7 @@ async fn a_lost_device_is_reported_to_the_core_as_port_lost_and_reopened_when_ba
 
 #[wasm_bindgen_test]
 async fn the_demo_device_completes_a_sota_into_the_stm32() {
-    let (driver, notices) = start(demo_links()).await;
+    let (driver, notices) = start(fast_demo_links()).await;
     let mut params = SotaParams::new(otaflash_web::DEMO_COMPONENT, otaflash_web::DEMO_MCU_VERSION);
     params.flash = FlashStep::Stm32(Stm32Config::default());
     driver.start_job(Job::Module(JobSpec::Sota(params), SessionConfig::default()));
@@ -215,7 +234,7 @@ async fn the_demo_device_completes_a_sota_into_the_stm32() {
 
 #[wasm_bindgen_test]
 async fn the_demo_device_completes_a_fota_through_the_module_reboot() {
-    let (driver, notices) = start(demo_links()).await;
+    let (driver, notices) = start(fast_demo_links()).await;
     let params = FotaParams {
         mcu_components: vec![otaflash_web::DEMO_COMPONENT.to_owned()],
         auto_confirm: true,
