@@ -11,7 +11,10 @@ use otaflash_core::transcript::{self, Record};
 use otaflash_core::Event;
 use stm32_common::{run, Delivery, FakeBootloader};
 
-const GOLDEN: &str = "tests/fixtures/stm32/f103_16_bytes.transcript";
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/stm32/f103_16_bytes.transcript"
+);
 
 #[test]
 fn flashing_sixteen_bytes_matches_the_wire_golden() {
