@@ -118,6 +118,8 @@ pub(crate) struct Ending {
     pub(crate) report: Option<Report>,
     /// Where the verified image was saved, if it was.
     pub(crate) saved_image: Option<PathBuf>,
+    /// An image was to be saved and was not: the job must not count as a success.
+    pub(crate) image_missing: bool,
 }
 
 impl Driver {
@@ -152,6 +154,7 @@ impl Driver {
         let mut ending = Ending {
             report: None,
             saved_image: None,
+            image_missing: false,
         };
         if let Err(e) = self.links.deliver_interrupts() {
             self.progress
@@ -184,6 +187,7 @@ impl Driver {
         if let Some(t) = self.transcript.as_mut() {
             t.finish();
         }
+        ending.image_missing = self.image_out.is_some() && ending.saved_image.is_none();
         ending
     }
 

@@ -222,15 +222,27 @@ fn blank_report(job: JobKind, component: &str) -> Report {
     }
 }
 
-fn setup_failed(failure: &Failure, mut report: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+fn setup_failed(failure: &Failure, report: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+    fail(failure, report, job, lang, EXIT_SETUP)
+}
+
+/// Reports `failure`: printed, recorded in the report (marked failed), and exit `status`.
+fn fail(
+    failure: &Failure,
+    mut report: Report,
+    job: &JobOptions,
+    lang: Lang,
+    status: u8,
+) -> ExitCode {
     failure.print(lang);
+    report.result = Outcome::Failed;
     report.error = Some(ErrorReport {
         code: failure.code.clone(),
         message: failure.message.clone(),
         hint: failure.hint.clone(),
     });
     write_report(&report, job, lang);
-    ExitCode::from(EXIT_SETUP)
+    ExitCode::from(status)
 }
 
 /// Prints the outcome, writes the report, and picks the exit status.
@@ -239,9 +251,12 @@ fn conclude(ending: Ending, blank: Report, job: &JobOptions, lang: Lang) -> Exit
         let failure = Failure::internal(lang);
         return setup_failed(&failure, blank, job, lang);
     };
+    if report.result == Outcome::Success && ending.image_missing {
+        // A success without the saved image would be a lie to the technician.
+        return fail(&Failure::internal(lang), report, job, lang, EXIT_FAILED);
+    }
     write_report(&report, job, lang);
-    let success = report.result == Outcome::Success;
-    if success {
+    if report.result == Outcome::Success {
         println!("{}", summary(&report, lang));
         if let Some(path) = &ending.saved_image {
             println!("{}", saved_line(path, lang));

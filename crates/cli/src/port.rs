@@ -251,10 +251,8 @@ mod tests {
     }
 
     #[test]
-    fn a_regular_file_is_not_a_serial_port() {
-        let Ok(file) = tempfile::NamedTempFile::new() else {
-            return;
-        };
+    fn a_regular_file_is_not_a_serial_port() -> io::Result<()> {
+        let file = tempfile::NamedTempFile::new()?;
         let path = file.path().to_string_lossy().into_owned();
         assert!(matches!(
             open(&path, NONE_8N1),
@@ -263,5 +261,6 @@ mod tests {
                 ..
             })
         ));
+        Ok(())
     }
 }
