@@ -129,8 +129,10 @@ impl Fota {
         };
         let after_reboot = matches!(phase, Phase::Reboot { .. } | Phase::Reconnect { .. });
         match (&input, &phase) {
-            (JobInput::PortLost(PortId::Module), Phase::Download { .. } | Phase::Reboot { .. }) => {
-            }
+            (
+                JobInput::PortLost(PortId::Module),
+                Phase::Download { .. } | Phase::Reboot { .. } | Phase::Reconnect { .. },
+            ) => {}
             (JobInput::PortLost(PortId::Module), _) => return Err(Err(ErrorKind::PortLost)),
             (JobInput::At(AtEvent::TimedOut(e)), p)
                 if !matches!(p, Phase::Connect(_) | Phase::Reconnect { .. }) =>
@@ -311,6 +313,24 @@ impl Fota {
                 },
                 JobInput::Tick,
             ) if ctx.now >= probe_at => Ok(Self::reconnect(plan, deadline, verdict, ctx)),
+            (Phase::Reconnect { deadline, .. }, JobInput::Tick) if ctx.now >= deadline => {
+                Err(Err(self.reboot_timeout()))
+            }
+            // The port flapped again while we probed: back to waiting for it.
+            (
+                Phase::Reconnect {
+                    plan,
+                    deadline,
+                    verdict,
+                    ..
+                },
+                JobInput::PortLost(_),
+            ) => Ok(Phase::Reboot {
+                plan,
+                probe_at: ctx.now + PROBE_AFTER,
+                deadline,
+                verdict,
+            }),
             (
                 Phase::Reconnect {
                     plan,
