@@ -54,8 +54,10 @@ fn flash_writes_verifies_and_starts_the_image() -> TestResult {
     let image = test_image(100_000);
     let file = sim.file("app.bin");
     std::fs::write(&file, &image)?;
-    let run = otaflash(flash_args(&sim, &file, &[]), LIMIT)?;
+    let run = otaflash(flash_args(&sim, &file, &["--boot", "none"]), LIMIT)?;
     assert_eq!(run.code(), 0, "{run:?}");
+    // A pty refuses modem-control calls: no warning proves none was made.
+    assert!(!run.stderr.contains("DTR/RTS"), "{}", run.stderr);
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "success");
     assert_eq!(report["job"], "flash");
@@ -65,6 +67,22 @@ fn flash_writes_verifies_and_starts_the_image() -> TestResult {
     assert_eq!(state["programmed_sha256"], sha256_hex(&image), "{state}");
     assert_eq!(state["unerased_writes"], 0);
     assert_eq!(state["go_address"], 0x0800_0000, "{state}");
+    Ok(())
+}
+
+#[test]
+fn dtr_rts_entry_is_attempted_only_when_asked_for() -> TestResult {
+    let sim = Sim::start("stm32", &fast_stm32(json!({})))?;
+    let file = sim.file("app.bin");
+    std::fs::write(&file, test_image(2048))?;
+    let run = otaflash(flash_args(&sim, &file, &["--boot", "dtr-rts"]), LIMIT)?;
+    // The pty cannot do it; the warning says what to use instead, and the flash goes on.
+    assert!(
+        run.stderr.contains("cannot set DTR/RTS") && run.stderr.contains("--boot none"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
     Ok(())
 }
 
