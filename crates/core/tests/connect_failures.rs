@@ -5,7 +5,9 @@ mod common;
 
 use common::Harness;
 use otaflash_core::transcript::Dir;
-use otaflash_core::{Event, Instant, JobError, ErrorKind, JobSpec, Lang, Outcome, ProductInfo, SotaParams};
+use otaflash_core::{
+    ErrorKind, Event, Instant, JobError, JobSpec, Lang, Outcome, ProductInfo, SotaParams,
+};
 
 fn answer(h: &mut Harness, at: u64, text: &str) {
     h.rx(Instant(at), text.as_bytes(), false);
@@ -14,7 +16,10 @@ fn answer(h: &mut Harness, at: u64, text: &str) {
 #[test]
 fn stale_device_secret_fails_with_an_actionable_hint_and_the_secret_is_masked() {
     let params = SotaParams {
-        product_info: Some(ProductInfo { key: "pk123".into(), secret: "TopSecret".into() }),
+        product_info: Some(ProductInfo {
+            key: "pk123".into(),
+            secret: "TopSecret".into(),
+        }),
         ..SotaParams::new("STM32", "1_0_0")
     };
     let mut h = Harness::start(JobSpec::Sota(params));
@@ -22,20 +27,42 @@ fn stale_device_secret_fails_with_an_actionable_hint_and_the_secret_is_masked() 
     answer(&mut h, 200, "\r\nOK\r\n"); // ATI
     answer(&mut h, 300, "\r\nERROR\r\n"); // AT+QIOTINFO? on an old SDK: not fatal
     answer(&mut h, 400, "\r\n+QIOTSTATE: 1\r\n\r\nOK\r\n");
-    answer(&mut h, 500, "\r\n+QIOTCFG: \"productinfo\",\"old\",\"OldSecret\",\"2\"\r\n\r\nOK\r\n");
-    answer(&mut h, 600, "AT+QIOTCFG=\"productinfo\",\"pk123\",\"TopSecret\"\r\r\nOK\r\n");
+    answer(
+        &mut h,
+        500,
+        "\r\n+QIOTCFG: \"productinfo\",\"old\",\"OldSecret\",\"2\"\r\n\r\nOK\r\n",
+    );
+    answer(
+        &mut h,
+        600,
+        "AT+QIOTCFG=\"productinfo\",\"pk123\",\"TopSecret\"\r\r\nOK\r\n",
+    );
     answer(&mut h, 700, "\r\nOK\r\n"); // AT+QIOTREG=1
     answer(&mut h, 800, "\r\n+QIOTEVT: 1,10422\r\n");
     assert_eq!(
         h.run.tx_lines(),
-        ["AT", "ATI", "AT+QIOTINFO?", "AT+QIOTSTATE?", "AT+QIOTCFG=\"productinfo\"", "AT+QIOTCFG=\"productinfo\",\"pk123\",\"TopSecret\"", "AT+QIOTREG=1"]
+        [
+            "AT",
+            "ATI",
+            "AT+QIOTINFO?",
+            "AT+QIOTSTATE?",
+            "AT+QIOTCFG=\"productinfo\"",
+            "AT+QIOTCFG=\"productinfo\",\"pk123\",\"TopSecret\"",
+            "AT+QIOTREG=1"
+        ]
     );
     let report = h.run.report();
     assert_eq!(report.result, Outcome::Failed);
     let error = report.error.clone().expect("error section");
     assert_eq!(error.code, "module_1_10422");
-    assert!(error.message.contains("already authenticated") && error.hint.contains("DeviceSecret"), "{error:?}");
-    let zh = JobError::from(ErrorKind::ModuleEvent { kind: 1, code: 10422 });
+    assert!(
+        error.message.contains("already authenticated") && error.hint.contains("DeviceSecret"),
+        "{error:?}"
+    );
+    let zh = JobError::from(ErrorKind::ModuleEvent {
+        kind: 1,
+        code: 10422,
+    });
     assert!(zh.hint(Lang::Zh).contains("重置"));
     let transcript: String = h
         .run
@@ -46,9 +73,16 @@ fn stale_device_secret_fails_with_an_actionable_hint_and_the_secret_is_masked() 
             _ => None,
         })
         .collect();
-    assert!(!transcript.contains("TopSecret") && !transcript.contains("OldSecret"), "{transcript}");
+    assert!(
+        !transcript.contains("TopSecret") && !transcript.contains("OldSecret"),
+        "{transcript}"
+    );
     assert!(transcript.contains("\\\"pk123\\\",\\\"***\\\""));
-    assert!(h.run.events.iter().any(|e| matches!(e, Event::Transcript(r) if r.dir == Dir::Tx)));
+    assert!(h
+        .run
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Transcript(r) if r.dir == Dir::Tx)));
 }
 
 #[test]
@@ -61,7 +95,10 @@ fn registration_error_is_a_command_error() {
     answer(&mut h, 500, "\r\n+CME ERROR: 50\r\n");
     let error = h.run.report().error.clone().expect("error section");
     assert_eq!(error.code, "command_error");
-    assert!(error.message.contains("AT+QIOTREG=1") && error.message.contains("50"), "{error:?}");
+    assert!(
+        error.message.contains("AT+QIOTREG=1") && error.message.contains("50"),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -73,8 +110,14 @@ fn no_subscription_in_time_polls_the_state_once_then_times_out() {
     answer(&mut h, 400, "\r\n+QIOTSTATE: 1\r\n\r\nOK\r\n");
     answer(&mut h, 500, "\r\nOK\r\n");
     h.advance(Instant(61_000));
-    assert_eq!(h.run.tx_lines().last().map(String::as_str), Some("AT+QIOTSTATE?"));
+    assert_eq!(
+        h.run.tx_lines().last().map(String::as_str),
+        Some("AT+QIOTSTATE?")
+    );
     answer(&mut h, 61_100, "\r\n+QIOTSTATE: 5\r\n\r\nOK\r\n");
     h.finish(10_000);
-    assert_eq!(h.run.report().error.as_ref().map(|e| e.code.as_str()), Some("timeout"));
+    assert_eq!(
+        h.run.report().error.as_ref().map(|e| e.code.as_str()),
+        Some("timeout")
+    );
 }

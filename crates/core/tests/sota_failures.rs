@@ -33,15 +33,29 @@ struct Fake {
 
 impl Fake {
     fn new(k: Knobs) -> Self {
-        Self { k, image: seed_image(), block_start: 0, downloads: 0, confirmed: false }
+        Self {
+            k,
+            image: seed_image(),
+            block_start: 0,
+            downloads: 0,
+            confirmed: false,
+        }
     }
 
     fn block_len(&self) -> usize {
-        self.k.block.unwrap_or(self.image.len()).min(self.image.len() - self.block_start)
+        self.k
+            .block
+            .unwrap_or(self.image.len())
+            .min(self.image.len() - self.block_start)
     }
 
     fn ready(&self) -> String {
-        format!("+QIOTEVT: 7,10703,\"STM32\",{},{},{}", self.image.len(), self.block_start, self.block_len())
+        format!(
+            "+QIOTEVT: 7,10703,\"STM32\",{},{},{}",
+            self.image.len(),
+            self.block_start,
+            self.block_len()
+        )
     }
 
     /// (delay ms, bytes) answers to one command line.
@@ -117,7 +131,11 @@ fn run(k: Knobs, params: SotaParams) -> Run {
     let mut pending: Vec<(Instant, Vec<u8>)> = Vec::new();
     let mut seen = 0;
     while !h.session.is_finished() && h.now.0 < 30 * 60_000 {
-        if h.run.events.iter().any(|e| matches!(e, Event::PlanOffered(_))) {
+        if h.run
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::PlanOffered(_)))
+        {
             if let Some(accept) = decision.take() {
                 h.session.decide_plan(h.now, accept);
                 h.drain();
@@ -138,7 +156,11 @@ fn run(k: Knobs, params: SotaParams) -> Run {
             }
             (_, Some(w)) => {
                 h.advance(w);
-                assert_ne!(h.wait, Some(w), "a deadline fired without effect: the job would spin");
+                assert_ne!(
+                    h.wait,
+                    Some(w),
+                    "a deadline fired without effect: the job would spin"
+                );
             }
             _ => break,
         }
@@ -153,99 +175,227 @@ fn sota() -> SotaParams {
 fn failed_with(run: &Run, code: &str) {
     let r = run.report();
     assert_eq!(r.result, Outcome::Failed, "{r:?}");
-    assert_eq!(r.error.as_ref().map(|e| e.code.as_str()), Some(code), "{r:?}");
+    assert_eq!(
+        r.error.as_ref().map(|e| e.code.as_str()),
+        Some(code),
+        "{r:?}"
+    );
 }
 
 fn image_handed_over(run: &Run) -> bool {
-    run.events.iter().any(|e| matches!(e, Event::ImageVerified { .. }))
+    run.events
+        .iter()
+        .any(|e| matches!(e, Event::ImageVerified { .. }))
 }
 
 #[test]
 fn multi_block_download_succeeds_with_next_block_requests() {
-    let run = run(Knobs { block: Some(10_000), ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            block: Some(10_000),
+            ..Knobs::default()
+        },
+        sota(),
+    );
     assert_eq!(run.report().result, Outcome::Success, "{:?}", run.report());
-    assert_eq!(run.tx_lines().iter().filter(|l| *l == "AT+QIOTUPDATE=2").count(), 2);
-    assert!(run.tx_lines().contains(&"AT+QIOTOTARD=9216,784".to_owned()), "reads stop at the block end");
-    assert!(run.warnings().iter().any(|w| w.contains("MODULE")), "the other component's plan is ignored");
+    assert_eq!(
+        run.tx_lines()
+            .iter()
+            .filter(|l| *l == "AT+QIOTUPDATE=2")
+            .count(),
+        2
+    );
+    assert!(
+        run.tx_lines().contains(&"AT+QIOTOTARD=9216,784".to_owned()),
+        "reads stop at the block end"
+    );
+    assert!(
+        run.warnings().iter().any(|w| w.contains("MODULE")),
+        "the other component's plan is ignored"
+    );
 }
 
 #[test]
 fn read_size_is_clamped_to_the_callers_limit() {
-    let run = run(Knobs::default(), SotaParams { read_size: Some(500), ..sota() });
+    let run = run(
+        Knobs::default(),
+        SotaParams {
+            read_size: Some(500),
+            ..sota()
+        },
+    );
     assert_eq!(run.report().result, Outcome::Success);
     assert!(run.tx_lines().contains(&"AT+QIOTOTARD=500,500".to_owned()));
 }
 
 #[test]
 fn no_plan_fails_with_no_plan() {
-    let run = run(Knobs { no_plan: true, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            no_plan: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "no_plan");
 }
 
 #[test]
 fn plan_failing_the_battery_strategy_is_refused_with_update_0() {
-    let run = run(Knobs { min_battery: 30, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            min_battery: 30,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "rejected");
     assert!(run.tx_lines().contains(&"AT+QIOTUPDATE=0".to_owned()));
     assert!(!run.tx_lines().contains(&"AT+QIOTUPDATE=1".to_owned()));
-    assert!(run.report().error.as_ref().is_some_and(|e| e.message.contains("battery 20 %")));
+    assert!(run
+        .report()
+        .error
+        .as_ref()
+        .is_some_and(|e| e.message.contains("battery 20 %")));
 }
 
 #[test]
 fn caller_given_battery_replaces_at_cbc() {
-    let run = run(Knobs { min_battery: 30, ..Knobs::default() }, SotaParams { strategy: otaflash_core::Strategy { battery_percent: Some(90), free_space: None }, ..sota() });
+    let run = run(
+        Knobs {
+            min_battery: 30,
+            ..Knobs::default()
+        },
+        SotaParams {
+            strategy: otaflash_core::Strategy {
+                battery_percent: Some(90),
+                free_space: None,
+            },
+            ..sota()
+        },
+    );
     assert_eq!(run.report().result, Outcome::Success);
     assert!(!run.tx_lines().contains(&"AT+CBC".to_owned()));
 }
 
 #[test]
 fn module_10706_at_each_stage_fails_the_job() {
-    for stage in ["AT+QIOTUPDATE=1", "AT+QIOTOTARD=?", "AT+QIOTOTARD=0", "AT+QIOTUPDATE=3", "AT+QIOTMCUVER=\"STM32\",\"2_0_0\""] {
-        let run = run(Knobs { fail_on: Some(stage), ..Knobs::default() }, sota());
+    for stage in [
+        "AT+QIOTUPDATE=1",
+        "AT+QIOTOTARD=?",
+        "AT+QIOTOTARD=0",
+        "AT+QIOTUPDATE=3",
+        "AT+QIOTMCUVER=\"STM32\",\"2_0_0\"",
+    ] {
+        let run = run(
+            Knobs {
+                fail_on: Some(stage),
+                ..Knobs::default()
+            },
+            sota(),
+        );
         failed_with(&run, "module_7_10706");
         assert_eq!(run.report().lwm2m_result, 8, "{stage}");
         let error = run.report().error.clone().expect("error section");
-        assert!(error.message.contains("update failed") && error.hint.contains("target version"), "{error:?}");
+        assert!(
+            error.message.contains("update failed") && error.hint.contains("target version"),
+            "{error:?}"
+        );
     }
 }
 
 #[test]
 fn stalled_download_waits_for_the_re_push_and_keeps_the_10701_digests() {
-    let run = run(Knobs { stall_first_download: true, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            stall_first_download: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     assert_eq!(run.report().result, Outcome::Success, "{:?}", run.report());
-    assert_eq!(run.tx_lines().iter().filter(|l| *l == "AT+QIOTUPDATE=1").count(), 2);
+    assert_eq!(
+        run.tx_lines()
+            .iter()
+            .filter(|l| *l == "AT+QIOTUPDATE=1")
+            .count(),
+        2
+    );
     assert!(image_handed_over(&run));
 }
 
 #[test]
 fn bad_echoed_start_is_retried_then_fails_and_aborts_with_the_old_version() {
-    let run = run(Knobs { bad_start: true, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            bad_start: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "protocol");
-    assert_eq!(run.tx_lines().iter().filter(|l| l.starts_with("AT+QIOTOTARD=0,")).count(), 3);
-    assert_eq!(run.tx_lines().last().map(String::as_str), Some("AT+QIOTMCUVER=\"STM32\",\"1_0_0\""));
+    assert_eq!(
+        run.tx_lines()
+            .iter()
+            .filter(|l| l.starts_with("AT+QIOTOTARD=0,"))
+            .count(),
+        3
+    );
+    assert_eq!(
+        run.tx_lines().last().map(String::as_str),
+        Some("AT+QIOTMCUVER=\"STM32\",\"1_0_0\"")
+    );
 }
 
 #[test]
 fn md5_mismatch_passes_nothing_to_the_flash_step() {
-    let run = run(Knobs { corrupt_byte: Some(4242), ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            corrupt_byte: Some(4242),
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "integrity");
     assert_eq!(run.report().lwm2m_result, 5);
     assert!(!image_handed_over(&run));
-    assert!(!run.tx_lines().contains(&"AT+QIOTUPDATE=3".to_owned()), "no =3 before a good verify");
-    assert_eq!(run.tx_lines().last().map(String::as_str), Some("AT+QIOTMCUVER=\"STM32\",\"1_0_0\""));
+    assert!(
+        !run.tx_lines().contains(&"AT+QIOTUPDATE=3".to_owned()),
+        "no =3 before a good verify"
+    );
+    assert_eq!(
+        run.tx_lines().last().map(String::as_str),
+        Some("AT+QIOTMCUVER=\"STM32\",\"1_0_0\"")
+    );
 }
 
 #[test]
 fn sha256_mismatch_passes_nothing_to_the_flash_step() {
-    let run = run(Knobs { wrong_sha: true, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            wrong_sha: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "integrity");
-    assert!(run.report().error.as_ref().is_some_and(|e| e.message.contains("SHA-256")));
+    assert!(run
+        .report()
+        .error
+        .as_ref()
+        .is_some_and(|e| e.message.contains("SHA-256")));
     assert!(!image_handed_over(&run));
 }
 
 #[test]
 fn no_10705_after_the_version_report_times_out() {
-    let run = run(Knobs { silent_after_version: true, ..Knobs::default() }, sota());
+    let run = run(
+        Knobs {
+            silent_after_version: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
     failed_with(&run, "timeout");
     assert!(image_handed_over(&run));
 }
@@ -261,25 +411,56 @@ fn silent_module_is_no_module_after_three_probes() {
 #[test]
 fn port_loss_mid_transfer_fails_with_port_lost() {
     let mut h = Harness::start(JobSpec::Sota(sota()));
-    h.input(Input::PortLost { now: Instant(100), port: PortId::Module });
+    h.input(Input::PortLost {
+        now: Instant(100),
+        port: PortId::Module,
+    });
     failed_with(&h.run, "port_lost");
     assert_eq!(h.run.report().lwm2m_result, 4);
 }
 
 #[test]
 fn manual_confirm_waits_for_decide_plan() {
-    let manual = SotaParams { auto_confirm: false, ..sota() };
+    let manual = SotaParams {
+        auto_confirm: false,
+        ..sota()
+    };
     let undecided = run(Knobs::default(), manual.clone());
-    assert!(undecided.events.iter().any(|e| matches!(e, Event::PlanOffered(_))));
-    assert!(!undecided.tx_lines().iter().any(|l| l.starts_with("AT+QIOTUPDATE=")));
-    assert!(!undecided.events.iter().any(|e| matches!(e, Event::Finished(_))));
+    assert!(undecided
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::PlanOffered(_))));
+    assert!(!undecided
+        .tx_lines()
+        .iter()
+        .any(|l| l.starts_with("AT+QIOTUPDATE=")));
+    assert!(!undecided
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Finished(_))));
 
-    let accepted = run(Knobs { decision: Some(true), ..Knobs::default() }, manual.clone());
+    let accepted = run(
+        Knobs {
+            decision: Some(true),
+            ..Knobs::default()
+        },
+        manual.clone(),
+    );
     assert_eq!(accepted.report().result, Outcome::Success);
 
-    let declined = run(Knobs { decision: Some(false), ..Knobs::default() }, manual);
+    let declined = run(
+        Knobs {
+            decision: Some(false),
+            ..Knobs::default()
+        },
+        manual,
+    );
     failed_with(&declined, "rejected");
     assert!(declined.tx_lines().contains(&"AT+QIOTUPDATE=0".to_owned()));
-    let plan_stages = declined.events.iter().filter(|e| matches!(e, Event::StageStarted(Stage::Plan))).count();
+    let plan_stages = declined
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::StageStarted(Stage::Plan)))
+        .count();
     assert_eq!(plan_stages, 1);
 }

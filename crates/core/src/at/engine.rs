@@ -108,7 +108,7 @@ impl AtEngine {
     pub fn on_bytes(&mut self, now: Instant, bytes: &[u8], out: &mut Outbox) -> Vec<AtEvent> {
         self.reader.push(bytes);
         let mut events = Vec::new();
-        while let Some(item) = self.reader.next() {
+        while let Some(item) = self.reader.next_item() {
             match item {
                 Item::Line(text) => {
                     self.on_line(now, &String::from_utf8_lossy(&text), out, &mut events)

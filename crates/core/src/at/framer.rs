@@ -96,7 +96,7 @@ fn frame_line(buf: &[u8]) -> (Frame<'_>, usize) {
     }
 }
 
-/// What [`LineReader::next`] hands out: owned copies, so the buffer can move on.
+/// What [`LineReader::next_item`] hands out: owned copies, so the buffer can move on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
     /// A text line, without terminators. (Transcripts record it as `text + CRLF` so that
@@ -137,7 +137,7 @@ impl LineReader {
         }
     }
 
-    /// Appends received bytes. Call [`Self::next`] until it returns `None` afterwards;
+    /// Appends received bytes. Call [`Self::next_item`] until it returns `None` afterwards;
     /// then at most [`MAX_LINE`] bytes stay buffered.
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
@@ -162,7 +162,7 @@ impl LineReader {
     }
 
     /// The next complete item, or `None` when more bytes are needed.
-    pub fn next(&mut self) -> Option<Item> {
+    pub fn next_item(&mut self) -> Option<Item> {
         loop {
             let (frame, used) = frame(&self.buf, self.mode);
             let frame = Owned::from(frame);
@@ -278,14 +278,51 @@ mod tests {
             (b"\r\n> ", Mode::Lines, Frame::Prompt, 4),
             (b"\r\n>", Mode::Lines, Frame::Incomplete, 2),
             (b">x\r\n", Mode::Lines, Frame::Line(b">x"), 4),
-            (b"\xff\x00garbage\r\nOK\r\n", Mode::Lines, Frame::Line(b"\xff\x00garbage"), 11),
+            (
+                b"\xff\x00garbage\r\nOK\r\n",
+                Mode::Lines,
+                Frame::Line(b"\xff\x00garbage"),
+                11,
+            ),
             (&long, Mode::Lines, Frame::Overflow, MAX_LINE),
             (b"xx\r\nOK", Mode::Discard, Frame::Discarded(true), 3),
             (b"xxxx", Mode::Discard, Frame::Discarded(false), 4),
-            (b"\r\nOK\r\n+QIOTEVT: 7", Mode::Payload { remaining: 8, skip_lf: false }, Frame::Payload(b"\r\nOK\r\n+Q"), 8),
-            (b"ab", Mode::Payload { remaining: 8, skip_lf: false }, Frame::Payload(b"ab"), 2),
-            (b"\nab", Mode::Payload { remaining: 2, skip_lf: true }, Frame::Incomplete, 1),
-            (b"\nab", Mode::Payload { remaining: 2, skip_lf: false }, Frame::Payload(b"\na"), 2),
+            (
+                b"\r\nOK\r\n+QIOTEVT: 7",
+                Mode::Payload {
+                    remaining: 8,
+                    skip_lf: false,
+                },
+                Frame::Payload(b"\r\nOK\r\n+Q"),
+                8,
+            ),
+            (
+                b"ab",
+                Mode::Payload {
+                    remaining: 8,
+                    skip_lf: false,
+                },
+                Frame::Payload(b"ab"),
+                2,
+            ),
+            (
+                b"\nab",
+                Mode::Payload {
+                    remaining: 2,
+                    skip_lf: true,
+                },
+                Frame::Incomplete,
+                1,
+            ),
+            (
+                b"\nab",
+                Mode::Payload {
+                    remaining: 2,
+                    skip_lf: false,
+                },
+                Frame::Payload(b"\na"),
+                2,
+            ),
         ];
         for (i, (input, mode, frame_out, used)) in cases.iter().enumerate() {
             assert_eq!(frame(input, *mode), (*frame_out, *used), "case {i}");
@@ -297,7 +334,7 @@ mod tests {
         let mut out = Vec::new();
         for c in chunks {
             r.push(c);
-            while let Some(item) = r.next() {
+            while let Some(item) = r.next_item() {
                 if let (Item::Line(l), Some((header, n))) = (&item, payload_after) {
                     if l == header.as_bytes() {
                         r.expect_payload(n);
@@ -327,7 +364,11 @@ mod tests {
         let split: &[&[u8]] = &[b"+QIOTOTARD: 0,2\r", b"\nab\r\nOK\r\n"];
         assert_eq!(
             items(split, Some(("+QIOTOTARD: 0,2", 2))),
-            vec![Item::Line(b"+QIOTOTARD: 0,2".to_vec()), Item::Payload(b"ab".to_vec()), Item::Line(b"OK".to_vec())]
+            vec![
+                Item::Line(b"+QIOTOTARD: 0,2".to_vec()),
+                Item::Payload(b"ab".to_vec()),
+                Item::Line(b"OK".to_vec())
+            ]
         );
     }
 
@@ -337,13 +378,13 @@ mod tests {
         let mut got = Vec::new();
         for _ in 0..10 {
             r.push(&[b'z'; 700]);
-            while let Some(i) = r.next() {
+            while let Some(i) = r.next_item() {
                 got.push(i);
             }
             assert!(r.buf.len() <= MAX_LINE, "buffer grew to {}", r.buf.len());
         }
         r.push(b"zz\r\nOK\r\n");
-        while let Some(i) = r.next() {
+        while let Some(i) = r.next_item() {
             got.push(i);
         }
         assert_eq!(got, vec![Item::Overflow, Item::Line(b"OK".to_vec())]);
@@ -359,7 +400,14 @@ mod tests {
                     [b'\r', b'\n', b'>', b' ', b'O', b'K', 0xff][(seed >> 16) as usize % 7]
                 })
                 .collect();
-            for mode in [Mode::Lines, Mode::Discard, Mode::Payload { remaining: 5, skip_lf: true }] {
+            for mode in [
+                Mode::Lines,
+                Mode::Discard,
+                Mode::Payload {
+                    remaining: 5,
+                    skip_lf: true,
+                },
+            ] {
                 let (_, used) = frame(&buf, mode);
                 assert!(used <= buf.len());
             }

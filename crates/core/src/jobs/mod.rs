@@ -98,8 +98,8 @@ impl core::fmt::Debug for Ctx<'_> {
 
 #[derive(Debug)]
 enum Run {
-    Sota(sota::Sota),
-    Fota(fota::Fota),
+    Sota(Box<sota::Sota>),
+    Fota(Box<fota::Fota>),
     Finished,
 }
 
@@ -131,8 +131,8 @@ impl Job {
             tracker: &mut tracker,
         };
         let run = match spec {
-            JobSpec::Sota(p) => Run::Sota(sota::Sota::begin(p, &config, &mut ctx)),
-            JobSpec::Fota(p) => Run::Fota(fota::Fota::begin(p, &config, &mut ctx)),
+            JobSpec::Sota(p) => Run::Sota(Box::new(sota::Sota::begin(p, &config, &mut ctx))),
+            JobSpec::Fota(p) => Run::Fota(Box::new(fota::Fota::begin(p, &config, &mut ctx))),
         };
         Self {
             run,
@@ -172,12 +172,12 @@ impl Job {
             tracker,
         };
         let flow = match core::mem::replace(&mut self.run, Run::Finished) {
-            Run::Sota(s) => match s.handle(input, &mut ctx) {
-                Flow::Continue(s) => Flow::Continue(Run::Sota(s)),
+            Run::Sota(s) => match (*s).handle(input, &mut ctx) {
+                Flow::Continue(s) => Flow::Continue(Run::Sota(Box::new(s))),
                 Flow::Done(r) => Flow::Done(r),
             },
-            Run::Fota(f) => match f.handle(input, &mut ctx) {
-                Flow::Continue(f) => Flow::Continue(Run::Fota(f)),
+            Run::Fota(f) => match (*f).handle(input, &mut ctx) {
+                Flow::Continue(f) => Flow::Continue(Run::Fota(Box::new(f))),
                 Flow::Done(r) => Flow::Done(r),
             },
             Run::Finished => return,

@@ -2,11 +2,15 @@
 #![allow(dead_code, unreachable_pub)]
 
 use otaflash_core::transcript::{self, Dir, Record};
-use otaflash_core::{Event, Input, Instant, JobSpec, Output, PortId, Report, Session, SessionConfig};
+use otaflash_core::{
+    Event, Input, Instant, JobSpec, Output, PortId, Report, Session, SessionConfig,
+};
 
 /// The 27954-byte seed image (same formula as fixtures/gen_seed_fixtures.py).
 pub fn seed_image() -> Vec<u8> {
-    let mut img: Vec<u8> = (0..27954usize).map(|i| ((i * 31 + (i >> 8) * 17) & 0xFF) as u8).collect();
+    let mut img: Vec<u8> = (0..27954usize)
+        .map(|i| ((i * 31 + (i >> 8) * 17) & 0xFF) as u8)
+        .collect();
     for (off, s) in [
         (100, &b"\r\nOK\r\n"[..]),
         (2000, b"+QIOTEVT: 7,10706\r\n"),
@@ -43,7 +47,10 @@ impl Run {
     }
     /// The text of every tx, for readable assertions.
     pub fn tx_lines(&self) -> Vec<String> {
-        self.tx.iter().map(|b| String::from_utf8_lossy(b).trim_end().to_owned()).collect()
+        self.tx
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).trim_end().to_owned())
+            .collect()
     }
     pub fn warnings(&self) -> Vec<&str> {
         self.events
@@ -68,7 +75,10 @@ impl Harness {
     pub fn start(job: JobSpec) -> Self {
         let mut h = Self {
             session: Session::new(SessionConfig::default()),
-            run: Run { tx: Vec::new(), events: Vec::new() },
+            run: Run {
+                tx: Vec::new(),
+                events: Vec::new(),
+            },
             wait: None,
             now: Instant(0),
         };
@@ -80,7 +90,10 @@ impl Harness {
     pub fn drain(&mut self) {
         loop {
             match self.session.poll_output() {
-                Output::Transmit { port: PortId::Module, bytes } => self.run.tx.push(bytes),
+                Output::Transmit {
+                    port: PortId::Module,
+                    bytes,
+                } => self.run.tx.push(bytes),
                 Output::Event(e) => self.run.events.push(e),
                 Output::Wait { until } => {
                     self.wait = until;
@@ -108,11 +121,19 @@ impl Harness {
         self.advance(at);
         if split {
             for b in bytes {
-                self.session.handle_input(Input::Received { now: self.now, port: PortId::Module, bytes: std::slice::from_ref(b) });
+                self.session.handle_input(Input::Received {
+                    now: self.now,
+                    port: PortId::Module,
+                    bytes: std::slice::from_ref(b),
+                });
                 self.drain();
             }
         } else {
-            self.session.handle_input(Input::Received { now: self.now, port: PortId::Module, bytes });
+            self.session.handle_input(Input::Received {
+                now: self.now,
+                port: PortId::Module,
+                bytes,
+            });
             self.drain();
         }
     }
@@ -127,7 +148,9 @@ impl Harness {
     pub fn finish(&mut self, limit_ms: u64) {
         let end = Instant(self.now.0 + limit_ms);
         while !self.session.is_finished() {
-            let Some(until) = self.wait.filter(|&u| u <= end) else { break };
+            let Some(until) = self.wait.filter(|&u| u <= end) else {
+                break;
+            };
             self.advance(until);
         }
     }
@@ -138,7 +161,10 @@ impl Harness {
 pub fn replay(text: &str, job: JobSpec, split: bool) -> Run {
     let records: Vec<Record> = transcript::parse(text).expect("fixture parses");
     let mut h = Harness::start(job);
-    for r in records.iter().filter(|r| r.dir == Dir::Rx && r.port == PortId::Module) {
+    for r in records
+        .iter()
+        .filter(|r| r.dir == Dir::Rx && r.port == PortId::Module)
+    {
         h.rx(r.at, &r.bytes, split);
     }
     h.finish(60_000);
