@@ -19,6 +19,8 @@ struct Knobs {
     stall_first_download: bool,
     block: Option<usize>,
     silent_after_version: bool,
+    /// Announce a CRC the image does not have (the algorithm is undocumented).
+    wrong_crc: bool,
     /// The operator's answer to the plan offer (manual confirm).
     decision: Option<bool>,
 }
@@ -80,8 +82,9 @@ impl Fake {
                 if self.downloads == 1 {
                     let d = Digests::of(&self.image);
                     let md5 = d.md5.clone();
+                    let crc = if self.k.wrong_crc { d.crc32 ^ 1 } else { d.crc32 };
                     let sha = if self.k.wrong_sha { "0".repeat(64) } else { d.sha256.clone() };
-                    out.push((20, l(&format!("+QIOTEVT: 7,10701,\"STM32\",{},\"{md5}\",{},\"{sha}\"", self.image.len(), d.crc32))));
+                    out.push((20, l(&format!("+QIOTEVT: 7,10701,\"STM32\",{},\"{md5}\",{},\"{sha}\"", self.image.len(), crc))));
                 }
                 out.push((5_000, l("+QIOTEVT: 7,10702")));
                 if self.k.stall_first_download && self.downloads == 1 {
@@ -463,4 +466,61 @@ fn manual_confirm_waits_for_decide_plan() {
         .filter(|e| matches!(e, Event::StageStarted(Stage::Plan)))
         .count();
     assert_eq!(plan_stages, 1);
+}
+
+#[test]
+fn crc_mismatch_alone_is_a_warning_not_a_failure() {
+    let run = run(
+        Knobs {
+            wrong_crc: true,
+            ..Knobs::default()
+        },
+        sota(),
+    );
+    assert_eq!(run.report().result, Outcome::Success);
+    assert!(
+        run.warnings().iter().any(|w| w.contains("CRC-32")),
+        "{:?}",
+        run.warnings()
+    );
+    assert!(image_handed_over(&run));
+}
+
+#[test]
+fn cancel_after_the_confirm_ends_the_ota_with_the_old_version() {
+    let mut fake = Fake::new(Knobs::default());
+    let mut h = Harness::start(JobSpec::Sota(sota()));
+    let mut seen = 0;
+    // Answer commands until the module has confirmed, then cancel.
+    while !h.run.tx_lines().contains(&"AT+QIOTUPDATE=1".to_owned()) {
+        let lines: Vec<String> = h.run.tx_lines().into_iter().skip(seen).collect();
+        seen += lines.len();
+        if lines.is_empty() {
+            // The next command waits for the guard time after the last final result.
+            let until = h.wait.expect("a queued command has a deadline");
+            h.advance(until);
+        }
+        for line in lines {
+            for (delay, bytes) in fake.respond(&line) {
+                if delay < 1_000 {
+                    let at = Instant(h.now.0 + delay);
+                    h.rx(at, &bytes, false);
+                }
+            }
+        }
+    }
+    h.session.cancel(h.now);
+    h.drain();
+    assert!(
+        !h.session.is_finished(),
+        "it waits for the old version to be acknowledged"
+    );
+    h.rx(Instant(h.now.0 + 10), b"\r\nOK\r\n", false); // the =1 that was in flight
+    h.advance(Instant(h.now.0 + 100));
+    assert_eq!(
+        h.run.tx_lines().last().map(String::as_str),
+        Some("AT+QIOTMCUVER=\"STM32\",\"1_0_0\"")
+    );
+    h.rx(Instant(h.now.0 + 50), b"\r\nOK\r\n", false);
+    failed_with(&h.run, "cancelled");
 }

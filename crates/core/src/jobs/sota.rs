@@ -504,7 +504,11 @@ impl Sota {
                     waited_ms: self.p.waits.result.as_ms(),
                 })))
             }
-            (Phase::Abort(original), JobInput::At(AtEvent::Reply(_))) => {
+            // Only the answer to our own version report ends it: a reply to the command that
+            // was in flight when we aborted may still arrive first.
+            (Phase::Abort(original), JobInput::At(AtEvent::Reply(r)))
+                if r.command.starts_with("AT+QIOTMCUVER=") =>
+            {
                 Err(Stop::Done(Err(original)))
             }
             (phase, _) => Ok(phase),
