@@ -50,9 +50,12 @@ impl Session {
         }
     }
 
-    /// Starts `job`. A job already running is cancelled first (it reports `Cancelled`).
+    /// Starts `job`. A job still running is ended first with [`ErrorKind::Cancelled`]
+    /// (its `Finished` comes before anything of the new job).
     pub fn start(&mut self, now: Instant, job: JobSpec) {
-        self.cancel(now);
+        if let Some(old) = self.job.as_mut().filter(|j| !j.is_finished()) {
+            old.terminate(now, ErrorKind::Cancelled, &mut self.out);
+        }
         self.at.reset();
         let job = Job::start(now, job, self.config.clone(), &mut self.at, &mut self.out);
         self.job = Some(job);

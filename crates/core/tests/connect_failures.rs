@@ -121,3 +121,24 @@ fn no_subscription_in_time_polls_the_state_once_then_times_out() {
         Some("timeout")
     );
 }
+
+#[test]
+fn starting_a_new_job_finishes_the_running_one_exactly_once() {
+    let mut h = Harness::start(JobSpec::Sota(SotaParams::new("STM32", "1_0_0")));
+    h.session.start(
+        Instant(50),
+        JobSpec::Sota(SotaParams::new("STM32", "1_0_0")),
+    );
+    h.drain();
+    let finished: Vec<&str> = h
+        .run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finished(r) => r.error.as_ref().map(|e| e.code.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished, ["cancelled"]);
+    assert_eq!(h.run.tx_lines(), ["AT", "AT"], "the new job probes again");
+}

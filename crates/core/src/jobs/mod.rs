@@ -154,6 +154,15 @@ impl Job {
         }
     }
 
+    /// Ends the job at once with `error`, without talking to the module (it is being
+    /// replaced); still emits its one `Finished`.
+    pub(crate) fn terminate(&mut self, now: Instant, error: ErrorKind, out: &mut Outbox) {
+        self.run = Run::Finished;
+        if let Some(tracker) = self.tracker.take() {
+            tracker.fail(now, &JobError::from(error), out);
+        }
+    }
+
     /// Handles one input; emits `Finished` exactly once when the job ends.
     pub(crate) fn handle(
         &mut self,
