@@ -1,5 +1,5 @@
 //! Jobs: the OTA flows as phase machines driven by AT events, ticks and user decisions.
-//! [`connect`] is shared, [`sota`] and [`fota`] follow protocol.md §2.2 and §2.3. Each job
+//! `connect` is shared, `sota` and `fota` follow protocol.md §2.2 and §2.3. Each job
 //! is a value of its phase enum; a phase holds only its own data and consumes itself on
 //! every step, returning the next phase.
 
