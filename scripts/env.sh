@@ -14,3 +14,5 @@ export TRUNK_VERSION WASM_BINDGEN_VERSION
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# The browser test runs take several seconds each; the runner default (20 s) is too tight on 2 cores.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"

@@ -7,7 +7,9 @@ use crate::report::Report;
 use crate::transcript::Record;
 
 /// The user-visible stages of a job, in flow order. Progress and durations are per stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Probe the module and bring QuecThing to "subscribed" (state 8).

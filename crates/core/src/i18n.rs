@@ -9,8 +9,12 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
     match (kind, lang) {
         (K::NoModule, Lang::En) => "The module does not answer AT commands".into(),
         (K::NoModule, Lang::Zh) => "模组没有响应 AT 指令".into(),
-        (K::Timeout { command, waited_ms }, Lang::En) => format!("No answer to {command} within {waited_ms} ms"),
-        (K::Timeout { command, waited_ms }, Lang::Zh) => format!("{command} 在 {waited_ms} 毫秒内无应答"),
+        (K::Timeout { command, waited_ms }, Lang::En) => {
+            format!("No answer to {command} within {waited_ms} ms")
+        }
+        (K::Timeout { command, waited_ms }, Lang::Zh) => {
+            format!("{command} 在 {waited_ms} 毫秒内无应答")
+        }
         (K::CommandError { command, cme }, Lang::En) => match cme {
             Some(n) => format!("{command} failed with +CME ERROR: {n}"),
             None => format!("{command} answered ERROR"),
@@ -22,17 +26,34 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         (K::PortLost, Lang::En) => "The serial port closed or the device was unplugged".into(),
         (K::PortLost, Lang::Zh) => "串口已关闭或设备已拔出".into(),
         (K::ModuleEvent { kind, code }, Lang::En) => match module_event(*kind, *code) {
-            Some(t) => format!("The module reported +QIOTEVT: {kind},{code} ({})", t.meaning_en),
+            Some(t) => format!(
+                "The module reported +QIOTEVT: {kind},{code} ({})",
+                t.meaning_en
+            ),
             None => format!("The module reported +QIOTEVT: {kind},{code}"),
         },
         (K::ModuleEvent { kind, code }, Lang::Zh) => match module_event(*kind, *code) {
             Some(t) => format!("模组上报 +QIOTEVT: {kind},{code}（{}）", t.meaning_zh),
             None => format!("模组上报 +QIOTEVT: {kind},{code}"),
         },
-        (K::Integrity { algorithm, expected, actual }, Lang::En) => {
+        (
+            K::Integrity {
+                algorithm,
+                expected,
+                actual,
+            },
+            Lang::En,
+        ) => {
             format!("{algorithm} of the received image is {actual}, the plan says {expected}; nothing was written")
         }
-        (K::Integrity { algorithm, expected, actual }, Lang::Zh) => {
+        (
+            K::Integrity {
+                algorithm,
+                expected,
+                actual,
+            },
+            Lang::Zh,
+        ) => {
             format!("接收镜像的 {algorithm} 为 {actual}，计划要求 {expected}；未写入任何数据")
         }
         (K::Protocol(what), Lang::En) => format!("The device broke the protocol: {what}"),
@@ -41,16 +62,34 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         (K::NoPlan, Lang::Zh) => "未收到该组件的升级计划".into(),
         (K::Rejected(why), Lang::En) => format!("The plan was rejected: {why}"),
         (K::Rejected(why), Lang::Zh) => format!("已拒绝升级计划：{why}"),
-        (K::Bootloader { command, address, what }, Lang::En) => match address {
+        (
+            K::Bootloader {
+                command,
+                address,
+                what,
+            },
+            Lang::En,
+        ) => match address {
             Some(a) => format!("Bootloader {command} at 0x{a:08X} failed: {what}"),
             None => format!("Bootloader {command} failed: {what}"),
         },
-        (K::Bootloader { command, address, what }, Lang::Zh) => match address {
+        (
+            K::Bootloader {
+                command,
+                address,
+                what,
+            },
+            Lang::Zh,
+        ) => match address {
             Some(a) => format!("Bootloader {command} 在地址 0x{a:08X} 失败：{what}"),
             None => format!("Bootloader {command} 失败：{what}"),
         },
-        (K::FlashVerify { address }, Lang::En) => format!("MCU flash differs from the image at 0x{address:08X}"),
-        (K::FlashVerify { address }, Lang::Zh) => format!("MCU 闪存在 0x{address:08X} 处与镜像不一致"),
+        (K::FlashVerify { address }, Lang::En) => {
+            format!("MCU flash differs from the image at 0x{address:08X}")
+        }
+        (K::FlashVerify { address }, Lang::Zh) => {
+            format!("MCU 闪存在 0x{address:08X} 处与镜像不一致")
+        }
         (K::Image(what), Lang::En) => format!("The firmware file is not usable: {what}"),
         (K::Image(what), Lang::Zh) => format!("固件文件不可用：{what}"),
         (K::Cancelled, Lang::En) => "Cancelled".into(),
@@ -134,18 +173,26 @@ pub(crate) struct ModuleEventText {
     pub(crate) hint_zh: &'static str,
 }
 
-const NETWORK_EN: &str = "Check the antenna, the SIM and network registration (AT+CSQ, AT+CEREG?), then retry.";
+const NETWORK_EN: &str =
+    "Check the antenna, the SIM and network registration (AT+CSQ, AT+CEREG?), then retry.";
 const NETWORK_ZH: &str = "检查天线、SIM 卡和网络注册（AT+CSQ、AT+CEREG?），然后重试。";
-const SECRET_EN: &str = "Reset the DeviceSecret of this device in Developer Center, then connect again (AT+QIOTREG=1).";
+const SECRET_EN: &str =
+    "Reset the DeviceSecret of this device in Developer Center, then connect again (AT+QIOTREG=1).";
 const SECRET_ZH: &str = "在开发者中心重置该设备的 DeviceSecret，然后重新连接（AT+QIOTREG=1）。";
-const SUPPORT_EN: &str = "Platform-side error: retry later; if it persists, send the transcript to Quectel support.";
+const SUPPORT_EN: &str =
+    "Platform-side error: retry later; if it persists, send the transcript to Quectel support.";
 const SUPPORT_ZH: &str = "平台侧错误：请稍后重试；若持续出现，请将通信记录发给移远技术支持。";
 const DISABLED_EN: &str = "The device is disabled in Developer Center: enable it there first.";
 const DISABLED_ZH: &str = "该设备已在开发者中心被禁用：请先在平台上启用。";
 
 /// The catalogue of protocol.md §1.2 for failure codes (success codes have no entry).
 pub(crate) fn module_event(kind: u16, code: u32) -> Option<ModuleEventText> {
-    let t = |meaning_en, meaning_zh, hint_en, hint_zh| ModuleEventText { meaning_en, meaning_zh, hint_en, hint_zh };
+    let t = |meaning_en, meaning_zh, hint_en, hint_zh| ModuleEventText {
+        meaning_en,
+        meaning_zh,
+        hint_en,
+        hint_zh,
+    };
     Some(match (kind, code) {
         (1, 10300) => t("authentication error", "认证错误", "Retry the connection; check PK/PS if it repeats.", "重试连接；若反复出现请检查 PK/PS。"),
         (1 | 2, 10404) => t("platform API error", "平台接口错误", SUPPORT_EN, SUPPORT_ZH),

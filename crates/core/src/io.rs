@@ -72,7 +72,9 @@ impl Input<'_> {
     /// The time carried by this input.
     pub fn now(&self) -> Instant {
         match self {
-            Input::Received { now, .. } | Input::PortLost { now, .. } | Input::PortRestored { now, .. } => *now,
+            Input::Received { now, .. }
+            | Input::PortLost { now, .. }
+            | Input::PortRestored { now, .. } => *now,
             Input::Timeout(now) => *now,
         }
     }

@@ -43,11 +43,23 @@ pub struct Record {
 impl Record {
     /// A text record (AT lines).
     pub fn text(at: Instant, port: PortId, dir: Dir, bytes: &[u8]) -> Self {
-        Self { at, port, dir, bytes: bytes.to_vec(), binary: false }
+        Self {
+            at,
+            port,
+            dir,
+            bytes: bytes.to_vec(),
+            binary: false,
+        }
     }
     /// A binary record (payloads, bootloader frames).
     pub fn binary(at: Instant, port: PortId, dir: Dir, bytes: &[u8]) -> Self {
-        Self { at, port, dir, bytes: bytes.to_vec(), binary: true }
+        Self {
+            at,
+            port,
+            dir,
+            bytes: bytes.to_vec(),
+            binary: true,
+        }
     }
 }
 
@@ -139,7 +151,13 @@ fn parse_line(line: &str) -> Result<Record, &'static str> {
         "t" => (parse_text(payload)?, false),
         _ => return Err("payload kind must be t or h"),
     };
-    Ok(Record { at, port, dir, bytes, binary })
+    Ok(Record {
+        at,
+        port,
+        dir,
+        bytes,
+        binary,
+    })
 }
 
 fn parse_time(s: &str) -> Result<Instant, &'static str> {
@@ -212,18 +230,32 @@ mod tests {
     #[test]
     fn round_trips_text_and_binary() {
         let recs = vec![
-            Record::text(Instant(12_345), PortId::Module, Dir::Tx, b"AT+X=\"a\\b\"\r\n\x01"),
+            Record::text(
+                Instant(12_345),
+                PortId::Module,
+                Dir::Tx,
+                b"AT+X=\"a\\b\"\r\n\x01",
+            ),
             Record::binary(Instant(7), PortId::Mcu, Dir::Rx, &[0x79, 0x00, 0xff]),
         ];
         let text = render(&recs);
-        assert_eq!(text.lines().next(), Some(r#"12.345 module tx t "AT+X=\"a\\b\"\r\n\x01""#));
+        assert_eq!(
+            text.lines().next(),
+            Some(r#"12.345 module tx t "AT+X=\"a\\b\"\r\n\x01""#)
+        );
         assert_eq!(parse(&text), Ok(recs));
     }
 
     #[test]
     fn malformed_lines_name_the_line() {
         let err = parse("# c\n\n1.000 module tx t \"ok\"\n1.0 mcu rx h 00\n");
-        assert_eq!(err, Err(ParseError { line: 4, what: "time must have three decimals" }));
+        assert_eq!(
+            err,
+            Err(ParseError {
+                line: 4,
+                what: "time must have three decimals"
+            })
+        );
         assert!(parse("1.000 mcu rx h 0").is_err());
         assert!(parse("1.000 mcu rx t \"\\").is_err());
         assert!(parse("1.000 uart rx h 00").is_err());

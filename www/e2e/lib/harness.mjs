@@ -49,7 +49,7 @@ export async function serveDist(dir = DIST) {
     url: `http://127.0.0.1:${port}`,
     port,
     stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     }),
