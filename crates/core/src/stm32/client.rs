@@ -121,36 +121,23 @@ impl Request {
     /// Read Memory (0x11) of `len` (1..=256) bytes: payload is the data.
     pub(crate) fn read(address: u32, len: usize) -> Result<Self, frame::Malformed> {
         let length = frame::read_length(len)?;
-        Ok(
-            Self::command(Command::ReadMemory, Some(address), vec![Expect::Ack])
-                .then(
-                    "address",
-                    frame::word(address).to_vec(),
-                    vec![Expect::Ack],
-                    ACK_TIMEOUT,
-                )
-                .then(
-                    "length",
-                    length.to_vec(),
-                    vec![Expect::Ack, Expect::Data(len)],
-                    ACK_TIMEOUT,
-                ),
-        )
+        Ok(Self::addressed(Command::ReadMemory, address).then(
+            "length",
+            length.to_vec(),
+            vec![Expect::Ack, Expect::Data(len)],
+            ACK_TIMEOUT,
+        ))
     }
 
     /// Write Memory (0x31) of up to 256 bytes.
     pub(crate) fn write(address: u32, data: &[u8]) -> Result<Self, frame::Malformed> {
         let block = frame::write_block(data)?;
-        Ok(
-            Self::command(Command::WriteMemory, Some(address), vec![Expect::Ack])
-                .then(
-                    "address",
-                    frame::word(address).to_vec(),
-                    vec![Expect::Ack],
-                    ACK_TIMEOUT,
-                )
-                .then("data", block, vec![Expect::Ack], ACK_TIMEOUT),
-        )
+        Ok(Self::addressed(Command::WriteMemory, address).then(
+            "data",
+            block,
+            vec![Expect::Ack],
+            ACK_TIMEOUT,
+        ))
     }
 
     /// Erase (0x43) or Extended Erase (0x44) with an encoded page list of `pages` pages
@@ -168,29 +155,17 @@ impl Request {
     /// Get Checksum (0xA1) of `len` bytes at `address` (both multiples of 4): payload
     /// `C3 C2 C1 C0 X`.
     pub(crate) fn checksum(address: u32, len: u32) -> Self {
-        Self::command(Command::GetChecksum, Some(address), vec![Expect::Ack])
-            .then(
-                "address",
-                frame::word(address).to_vec(),
-                vec![Expect::Ack],
-                ACK_TIMEOUT,
-            )
-            .then(
-                "length",
-                frame::word(len).to_vec(),
-                vec![Expect::Ack, Expect::Ack, Expect::Data(5)],
-                ACK_TIMEOUT,
-            )
+        Self::addressed(Command::GetChecksum, address).then(
+            "length",
+            frame::word(len).to_vec(),
+            vec![Expect::Ack, Expect::Ack, Expect::Data(5)],
+            ACK_TIMEOUT,
+        )
     }
 
     /// Go (0x21) to the vector table at `address`.
     pub(crate) fn go(address: u32) -> Self {
-        Self::command(Command::Go, Some(address), vec![Expect::Ack]).then(
-            "address",
-            frame::word(address).to_vec(),
-            vec![Expect::Ack],
-            ACK_TIMEOUT,
-        )
+        Self::addressed(Command::Go, address)
     }
 
     /// The same request with a different attempt budget (at least one).
@@ -213,6 +188,17 @@ impl Request {
             attempts: 1,
             recovery: Recovery::Resync,
         }
+    }
+
+    /// `command`, then its big-endian address block with XOR checksum; both ACKed. The
+    /// common opening of Read Memory, Write Memory, Go and Get Checksum (AN3155).
+    fn addressed(command: Command, address: u32) -> Self {
+        Self::command(command, Some(address), vec![Expect::Ack]).then(
+            "address",
+            frame::word(address).to_vec(),
+            vec![Expect::Ack],
+            ACK_TIMEOUT,
+        )
     }
 
     fn then(
