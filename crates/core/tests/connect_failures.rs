@@ -142,3 +142,47 @@ fn starting_a_new_job_finishes_the_running_one_exactly_once() {
     assert_eq!(finished, ["cancelled"]);
     assert_eq!(h.run.tx_lines(), ["AT", "AT"], "the new job probes again");
 }
+
+/// Connect up to `AT+QIOTSTATE?` answered with "registered, waiting to subscribe" (6), as
+/// after a FOTA reboot with registration mode 2; returns when `AT+QIOTREG=1` is queued.
+fn registering(h: &mut Harness) {
+    answer(h, 100, "\r\nOK\r\n");
+    answer(h, 200, "\r\nOK\r\n");
+    answer(h, 300, "\r\nOK\r\n");
+    answer(h, 400, "\r\n+QIOTSTATE: 6\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn subscription_arriving_while_the_register_command_waits_out_the_guard_is_not_lost() {
+    // The module registers by itself: its 3,10200 comes 5 ms after the state reply, while our
+    // AT+QIOTREG=1 still waits for the 20 ms guard; the register OK follows.
+    let mut h = Harness::start(JobSpec::Sota(SotaParams::new("STM32", "1_0_0")));
+    registering(&mut h);
+    answer(&mut h, 405, "\r\n+QIOTEVT: 3,10200\r\n");
+    answer(&mut h, 500, "\r\nOK\r\n");
+    h.advance(Instant(600));
+    assert_eq!(
+        h.run.tx_lines().last().map(String::as_str),
+        Some("AT+CSQ"),
+        "the job goes on at once instead of waiting the 60 s connect timeout"
+    );
+}
+
+#[test]
+fn subscription_arriving_between_the_register_command_and_its_ok_is_not_lost() {
+    let mut h = Harness::start(JobSpec::Sota(SotaParams::new("STM32", "1_0_0")));
+    registering(&mut h);
+    h.advance(Instant(450));
+    assert_eq!(
+        h.run.tx_lines().last().map(String::as_str),
+        Some("AT+QIOTREG=1")
+    );
+    answer(
+        &mut h,
+        460,
+        "\r\n+QIOTEVT: 2,10200\r\n\r\n+QIOTEVT: 3,10200\r\n",
+    );
+    answer(&mut h, 500, "\r\nOK\r\n");
+    h.advance(Instant(600));
+    assert_eq!(h.run.tx_lines().last().map(String::as_str), Some("AT+CSQ"));
+}

@@ -6,12 +6,13 @@
 use crate::at::{AtEvent, Reply};
 use crate::error::ErrorKind;
 use crate::event::DeviceFact;
-use crate::jobs::params::ProductInfo;
+use crate::jobs::params::{ProductInfo, Waits};
 use crate::jobs::{Ctx, JobInput};
 use crate::quecthing::commands::{
     EchoOff, Identify, Probe, QueryInfo, QueryProductInfo, QueryState, Register, SetProductInfo,
 };
 use crate::quecthing::{EventType, QiotEvent};
+use crate::session::SessionConfig;
 use crate::time::{Duration, Instant};
 
 /// QuecThing state 8: subscribed, ready for OTA.
@@ -25,6 +26,22 @@ pub(crate) struct ConnectParams {
     pub(crate) wait_online: Duration,
 }
 
+impl ConnectParams {
+    /// What SOTA and FOTA both connect with: the session's echo setting, the job's
+    /// credentials and its connect wait.
+    pub(crate) fn new(
+        config: &SessionConfig,
+        product_info: Option<&ProductInfo>,
+        waits: &Waits,
+    ) -> Self {
+        Self {
+            echo_off: config.echo_off,
+            product_info: product_info.cloned(),
+            wait_online: waits.connect,
+        }
+    }
+}
+
 /// The result of a successful connect.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Online {
@@ -32,9 +49,21 @@ pub(crate) struct Online {
     pub(crate) module_version: Option<String>,
 }
 
+/// Connecting: the current phase, and whether `+QIOTEVT: 3,10200` was already seen.
+///
+/// URCs are acted on whenever they arrive: a module that registers by itself (mode 2, e.g.
+/// after a FOTA reboot) may report "subscribed" while our `AT+QIOTREG=1` is still queued
+/// behind the AT guard time or in flight. That is remembered, and the connect completes with
+/// the next reply instead of waiting for a URC that already came.
+#[derive(Debug)]
+pub(crate) struct Connect {
+    phase: Phase,
+    subscribed: bool,
+}
+
 /// The connect phases, in flow order.
 #[derive(Debug)]
-pub(crate) enum Connect {
+enum Phase {
     Probe,
     EchoOff,
     Identify,
@@ -66,26 +95,60 @@ impl Connect {
     /// Starts connecting by probing the module.
     pub(crate) fn begin(ctx: &mut Ctx<'_>) -> Self {
         ctx.send(&Probe);
-        Self::Probe
+        Self {
+            phase: Phase::Probe,
+            subscribed: false,
+        }
     }
 
     /// The phase's own deadline (command timeouts belong to the AT engine).
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        match self {
-            Self::AwaitOnline { deadline, .. } => Some(*deadline),
+        match self.phase {
+            Phase::AwaitOnline { deadline, .. } => Some(deadline),
             _ => None,
         }
     }
 
     /// Advances on `input`.
     pub(crate) fn handle(self, input: &JobInput<'_>, p: &ConnectParams, ctx: &mut Ctx<'_>) -> Step {
+        let mut subscribed = self.subscribed;
+        if let JobInput::At(AtEvent::Urc(line)) = input {
+            subscribed |= QiotEvent::parse(line)
+                == Some(QiotEvent::Status {
+                    kind: EventType::Subscribe,
+                    code: 10200,
+                });
+        }
+        match self.phase.handle(input, p, subscribed, ctx) {
+            PhaseStep::Pending(phase) => Step::Pending(Self { phase, subscribed }),
+            PhaseStep::Ready(online) => Step::Ready(online),
+            PhaseStep::Failed(e) => Step::Failed(e),
+        }
+    }
+}
+
+/// What a phase step led to.
+enum PhaseStep {
+    Pending(Phase),
+    Ready(Online),
+    Failed(ErrorKind),
+}
+
+impl Phase {
+    fn handle(
+        self,
+        input: &JobInput<'_>,
+        p: &ConnectParams,
+        subscribed: bool,
+        ctx: &mut Ctx<'_>,
+    ) -> PhaseStep {
         match input {
-            JobInput::At(AtEvent::Reply(reply)) => self.on_reply(reply, p, ctx),
-            JobInput::At(AtEvent::TimedOut(e)) => Step::Failed(match self {
+            JobInput::At(AtEvent::Reply(reply)) => self.on_reply(reply, p, subscribed, ctx),
+            JobInput::At(AtEvent::TimedOut(e)) => PhaseStep::Failed(match self {
                 Self::Probe => ErrorKind::NoModule,
                 _ => e.clone(),
             }),
-            JobInput::At(AtEvent::Urc(line)) => self.on_urc(line, ctx),
+            JobInput::At(AtEvent::Urc(line)) => self.on_urc(line),
             JobInput::Tick => match self {
                 Self::AwaitOnline {
                     online,
@@ -94,36 +157,55 @@ impl Connect {
                 } if ctx.now >= deadline => {
                     // No 3,10200 in time: ask once whether we are connected after all.
                     if polled {
-                        return Step::Failed(ErrorKind::Timeout {
+                        return PhaseStep::Failed(ErrorKind::Timeout {
                             command: "AT+QIOTREG=1 (+QIOTEVT: 3,10200)".into(),
                             waited_ms: p.wait_online.as_ms(),
                         });
                     }
                     ctx.send(&QueryState);
-                    Step::Pending(Self::PollState { online, deadline })
+                    PhaseStep::Pending(Self::PollState { online, deadline })
                 }
-                other => Step::Pending(other),
+                other => PhaseStep::Pending(other),
             },
-            _ => Step::Pending(self),
+            _ => PhaseStep::Pending(self),
         }
     }
 
-    fn on_reply(self, reply: &Reply, p: &ConnectParams, ctx: &mut Ctx<'_>) -> Step {
-        match self {
+    fn on_reply(
+        self,
+        reply: &Reply,
+        p: &ConnectParams,
+        subscribed: bool,
+        ctx: &mut Ctx<'_>,
+    ) -> PhaseStep {
+        // A 3,10200 already came (before or while this command ran): the module is online,
+        // so whatever this reply was for, connecting is done.
+        let phase = match self {
+            Self::QueryProduct(online)
+            | Self::SetProduct(online)
+            | Self::Register(online)
+            | Self::PollState { online, .. }
+                if subscribed && reply.failure().is_none() =>
+            {
+                return PhaseStep::Ready(online);
+            }
+            other => other,
+        };
+        match phase {
             Self::Probe => {
                 if let Some(e) = reply.failure() {
-                    return Step::Failed(e);
+                    return PhaseStep::Failed(e);
                 }
                 if p.echo_off {
                     ctx.send(&EchoOff);
-                    return Step::Pending(Self::EchoOff);
+                    return PhaseStep::Pending(Self::EchoOff);
                 }
                 ctx.send(&Identify);
-                Step::Pending(Self::Identify)
+                PhaseStep::Pending(Self::Identify)
             }
             Self::EchoOff => {
                 ctx.send(&Identify);
-                Step::Pending(Self::Identify)
+                PhaseStep::Pending(Self::Identify)
             }
             Self::Identify => {
                 // Old firmware may refuse ATI; identification is a nicety, not a requirement.
@@ -136,7 +218,7 @@ impl Connect {
                     }
                 }
                 ctx.send(&QueryInfo);
-                Step::Pending(Self::Info)
+                PhaseStep::Pending(Self::Info)
             }
             Self::Info => {
                 // ERROR here means an old SDK: carry on without the facts (protocol.md §2.1 C1).
@@ -153,28 +235,28 @@ impl Connect {
                     }
                 }
                 ctx.send(&QueryState);
-                Step::Pending(Self::State(online))
+                PhaseStep::Pending(Self::State(online))
             }
             Self::State(online) => {
                 let state = match ctx.parse(&QueryState, reply) {
                     Ok(s) => s,
-                    Err(e) => return Step::Failed(e),
+                    Err(e) => return PhaseStep::Failed(e),
                 };
                 ctx.fact(DeviceFact::QuecThingState(state));
                 if state == SUBSCRIBED {
-                    return Step::Ready(online);
+                    return PhaseStep::Ready(online);
                 }
                 if p.product_info.is_some() {
                     ctx.send(&QueryProductInfo);
-                    return Step::Pending(Self::QueryProduct(online));
+                    return PhaseStep::Pending(Self::QueryProduct(online));
                 }
                 ctx.send(&Register(1));
-                Step::Pending(Self::Register(online))
+                PhaseStep::Pending(Self::Register(online))
             }
             Self::QueryProduct(online) => {
                 let current = match ctx.parse(&QueryProductInfo, reply) {
                     Ok(c) => c,
-                    Err(e) => return Step::Failed(e),
+                    Err(e) => return PhaseStep::Failed(e),
                 };
                 match &p.product_info {
                     Some(want)
@@ -184,71 +266,71 @@ impl Connect {
                             key: want.key.clone(),
                             secret: want.secret.clone(),
                         });
-                        Step::Pending(Self::SetProduct(online))
+                        PhaseStep::Pending(Self::SetProduct(online))
                     }
                     _ => {
                         ctx.send(&Register(1));
-                        Step::Pending(Self::Register(online))
+                        PhaseStep::Pending(Self::Register(online))
                     }
                 }
             }
             Self::SetProduct(online) => {
                 if let Some(e) = reply.failure() {
-                    return Step::Failed(e);
+                    return PhaseStep::Failed(e);
                 }
                 ctx.send(&Register(1));
-                Step::Pending(Self::Register(online))
+                PhaseStep::Pending(Self::Register(online))
             }
             Self::Register(online) => {
                 if let Some(e) = reply.failure() {
-                    return Step::Failed(e);
+                    return PhaseStep::Failed(e);
                 }
                 let deadline = ctx.now + p.wait_online;
-                Step::Pending(Self::AwaitOnline {
+                PhaseStep::Pending(Self::AwaitOnline {
                     online,
                     deadline,
                     polled: false,
                 })
             }
             Self::PollState { online, deadline } => match ctx.parse(&QueryState, reply) {
-                Ok(SUBSCRIBED) => Step::Ready(online),
+                Ok(SUBSCRIBED) => PhaseStep::Ready(online),
                 Ok(_) | Err(_) => {
                     let deadline = deadline.max(ctx.now);
-                    Step::Pending(Self::AwaitOnline {
+                    PhaseStep::Pending(Self::AwaitOnline {
                         online,
                         deadline,
                         polled: true,
                     })
                 }
             },
-            other @ Self::AwaitOnline { .. } => Step::Pending(other),
+            other @ Self::AwaitOnline { .. } => PhaseStep::Pending(other),
         }
     }
 
-    fn on_urc(self, line: &str, _ctx: &mut Ctx<'_>) -> Step {
+    fn on_urc(self, line: &str) -> PhaseStep {
         let Some(QiotEvent::Status { kind, code }) = QiotEvent::parse(line) else {
-            return Step::Pending(self);
+            return PhaseStep::Pending(self);
         };
         let waiting = matches!(
             self,
             Self::Register(_) | Self::AwaitOnline { .. } | Self::PollState { .. }
         );
         match (kind, code) {
-            // Only while no command is in flight, so that its reply cannot reach a later phase;
-            // an early 3,10200 is caught by the state poll instead.
+            // While a command is queued or in flight the flag in `Connect` remembers it and
+            // its reply completes the connect, so that reply cannot reach a later phase.
             (EventType::Subscribe, 10200) => match self {
-                Self::AwaitOnline { online, .. } => Step::Ready(online),
-                other => Step::Pending(other),
+                Self::AwaitOnline { online, .. } => PhaseStep::Ready(online),
+                other => PhaseStep::Pending(other),
             },
             (EventType::Bootstrap | EventType::Access | EventType::Subscribe, code)
                 if code != 10200 && waiting =>
             {
-                Step::Failed(ErrorKind::ModuleEvent {
+                PhaseStep::Failed(ErrorKind::ModuleEvent {
                     kind: kind.number(),
                     code,
                 })
             }
-            _ => Step::Pending(self),
+            _ => PhaseStep::Pending(self),
         }
     }
 }
