@@ -75,11 +75,7 @@ impl Fota {
     pub(crate) fn begin(p: FotaParams, config: &SessionConfig, ctx: &mut Ctx<'_>) -> Self {
         ctx.tracker.facts.component = p.component.clone().unwrap_or_default();
         ctx.tracker.enter(ctx.now, Stage::Connect, ctx.out);
-        let connect = ConnectParams {
-            echo_off: config.echo_off,
-            product_info: p.product_info.clone(),
-            wait_online: p.waits.connect,
-        };
+        let connect = ConnectParams::new(config, p.product_info.as_ref(), &p.waits);
         Self {
             p,
             connect,

@@ -121,11 +121,7 @@ impl Sota {
         ctx.tracker.facts.component = p.component.clone();
         ctx.tracker.facts.from_version = p.current_version.clone();
         ctx.tracker.enter(ctx.now, Stage::Connect, ctx.out);
-        let connect = ConnectParams {
-            echo_off: config.echo_off,
-            product_info: p.product_info.clone(),
-            wait_online: p.waits.connect,
-        };
+        let connect = ConnectParams::new(config, p.product_info.as_ref(), &p.waits);
         Self {
             p,
             connect,
