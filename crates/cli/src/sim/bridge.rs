@@ -55,13 +55,10 @@ impl Bridge {
 
     /// How long the server may block before calling [`Bridge::transmit`] again, capped at
     /// `cap` so it also gets to look for new connections and flush the state file.
-    /// Exact to the microsecond (not to the truncated millisecond the device sees), so a
-    /// server that can sleep that precisely wakes when a byte is due rather than up to a
-    /// millisecond late at every exchange.
     pub(crate) fn wait_time(&mut self, cap: Duration) -> Duration {
-        let elapsed = self.start.elapsed();
+        let now = self.now_ms();
         let until_deadline = match self.model.device().next_deadline() {
-            Some(at) => Duration::from_millis(at).saturating_sub(elapsed),
+            Some(at) => Duration::from_millis(at.saturating_sub(now)),
             None => cap,
         };
         let until_flush = self
