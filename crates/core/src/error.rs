@@ -80,6 +80,8 @@ pub enum ErrorKind {
     Image(String),
     /// The job was cancelled by the user.
     Cancelled,
+    /// A SOTA transfer interrupted by a lost port could not be resumed.
+    Resume(crate::jobs::ResumeRefusal),
 }
 
 /// A failure with context; see the module docs.
@@ -120,6 +122,7 @@ impl JobError {
             ErrorKind::FlashVerify { .. } => "flash_verify".into(),
             ErrorKind::Image(_) => "image".into(),
             ErrorKind::Cancelled => "cancelled".into(),
+            ErrorKind::Resume(_) => "resume_failed".into(),
         }
     }
 
@@ -136,7 +139,10 @@ impl JobError {
     /// LwM2M object 5 Update Result for this failure (protocol.md §6.3).
     pub fn lwm2m_result(&self) -> u8 {
         match &self.kind {
-            ErrorKind::PortLost | ErrorKind::NoModule | ErrorKind::Timeout { .. } => 4,
+            ErrorKind::PortLost
+            | ErrorKind::NoModule
+            | ErrorKind::Timeout { .. }
+            | ErrorKind::Resume(_) => 4,
             ErrorKind::ModuleEvent { kind: 7, .. } => 8,
             ErrorKind::ModuleEvent { .. } => 4,
             ErrorKind::Integrity { .. } => 5,

@@ -132,6 +132,27 @@ pub enum Event {
         /// The verified image, exactly as received.
         image: std::sync::Arc<[u8]>,
     },
+    /// SOTA: a point the transfer can be resumed from, emitted at every module block
+    /// boundary and when the module port is lost. Journal both fields (see
+    /// [`crate::jobs::checkpoint`] for the contract).
+    Checkpoint {
+        /// Plan, digests, offsets.
+        checkpoint: crate::jobs::SotaCheckpoint,
+        /// Image bytes `0..checkpoint.next_offset`.
+        received: std::sync::Arc<[u8]>,
+    },
+    /// SOTA: the transfer goes on at `offset` (after the module port came back, or from
+    /// [`crate::SotaParams::resume`]).
+    Resumed {
+        /// Absolute file offset of the next read.
+        offset: u64,
+    },
+    /// SOTA: the checkpoint given in [`crate::SotaParams::resume`] could not be used; the
+    /// job starts over from the plan request.
+    ResumeRejected {
+        /// Why.
+        reason: crate::jobs::ResumeRefusal,
+    },
     /// The job ended; the report says how.
     Finished(Box<Report>),
 }

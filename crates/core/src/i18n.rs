@@ -2,6 +2,7 @@
 //! so a translator sees every string at once.
 
 use crate::error::{ErrorKind, Lang};
+use crate::jobs::ResumeRefusal;
 
 /// The message for `kind` in `lang`, with its context filled in.
 pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
@@ -94,12 +95,19 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         (K::Image(what), Lang::Zh) => format!("固件文件不可用：{what}"),
         (K::Cancelled, Lang::En) => "Cancelled".into(),
         (K::Cancelled, Lang::Zh) => "已取消".into(),
+        (K::Resume(why), Lang::En) => {
+            format!("The transfer could not be resumed: {}", why.message(lang))
+        }
+        (K::Resume(why), Lang::Zh) => format!("无法续传：{}", why.message(lang)),
     }
 }
 
 /// The hint for `kind` in `lang`: what the technician can do next.
 pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
     use ErrorKind as K;
+    if let K::Resume(why) = kind {
+        return why.hint(lang);
+    }
     if let K::ModuleEvent { kind, code } = kind {
         if let Some(t) = module_event(*kind, *code) {
             return match lang {
@@ -157,7 +165,59 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
             "Use a .bin, Intel HEX or S-record file built for this MCU.",
             "请使用为此 MCU 构建的 .bin、Intel HEX 或 S-record 文件。",
         ),
-        K::Cancelled => ("Start the job again when ready.", "准备好后可重新开始任务。"),
+        K::Cancelled | K::Resume(_) => {
+            ("Start the job again when ready.", "准备好后可重新开始任务。")
+        }
+    };
+    match lang {
+        Lang::En => en.into(),
+        Lang::Zh => zh.into(),
+    }
+}
+
+/// Why a SOTA transfer could not be resumed, with context.
+pub(crate) fn resume_message(why: &ResumeRefusal, lang: Lang) -> String {
+    use ResumeRefusal as R;
+    match (why, lang) {
+        (R::PortNotBack { waited_ms }, Lang::En) => {
+            format!("the module port did not come back within {waited_ms} ms of the last read")
+        }
+        (R::PortNotBack { waited_ms }, Lang::Zh) => {
+            format!("模组串口在最后一次读取后 {waited_ms} 毫秒内未恢复")
+        }
+        (R::NoAnswer, Lang::En) => "the module did not answer AT after the port came back".into(),
+        (R::NoAnswer, Lang::Zh) => "串口恢复后模组未响应 AT".into(),
+        (R::BlockGone { offset }, Lang::En) => {
+            format!("the module refused the read at offset {offset}: it no longer holds that block")
+        }
+        (R::BlockGone { offset }, Lang::Zh) => {
+            format!("模组拒绝了偏移 {offset} 处的读取：该数据块已不在模组中")
+        }
+        (R::ModuleEnded, Lang::En) => {
+            "the module ended the upgrade (+QIOTEVT: 7,10706) while the port was away".into()
+        }
+        (R::ModuleEnded, Lang::Zh) => "串口断开期间模组结束了升级（+QIOTEVT: 7,10706）".into(),
+        (R::Mismatch(what), Lang::En) => format!("the saved progress does not fit: {what}"),
+        (R::Mismatch(what), Lang::Zh) => format!("保存的进度不匹配：{what}"),
+    }
+}
+
+/// What to do after a failed resume.
+pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
+    use ResumeRefusal as R;
+    let (en, zh) = match why {
+        R::PortNotBack { .. } | R::NoAnswer => (
+            "Reconnect the module's USB cable within 45 s (the module gives up 60 s after the last read), or start the upgrade again: the module then downloads afresh.",
+            "请在 45 秒内重新插好模组 USB 线（模组在最后一次读取 60 秒后放弃），或重新开始升级：模组会重新下载。",
+        ),
+        R::BlockGone { .. } | R::ModuleEnded => (
+            "The module dropped this download; start the upgrade again: the plan is requested anew and nothing was written to the MCU.",
+            "模组已放弃本次下载；请重新开始升级：会重新请求计划，MCU 未被写入任何数据。",
+        ),
+        R::Mismatch(_) => (
+            "Discard the saved progress and start the upgrade again.",
+            "请丢弃已保存的进度并重新开始升级。",
+        ),
     };
     match lang {
         Lang::En => en.into(),

@@ -1,10 +1,17 @@
-//! Output pacing: turns "this response is ready at time t" into "these bytes
-//! have left the UART by time now", at a baud-accurate rate.
+//! Line pacing: turns "these bytes start on the wire at time t" into "these
+//! bytes are complete by time now", at a baud-accurate rate.
+//!
+//! A [`Pacer`] models one direction of a UART. Device models use one for what
+//! they send ("this response is ready at t") and may use a second one for what
+//! they receive, so that a byte the host wrote reaches the model only after its
+//! start, data, parity and stop bits (the line is full duplex: the two
+//! directions never wait for each other).
 //!
 //! Time inside the pacer is kept in microseconds so that per-byte times at
-//! high baud rates (87 µs at 115200 8N1) do not round to zero; the public
-//! interface stays in milliseconds. The pacer does not decide *what* to send,
-//! only *when* each byte is complete.
+//! high baud rates (87 µs at 115200 8N1) do not round to zero. The millisecond
+//! methods serve models that keep time in milliseconds; the `_us` methods serve
+//! models that schedule replies to the microsecond. The pacer does not decide
+//! *what* to send, only *when* each byte is complete.
 
 use std::collections::VecDeque;
 
@@ -102,10 +109,14 @@ impl Pacer {
     /// Queues `bytes`, ready to go on the wire at `ready_ms` but never before
     /// everything queued earlier has been sent (order is preserved).
     pub(crate) fn push(&mut self, ready_ms: u64, bytes: &[u8]) {
+        self.push_us(ready_ms.saturating_mul(1000), bytes);
+    }
+
+    /// [`Pacer::push`] with a start time in microseconds.
+    pub(crate) fn push_us(&mut self, ready_us: u64, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
-        let ready_us = ready_ms.saturating_mul(1000);
         let start_us = match self.queue.back() {
             Some(last) => ready_us.max(self.end_us(last)),
             None => ready_us,
@@ -148,14 +159,39 @@ impl Pacer {
         (!out.is_empty()).then_some(out)
     }
 
+    /// Bytes completely transmitted by `now_us`, each with the microsecond at
+    /// which its stop bit ended (for a receiver that reacts to every byte).
+    pub(crate) fn poll_timed_us(&mut self, now_us: u64) -> Vec<(u64, u8)> {
+        let mut out = Vec::new();
+        while let Some(seg) = self.queue.front_mut() {
+            let mut at = seg
+                .start_us
+                .saturating_add(seg_offset(seg.sent, self.byte_us));
+            while let Some(&byte) = seg.bytes.get(seg.sent) {
+                at = at.saturating_add(self.byte_us);
+                if at > now_us {
+                    return out;
+                }
+                out.push((at, byte));
+                seg.sent += 1;
+            }
+            self.queue.pop_front();
+        }
+        out
+    }
+
     /// When the next byte will be complete (rounded up to a whole millisecond).
     pub(crate) fn next_due(&self) -> Option<u64> {
+        self.next_due_us().map(|us| us.div_ceil(1000))
+    }
+
+    /// When the next byte will be complete, in microseconds.
+    pub(crate) fn next_due_us(&self) -> Option<u64> {
         let seg = self.queue.front()?;
-        let sent = u64::try_from(seg.sent).unwrap_or(u64::MAX);
-        let due_us = seg
-            .start_us
-            .saturating_add(sent.saturating_add(1).saturating_mul(self.byte_us));
-        Some(due_us.div_ceil(1000))
+        Some(
+            seg.start_us
+                .saturating_add(seg_offset(seg.sent + 1, self.byte_us)),
+        )
     }
 
     fn end_us(&self, seg: &Segment) -> u64 {
@@ -163,6 +199,13 @@ impl Pacer {
         seg.start_us
             .saturating_add(len.saturating_mul(self.byte_us))
     }
+}
+
+/// Wire time of the first `bytes` bytes of a segment.
+fn seg_offset(bytes: usize, byte_us: u64) -> u64 {
+    u64::try_from(bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(byte_us)
 }
 
 #[cfg(test)]
@@ -185,6 +228,25 @@ mod tests {
         assert_eq!(p.poll(9).as_deref(), Some(&b"cd"[..]));
         assert_eq!(p.poll(10).as_deref(), Some(&b"e"[..]));
         assert_eq!(p.next_due(), None);
+    }
+
+    #[test]
+    fn timed_polling_stamps_each_byte_with_its_stop_bit() {
+        // 11 bits at 110_000 baud = 100 us per byte.
+        let mut p = Pacer::new(Serial {
+            baud: 110_000,
+            bits_per_byte: 11,
+            pacing: true,
+        });
+        p.push_us(1_000, b"ab");
+        p.push_us(1_050, b"c"); // the line is busy until 1_200
+        assert_eq!(p.poll_timed_us(1_099), []);
+        assert_eq!(p.next_due_us(), Some(1_100));
+        assert_eq!(p.poll_timed_us(1_250), [(1_100, b'a'), (1_200, b'b')]);
+        assert_eq!(p.next_due_us(), Some(1_300));
+        assert_eq!(p.next_due(), Some(2));
+        assert_eq!(p.poll_timed_us(5_000), [(1_300, b'c')]);
+        assert_eq!(p.next_due_us(), None);
     }
 
     #[test]

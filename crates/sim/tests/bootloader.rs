@@ -493,6 +493,32 @@ fn paced_at_8e1() {
 }
 
 #[test]
+fn host_bytes_take_wire_time_before_the_model_sees_them() {
+    // 96 us per byte at 115200 8E1. A 256-byte Write Memory block is 258 bytes on the wire
+    // (24.768 ms), then 2 ms of programming, then the ACK's own 96 us: due at 26.864 ms.
+    let mut b = synced(BootloaderScenario {
+        serial: Serial::BOOTLOADER_DEFAULT,
+        write_ms: 2,
+        ..scenario(Part::F103Cb)
+    });
+    assert_eq!(xchg(&mut b, &[0x43, 0xBC]), [ACK]);
+    assert_eq!(xchg(&mut b, &[0, 0, 0]), [ACK], "page 0 erased");
+    assert_eq!(xchg(&mut b, &[0x31, 0xCE]), [ACK]);
+    assert_eq!(xchg(&mut b, &addr(BASE)), [ACK]);
+    let t = b.now;
+    b.send(&block(&[0x5A; 256]));
+    b.advance_to(t + 26);
+    assert_eq!(
+        b.take(),
+        [0u8; 0],
+        "the block is still on the wire or being programmed"
+    );
+    b.advance_to(t + 27);
+    assert_eq!(b.take(), [ACK]);
+    assert_eq!(b.dev.memory_at(BASE, 4), Some(&[0x5A; 4][..]));
+}
+
+#[test]
 fn scenario_json() {
     let sc = BootloaderScenario::from_json(
         r#"{"part": "f405", "get_checksum": true, "faults": {"nack_write": 3}}"#,

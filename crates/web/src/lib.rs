@@ -25,6 +25,8 @@ mod driver;
 #[cfg(target_arch = "wasm32")]
 mod link;
 #[cfg(target_arch = "wasm32")]
+mod reacquire;
+#[cfg(target_arch = "wasm32")]
 mod serial;
 
 #[cfg(target_arch = "wasm32")]

@@ -17,6 +17,7 @@
 
 use crate::clock;
 use crate::link::{LinkCommand, LinkEvent, LinkHandle};
+use crate::reacquire::ConnectWatch;
 use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt as _, StreamExt as _};
 use js_sys::{Reflect, Uint8Array};
@@ -39,7 +40,7 @@ pub const BUFFER_SIZE: u32 = 64 * 1024;
 /// change; some USB-serial bridges refuse an immediate reopen.
 const REOPEN_PAUSE_MS: u64 = 20;
 
-/// How often a lost port is tried again.
+/// How often a lost port is tried again when no `connect` event says the device is back.
 const RECOVER_EVERY_MS: u64 = 500;
 
 /// Read errors after which the port is still usable (Web Serial spec, "non-fatal").
@@ -100,7 +101,7 @@ impl fmt::Display for WebError {
 impl std::error::Error for WebError {}
 
 /// `navigator.serial`, if this browser and context have it.
-fn serial() -> Result<web_sys::Serial, WebError> {
+pub(crate) fn serial() -> Result<web_sys::Serial, WebError> {
     let navigator = web_sys::window().ok_or(WebError::Unsupported)?.navigator();
     let serial = Reflect::get(&navigator, &JsValue::from_str("serial"))
         .map_err(|_| WebError::Unsupported)?;
@@ -194,6 +195,7 @@ pub(crate) async fn open_link(
             alarm,
             reading: None,
             lost: false,
+            reappeared: None,
         };
         task.run(inbox, alarms).await;
         let _ = closed_tx.send(());
@@ -221,9 +223,10 @@ async fn open(port: &SerialPort, settings: LineSettings) -> Result<(), WebError>
 }
 
 /// The task that owns one open port: it performs the driver's commands in order while a
-/// separate read loop forwards incoming bytes. After a loss it keeps trying to reopen the
-/// device (the same port object, or a newly granted one with the same USB IDs, since
-/// Chromium hands out a new object after re-enumeration) and reports it restored.
+/// separate read loop forwards incoming bytes. After a loss it tries to reopen the device,
+/// with the same line settings, at every `navigator.serial` `connect` event and every
+/// 500 ms: the same port object, or a newly granted one with the same USB IDs, since
+/// Chromium hands out a new object after re-enumeration. Then it reports it restored.
 struct PortTask {
     port: SerialPort,
     id: PortId,
@@ -234,6 +237,9 @@ struct PortTask {
     alarm: mpsc::UnboundedSender<()>,
     reading: Option<ReadLoop>,
     lost: bool,
+    /// While lost: `navigator.serial`'s `connect` events, so a re-enumerated device is
+    /// picked up at once rather than at the next poll.
+    reappeared: Option<ConnectWatch>,
 }
 
 /// Why the port task woke up.
@@ -251,23 +257,30 @@ impl PortTask {
     ) {
         self.start_reading();
         loop {
-            let lost = self.lost;
-            let retry = async move {
-                if lost {
-                    clock::sleep_ms(RECOVER_EVERY_MS).await;
-                } else {
-                    futures::future::pending::<()>().await;
+            let wake = {
+                let (lost, reappeared) = (self.lost, self.reappeared.as_mut());
+                let retry = async move {
+                    match (lost, reappeared) {
+                        (false, _) => futures::future::pending::<()>().await,
+                        (true, None) => clock::sleep_ms(RECOVER_EVERY_MS).await,
+                        (true, Some(watch)) => {
+                            futures::select_biased! {
+                                () = watch.next().fuse() => {},
+                                () = clock::sleep_ms(RECOVER_EVERY_MS).fuse() => {},
+                            }
+                        }
+                    }
+                };
+                futures::select_biased! {
+                    command = inbox.next() => Wake::Command(command),
+                    _ = alarms.next() => Wake::Lost,
+                    () = retry.fuse() => Wake::Retry,
                 }
-            };
-            let wake = futures::select_biased! {
-                command = inbox.next() => Wake::Command(command),
-                _ = alarms.next() => Wake::Lost,
-                () = retry.fuse() => Wake::Retry,
             };
             match wake {
                 Wake::Command(None | Some(LinkCommand::Close)) => break,
                 Wake::Command(Some(command)) => self.perform(command).await,
-                Wake::Lost => self.lost = true,
+                Wake::Lost => self.mark_lost(),
                 Wake::Retry => self.try_recover().await,
             }
         }
@@ -284,7 +297,7 @@ impl PortTask {
         match command {
             LinkCommand::Transmit(bytes) => {
                 if let Err(why) = write(&self.port, &bytes).await {
-                    self.lost = true;
+                    self.mark_lost();
                     self.report(LinkEvent::Lost { port: self.id, why });
                 }
             }
@@ -314,7 +327,7 @@ impl PortTask {
         match open(&self.port, settings).await {
             Ok(()) => self.start_reading(),
             Err(e) => {
-                self.lost = true;
+                self.mark_lost();
                 self.report(LinkEvent::Lost {
                     port: self.id,
                     why: format!("reopening failed: {e}"),
@@ -340,10 +353,19 @@ impl PortTask {
             if open(&port, self.settings).await.is_ok() {
                 self.port = port;
                 self.lost = false;
+                self.reappeared = None;
                 self.start_reading();
                 self.report(LinkEvent::Restored { port: self.id });
                 return;
             }
+        }
+    }
+
+    /// From now on the device is gone: watch for it to come back.
+    fn mark_lost(&mut self) {
+        self.lost = true;
+        if self.reappeared.is_none() {
+            self.reappeared = ConnectWatch::start();
         }
     }
 

@@ -5,12 +5,26 @@
 //
 // Configure before load: window.__fakeSerialPorts = [{ ws: 'ws://127.0.0.1:PORT', info: {...} }, …]
 // requestPort() hands them out in order; getPorts() returns those already granted.
-// window.__fakeSerial.cut(i) drops port i's link (NetworkError on read), as an unplug would.
+// window.__fakeSerial.cut(i) drops port i's link (NetworkError on read); the same port object
+// can be opened again, as after a brief glitch.
+//
+// USB re-enumeration (a cable pulled and plugged back): unplug(i) drops the link for good
+// (the old port object refuses open() with NetworkError) and fires 'disconnect';
+// reappear(i, overrides) grants a NEW port object with the same getInfo() (overrides may
+// change `ws`, e.g. a replacement board), puts it in getPorts() and fires 'connect' on
+// navigator.serial and on the port. Granted ports survive a page reload (sessionStorage), as
+// Chrome keeps port permissions; each is re-created from __fakeSerialPorts plus its overrides.
 (() => {
   const log = [];
   window.__serialLog = log;
   const configs = () => window.__fakeSerialPorts ?? [];
   const granted = [];
+  const GRANTS = '__fakeSerialGrants';
+  /** Per granted index, the overrides given to reappear(); kept across reloads. */
+  // sessionStorage throws on opaque origins (about:blank): no grants to keep there.
+  const storage = (() => { try { return window.sessionStorage; } catch { return null; } })();
+  const grants = JSON.parse(storage?.getItem(GRANTS) ?? '[]');
+  const saveGrants = () => storage?.setItem(GRANTS, JSON.stringify(grants));
 
   class FakeSerialPort extends EventTarget {
     constructor(index, config) {
@@ -24,6 +38,7 @@
     getInfo() { return this.config.info ?? { usbVendorId: 0x2c7c, usbProductId: 0x0125 }; }
     async open(options) {
       log.push({ port: this.index, call: 'open', options: { ...options } });
+      if (this.gone) throw new DOMException('The device has been lost.', 'NetworkError');
       if (this.ws) throw new DOMException('The port is already open.', 'InvalidStateError');
       const ws = new WebSocket(this.config.ws);
       ws.binaryType = 'arraybuffer';
@@ -71,9 +86,39 @@
     if (!config) throw new DOMException('No port selected by the user.', 'NotFoundError');
     const port = new FakeSerialPort(next, config);
     granted.push(port);
+    grants[next] = {};
+    saveGrants();
     return port;
   };
-  serial.getPorts = async () => [...granted];
+  serial.getPorts = async () => granted.filter((p) => !p.gone);
+  grants.forEach((overrides, i) => {
+    if (configs()[i]) granted.push(new FakeSerialPort(i, { ...configs()[i], ...overrides }));
+  });
+
+  /** The cable is pulled: the link drops and this port object is dead. */
+  const unplug = (i) => {
+    const port = granted[i];
+    if (!port) return;
+    log.push({ port: i, call: 'unplug' });
+    port.gone = true;
+    port.cut();
+    const event = new Event('disconnect');
+    port.dispatchEvent(event);
+    serial.dispatchEvent(new Event('disconnect'));
+  };
+  /** The device enumerates again: a new port object with the same USB ids. */
+  const reappear = (i, overrides = {}) => {
+    const old = granted[i];
+    if (!old) return;
+    if (!old.gone) unplug(i);
+    grants[i] = { ...grants[i], ...overrides };
+    saveGrants();
+    const port = new FakeSerialPort(i, { ...old.config, ...overrides });
+    granted[i] = port;
+    log.push({ port: i, call: 'reappear' });
+    port.dispatchEvent(new Event('connect'));
+    serial.dispatchEvent(new Event('connect'));
+  };
   Object.defineProperty(Navigator.prototype, 'serial', { get() { return serial; }, configurable: true });
-  window.__fakeSerial = { ports: granted, cut: (i) => granted[i]?.cut() };
+  window.__fakeSerial = { ports: granted, cut: (i) => granted[i]?.cut(), unplug, reappear };
 })();

@@ -55,10 +55,13 @@ impl Bridge {
 
     /// How long the server may block before calling [`Bridge::transmit`] again, capped at
     /// `cap` so it also gets to look for new connections and flush the state file.
+    /// Exact to the microsecond (not to the truncated millisecond the device sees), so a
+    /// server that can sleep that precisely wakes when a byte is due rather than up to a
+    /// millisecond late at every exchange.
     pub(crate) fn wait_time(&mut self, cap: Duration) -> Duration {
-        let now = self.now_ms();
+        let elapsed = self.start.elapsed();
         let until_deadline = match self.model.device().next_deadline() {
-            Some(at) => Duration::from_millis(at.saturating_sub(now)),
+            Some(at) => Duration::from_millis(at).saturating_sub(elapsed),
             None => cap,
         };
         let until_flush = self

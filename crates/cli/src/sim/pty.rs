@@ -64,7 +64,14 @@ pub(crate) fn serve(mut bridge: Bridge) -> anyhow::Result<()> {
         if !backlog.is_empty() {
             events |= PollFlags::POLLOUT;
         }
-        let timeout = PollTimeout::try_from(wait.as_millis().max(1)).unwrap_or(PollTimeout::MAX);
+        // poll(2) counts whole milliseconds: sleep off a sub-millisecond remainder rather
+        // than round it up, which would add up to a millisecond to every turnaround.
+        let timeout = if wait < Duration::from_millis(1) {
+            std::thread::sleep(wait);
+            PollTimeout::ZERO
+        } else {
+            PollTimeout::try_from(wait.as_millis()).unwrap_or(PollTimeout::MAX)
+        };
         let mut fds = [PollFd::new(master.as_fd(), events)];
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}

@@ -3,6 +3,7 @@
 //! is a value of its phase enum; a phase holds only its own data and consumes itself on
 //! every step, returning the next phase.
 
+pub mod checkpoint;
 pub mod params;
 
 pub(crate) mod connect;
@@ -12,6 +13,7 @@ pub(crate) mod sota;
 mod strategy;
 pub(crate) mod tracker;
 
+pub use checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
 pub use params::{FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy, Waits};
 
 use crate::at::{AtCommand, AtEngine, AtEvent, Reply};

@@ -1,6 +1,7 @@
 //! What a caller asks for: the job specifications handed to [`crate::Session::start`].
 //! Plain data with defaults; no behaviour.
 
+use crate::jobs::checkpoint::SotaResume;
 use crate::stm32::Stm32Config;
 use crate::time::Duration;
 
@@ -55,6 +56,9 @@ pub struct Waits {
     pub result: Duration,
     /// Module FOTA: from `10704` (or port loss) to the module answering again.
     pub reboot: Duration,
+    /// SOTA: from the last successful read to the module port coming back after a loss.
+    /// Keep it under the module's 60 s read watchdog, with room for the probe.
+    pub reconnect: Duration,
 }
 
 impl Default for Waits {
@@ -65,6 +69,7 @@ impl Default for Waits {
             download_silence: Duration::secs(15),
             result: Duration::secs(30),
             reboot: Duration::mins(10),
+            reconnect: Duration::secs(45),
         }
     }
 }
@@ -100,6 +105,14 @@ pub struct SotaParams {
     pub flash: FlashStep,
     /// Waiting limits.
     pub waits: Waits,
+    /// Continue a transfer journaled before (e.g. across a page reload) instead of
+    /// requesting the plan; see [`crate::jobs::checkpoint`].
+    pub resume: Option<Box<SotaResume>>,
+    /// STM32 flash step: attempts in total (sync, erase, write, verify) from the kept
+    /// verified image before the OTA is ended with the old version. At least 1.
+    pub flash_attempts: u8,
+    /// STM32 flash step: pause between attempts.
+    pub flash_retry_pause: Duration,
 }
 
 impl SotaParams {
@@ -114,6 +127,9 @@ impl SotaParams {
             auto_confirm: true,
             flash: FlashStep::SaveImage,
             waits: Waits::default(),
+            resume: None,
+            flash_attempts: 3,
+            flash_retry_pause: Duration::secs(2),
         }
     }
 }

@@ -5,6 +5,13 @@
 //! are 4 big-endian bytes plus their XOR; data blocks carry an XOR over the
 //! length byte and the data. Replies are `0x79` (ACK) or `0x1F` (NACK).
 //!
+//! Timing: the line is paced in both directions at the scenario's baud rate
+//! (full duplex). A byte the host writes reaches the state machine only once
+//! its last bit is on the wire, and every reply starts no earlier than the
+//! byte that triggered it, plus any programming or erase time. Inside the
+//! model time is kept in microseconds so that 96 µs bytes and sub-millisecond
+//! turnarounds are not rounded to whole milliseconds at every exchange.
+//!
 //! Sync: after reset only `0x7F` is meaningful (autobaud) and answers ACK.
 //! Once synced, a `0x7F` is just the first byte of a command pair, so a second
 //! `0x7F` (or any non-complement) completes an invalid pair and answers NACK,
@@ -81,7 +88,10 @@ enum Phase {
 #[derive(Debug)]
 pub struct BootloaderSim {
     sc: BootloaderScenario,
-    pacer: Pacer,
+    /// What the model sends, on the wire towards the host.
+    tx: Pacer,
+    /// What the host sent, still on the wire towards the model.
+    rx: Pacer,
     memory: Memory,
     phase: Phase,
     buf: Vec<u8>,
@@ -111,7 +121,8 @@ impl BootloaderSim {
             scenario.faults.write_protected.clone(),
         );
         Self {
-            pacer: Pacer::new(scenario.serial),
+            tx: Pacer::new(scenario.serial),
+            rx: Pacer::new(scenario.serial),
             memory,
             phase: Phase::Sync,
             buf: Vec::new(),
@@ -131,7 +142,7 @@ impl BootloaderSim {
     /// Hardware reset with BOOT0 high (nRST pulse): back to waiting for
     /// `0x7F`; memory, counters and a dropped link stay as they are.
     pub fn reset(&mut self) {
-        self.pacer.clear();
+        self.tx.clear();
         self.buf.clear();
         self.resets += 1;
         if self.phase != Phase::Dead {
@@ -149,7 +160,7 @@ impl BootloaderSim {
         }
         if dtr {
             if self.phase != Phase::HeldInReset {
-                self.pacer.clear();
+                self.tx.clear();
                 self.buf.clear();
                 self.resets += 1;
                 self.phase = Phase::HeldInReset;
@@ -263,9 +274,18 @@ impl BootloaderSim {
         cmds
     }
 
+    /// Queues a reply that starts on the wire at `at` (µs).
     fn send(&mut self, at: u64, bytes: &[u8]) {
         if self.link_up {
-            self.pacer.push(at, bytes);
+            self.tx.push_us(at, bytes);
+        }
+    }
+
+    /// Hands every byte whose last bit has arrived by `now_us` to the state
+    /// machine, each at its own arrival time.
+    fn receive_until(&mut self, now_us: u64) {
+        for (at, byte) in self.rx.poll_timed_us(now_us) {
+            self.on_byte(at, byte);
         }
     }
 
@@ -358,7 +378,7 @@ impl BootloaderSim {
         let count = u32::try_from(self.commands.len()).unwrap_or(u32::MAX);
         if self.sc.faults.drop_at_command == Some(count) {
             self.link_up = false;
-            self.pacer.clear();
+            self.tx.clear();
             self.phase = Phase::Dead;
             return;
         }
@@ -401,7 +421,7 @@ impl BootloaderSim {
                 self.memory.mass_erase();
                 self.read_protected = false;
                 self.send(now, &[ACK]);
-                self.send(now.saturating_add(self.sc.mass_erase_ms), &[ACK]);
+                self.send(now.saturating_add(micros(self.sc.mass_erase_ms)), &[ACK]);
                 self.system_reset();
             }
             _ => self.nack(now),
@@ -472,7 +492,7 @@ impl BootloaderSim {
         }
         self.memory.write(addr, data);
         self.writes = attempt;
-        self.ack(now.saturating_add(self.sc.write_ms), Phase::Command);
+        self.ack(now.saturating_add(micros(self.sc.write_ms)), Phase::Command);
     }
 
     fn erase(&mut self, now: u64, block: &[u8]) {
@@ -539,14 +559,17 @@ impl BootloaderSim {
         }
         self.erases += 1;
         let pages = u64::try_from(pages.len()).unwrap_or(u64::MAX);
-        let busy = self.sc.page_erase_ms.saturating_mul(pages);
+        let busy = micros(self.sc.page_erase_ms.saturating_mul(pages));
         self.ack(now.saturating_add(busy), Phase::Command);
     }
 
     fn mass_erase(&mut self, now: u64) {
         self.memory.mass_erase();
         self.erases += 1;
-        self.ack(now.saturating_add(self.sc.mass_erase_ms), Phase::Command);
+        self.ack(
+            now.saturating_add(micros(self.sc.mass_erase_ms)),
+            Phase::Command,
+        );
     }
 
     fn write_protect(&mut self, now: u64, block: &[u8]) {
@@ -586,6 +609,11 @@ impl BootloaderSim {
     }
 }
 
+/// Milliseconds (scenario timings) as the model's microseconds.
+fn micros(ms: u64) -> u64 {
+    ms.saturating_mul(1000)
+}
+
 /// XOR of all bytes (AN3155 checksums).
 fn xor(bytes: &[u8]) -> u8 {
     bytes.iter().fold(0, |acc, b| acc ^ b)
@@ -593,31 +621,44 @@ fn xor(bytes: &[u8]) -> u8 {
 
 impl Device for BootloaderSim {
     fn handle_input(&mut self, now_ms: u64, bytes: &[u8]) {
-        for &byte in bytes {
-            self.on_byte(now_ms, byte);
+        if !self.link_up {
+            return;
         }
+        let now = micros(now_ms);
+        // Whatever was already on the wire is handled first, in order.
+        self.receive_until(now);
+        self.rx.push_us(now, bytes);
+        self.receive_until(now);
     }
 
-    fn handle_timeout(&mut self, _now_ms: u64) {
-        // Every delay of this model is output timing, handled by the pacer.
+    fn handle_timeout(&mut self, now_ms: u64) {
+        // Programming and erase delays are output timing, handled by `tx`; the only
+        // timer is the arrival of the host's bytes.
+        self.receive_until(micros(now_ms));
     }
 
     fn poll_transmit(&mut self, now_ms: u64) -> Option<Vec<u8>> {
+        self.receive_until(micros(now_ms));
         if !self.link_up {
             return None;
         }
-        self.pacer.poll(now_ms)
+        self.tx.poll(now_ms)
     }
 
     fn next_deadline(&self) -> Option<u64> {
-        if self.link_up {
-            self.pacer.next_due()
-        } else {
-            None
+        if !self.link_up {
+            return None;
         }
+        [self.tx.next_due_us(), self.rx.next_due_us()]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|us| us.div_ceil(1000))
     }
 
-    fn set_signals(&mut self, _now_ms: u64, dtr: bool, rts: bool) {
+    fn set_signals(&mut self, now_ms: u64, dtr: bool, rts: bool) {
+        // Bytes that arrived before the lines changed reach the old state.
+        self.receive_until(micros(now_ms));
         Self::set_signals(self, dtr, rts);
     }
 

@@ -6,6 +6,10 @@
 //! OTA at once instead of after its 60 s / 20 min watchdogs.
 //!
 //! The STM32 programmer lives in [`crate::stm32`]; the `FlashMcu` phase owns one run of it.
+//! Losing the module port during the transfer, and starting from a journaled checkpoint,
+//! are handled in [`resume`].
+
+mod resume;
 
 use std::sync::Arc;
 
@@ -54,6 +58,8 @@ struct Accepted {
     package: Option<PackageInfo>,
     /// The read length, once the module told its maximum (`AT+QIOTOTARD=?`).
     read_max: Option<u32>,
+    /// The last block read completely (start, end), while the module fetches the next.
+    last_block: Option<(u64, u64)>,
 }
 
 /// S11: the STM32 programmer, which must finish (with the version report) within the
@@ -71,12 +77,21 @@ struct Transfer {
     plan: PlanEntry,
     package: PackageInfo,
     image: Vec<u8>,
+    /// Start of the block the module holds.
+    block_start: u64,
     /// End (exclusive) of the block the module holds.
     block_end: u64,
     read_max: u32,
     /// The read in flight.
     read: ReadData,
     failures: u8,
+    /// When the module last saw a successful read (or sent `10703`): its 60 s watchdog.
+    last_read: Instant,
+    /// Set while the first read after a resume has not succeeded yet.
+    resume: Option<resume::Resuming>,
+    /// `block_end` is inferred (a resume at a block boundary whose `10703` we missed): a
+    /// short read then marks the real end of the block.
+    block_guessed: bool,
 }
 
 #[derive(Debug)]
@@ -110,6 +125,10 @@ enum Phase {
         deadline: Option<Instant>,
     },
     Flash(FlashMcu),
+    Reconnect(resume::Reconnect),
+    /// `AT+QIOTUPDATE=2` after a resume at a block boundary; `ERROR` means the module is
+    /// already fetching the next block.
+    ResumeNextBlock(Transfer),
     ReportVersion {
         deadline: Option<Instant>,
     },
@@ -117,7 +136,8 @@ enum Phase {
 }
 
 impl Sota {
-    pub(crate) fn begin(p: SotaParams, config: &SessionConfig, ctx: &mut Ctx<'_>) -> Self {
+    pub(crate) fn begin(mut p: SotaParams, config: &SessionConfig, ctx: &mut Ctx<'_>) -> Self {
+        resume::vet(&mut p, ctx);
         ctx.tracker.facts.component = p.component.clone();
         ctx.tracker.facts.from_version = p.current_version.clone();
         ctx.tracker.enter(ctx.now, Stage::Connect, ctx.out);
@@ -134,6 +154,7 @@ impl Sota {
             Phase::Connect(c) => c.deadline(),
             Phase::AwaitPlan { deadline, .. } | Phase::Download { deadline, .. } => Some(*deadline),
             Phase::ReportUpdating { deadline, .. } | Phase::ReportVersion { deadline } => *deadline,
+            Phase::Reconnect(r) => r.deadline(),
             Phase::Flash(f) => Some(
                 f.programmer
                     .deadline()
@@ -146,9 +167,14 @@ impl Sota {
     pub(crate) fn handle(mut self, input: JobInput<'_>, ctx: &mut Ctx<'_>) -> Flow<Self> {
         match &input {
             JobInput::Fail(e) => return self.fail(e.clone(), ctx),
-            JobInput::PortLost(PortId::Module) => return Flow::Done(Err(ErrorKind::PortLost)),
+            JobInput::PortLost(PortId::Module) => return self.on_module_lost(ctx),
             JobInput::At(AtEvent::Urc(line)) => {
                 if let Some(QiotEvent::Ota(OtaEvent::Failed)) = QiotEvent::parse(line) {
+                    match self.ended_while_resuming() {
+                        Some(resume::Ended::Pending) => return Flow::Continue(self),
+                        Some(resume::Ended::Fail(e)) => return Flow::Done(Err(e)),
+                        None => {}
+                    }
                     if self.confirmed() || matches!(self.phase, Phase::Abort(_)) {
                         let reported = ErrorKind::ModuleEvent {
                             kind: 7,
@@ -162,7 +188,10 @@ impl Sota {
                 }
             }
             JobInput::At(AtEvent::TimedOut(e))
-                if !matches!(self.phase, Phase::Connect(_) | Phase::Read(_)) =>
+                if !matches!(
+                    self.phase,
+                    Phase::Connect(_) | Phase::Read(_) | Phase::Reconnect(_)
+                ) =>
             {
                 return match self.phase {
                     Phase::Abort(original) => Flow::Done(Err(original)),
@@ -193,6 +222,8 @@ impl Sota {
                 | Phase::ReadLimit(_)
                 | Phase::Read(_)
                 | Phase::NextBlock(_)
+                | Phase::ResumeNextBlock(_)
+                | Phase::Reconnect(_)
                 | Phase::ReportUpdating { .. }
                 | Phase::Flash(_)
         )
@@ -222,11 +253,10 @@ impl Sota {
             (Phase::Connect(c), input) => match c.handle(&input, &self.connect, ctx) {
                 connect::Step::Pending(c) => Ok(Phase::Connect(c)),
                 connect::Step::Failed(e) => Err(Stop::Fail(e)),
-                connect::Step::Ready(_) => {
-                    ctx.tracker.enter(ctx.now, Stage::Plan, ctx.out);
-                    ctx.send(&SignalQuality);
-                    Ok(Phase::Signal(self.measured_base()))
-                }
+                connect::Step::Ready(_) => match self.p.resume.as_ref() {
+                    Some(from) => self.resume_from_checkpoint(from, ctx),
+                    None => Ok(self.plan(ctx)),
+                },
             },
             (Phase::Signal(mut m), JobInput::At(AtEvent::Reply(r))) => {
                 // No signal reading is not fatal: the check then shows "unknown".
@@ -405,27 +435,12 @@ impl Sota {
             (Phase::NextBlock(t), JobInput::At(AtEvent::Reply(r))) => {
                 ctx.parse(&Update(UpdateAction::NextBlock), &r)
                     .map_err(Stop::Fail)?;
-                let Transfer {
-                    plan,
-                    package,
-                    image,
-                    read_max,
-                    ..
-                } = t;
-                let deadline = ctx.now + self.p.waits.download_silence;
-                let accepted = Accepted {
-                    plan,
-                    package: Some(package),
-                    read_max: Some(read_max),
-                };
-                Ok(Phase::Download {
-                    accepted,
-                    image,
-                    deadline,
-                    ticks: 0,
-                    measured: self.measured_base(),
-                })
+                Ok(self.await_next_block(t, ctx))
             }
+            (Phase::ResumeNextBlock(t), JobInput::At(AtEvent::Reply(_))) => {
+                Ok(self.await_next_block(t, ctx))
+            }
+            (Phase::Reconnect(r), input) => self.on_reconnect(r, input, ctx),
             (
                 Phase::ReportUpdating {
                     plan,
@@ -511,6 +526,40 @@ impl Sota {
         }
     }
 
+    /// Starts the plan stage: signal, battery, version announcement, request.
+    fn plan(&self, ctx: &mut Ctx<'_>) -> Phase {
+        ctx.tracker.enter(ctx.now, Stage::Plan, ctx.out);
+        ctx.send(&SignalQuality);
+        Phase::Signal(self.measured_base())
+    }
+
+    /// The block is read (or, after a resume, the module took `=2` or is already
+    /// downloading): wait for the next `10703`.
+    fn await_next_block(&self, t: Transfer, ctx: &mut Ctx<'_>) -> Phase {
+        let Transfer {
+            plan,
+            package,
+            image,
+            read_max,
+            block_start,
+            block_end,
+            ..
+        } = t;
+        let accepted = Accepted {
+            plan,
+            package: Some(package),
+            read_max: Some(read_max),
+            last_block: Some((block_start, block_end)),
+        };
+        Phase::Download {
+            accepted,
+            image,
+            deadline: ctx.now + self.p.waits.download_silence,
+            ticks: 0,
+            measured: self.measured_base(),
+        }
+    }
+
     fn measured_base(&self) -> Measured {
         Measured {
             battery_percent: self.p.strategy.battery_percent,
@@ -537,6 +586,7 @@ impl Sota {
             plan,
             package: retry,
             read_max: None,
+            last_block: None,
         };
         ctx.tracker.facts.to_version = accepted.plan.target_version.clone();
         if accepted.package.is_some() {
@@ -631,6 +681,7 @@ impl Sota {
             plan,
             package,
             read_max,
+            ..
         } = accepted;
         let Some(package) = package else {
             return Err(Stop::Fail(ErrorKind::Protocol(
@@ -668,6 +719,7 @@ impl Sota {
             plan,
             package,
             image,
+            block_start: block.start,
             block_end,
             read_max: read_max.unwrap_or(0),
             read: ReadData {
@@ -675,7 +727,12 @@ impl Sota {
                 length: 0,
             },
             failures: 0,
+            last_read: ctx.now,
+            resume: None,
+            block_guessed: false,
         };
+        // A block boundary: the module holds a new block, everything before it is ours.
+        ctx.event(self.checkpoint(&t));
         if read_max.is_none() {
             ctx.send(&ReadLimit);
             return Ok(Phase::ReadLimit(t));
@@ -703,10 +760,17 @@ impl Sota {
             AtEvent::TimedOut(e) => Err(e.clone()),
             AtEvent::Urc(_) => return Ok(Phase::Read(t)),
         };
+        if t.resume.is_some_and(|r| r.ended) {
+            return self.resumed_read_failed(t, ctx);
+        }
         let data = match result {
             Ok(data) => data,
             Err(e) => {
+                let refused = matches!(e, ErrorKind::CommandError { .. });
                 t.failures += 1;
+                if t.resume.is_some() && (refused || t.failures >= READ_ATTEMPTS) {
+                    return self.resumed_read_failed(t, ctx);
+                }
                 if t.failures >= READ_ATTEMPTS {
                     return Err(Stop::Fail(e));
                 }
@@ -717,8 +781,27 @@ impl Sota {
             }
         };
         t.failures = 0;
+        t.last_read = ctx.now;
+        if let Some(r) = t.resume.take() {
+            if r.boundary {
+                // The module took our `=2` before the port went: it holds the next block,
+                // whose `10703` we missed. Blocks are the module's free space, so assume
+                // the same length as the last one; a short read marks the real end.
+                let length = t.block_end.saturating_sub(t.block_start);
+                t.block_start = t.read.start;
+                t.block_end = t.read.start.saturating_add(length).min(t.package.size);
+                t.block_guessed = true;
+            }
+            ctx.event(Event::Resumed {
+                offset: t.read.start,
+            });
+        }
         t.image.extend_from_slice(&data);
         let cursor = u64::try_from(t.image.len()).unwrap_or(u64::MAX);
+        let short = u32::try_from(data.len()).is_ok_and(|n| n < t.read.length);
+        if t.block_guessed && short {
+            t.block_end = cursor;
+        }
         ctx.event(Event::Progress {
             stage: Stage::Transfer,
             done: cursor,

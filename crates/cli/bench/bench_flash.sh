@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# STM32 programming benchmark (not a test: it prints figures, and takes a few minutes).
+#
+# A 256 KiB image goes into `otaflash sim stm32 --pty`, paced at 115200 8E1 in BOTH
+# directions (a byte the host writes reaches the model only after its 11 bits on the wire),
+# with the model's default programming and erase times. For each part it prints the wall
+# time of `otaflash flash` and of Debian's `stm32flash -w -v` against the same simulator,
+# their ratio (target <= 0.8), and the raw line time of one pass over the image.
+#
+#   f405      STM32F405, bootloader v3.1: no Get Checksum (0xA1), so both tools verify by
+#             reading every byte back.
+#   f405-crc  the same flash with a newer bootloader that lists Get Checksum (the
+#             simulator's `get_checksum` knob): otaflash verifies with the bootloader's
+#             CRC-32; stm32flash -v still reads back (its -v always does).
+#
+# Usage: crates/cli/bench/bench_flash.sh [PART...]   (default: f405 f405-crc)
+#        BIN=path/to/otaflash picks a build; SIZE=bytes changes the image size.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/otaflash}
+SIZE=${SIZE:-262144}
+PARTS=("$@")
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(f405 f405-crc)
+[ -x "$BIN" ] || { echo "build first: cargo build -p otaflash-cli (or set BIN)" >&2; exit 1; }
+WORK=$(mktemp -d)
+SIM_PID=
+cleanup() {
+  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_sim <scenario.json>: starts the simulator, sets SIM_PID and PTY.
+start_sim() {
+  "$BIN" sim stm32 --pty --scenario "$1" > "$WORK/sim.out" 2> "$WORK/sim.err" &
+  SIM_PID=$!
+  for _ in $(seq 100); do
+    PTY=$(head -n1 "$WORK/sim.out" 2>/dev/null || true)
+    [ -n "$PTY" ] && return 0
+    sleep 0.05
+  done
+  echo "simulator did not start: $(cat "$WORK/sim.err")" >&2
+  exit 1
+}
+stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
+now() { date +%s.%N; }
+
+python3 - "$WORK/img.bin" "$SIZE" <<'PY'
+import random, sys
+random.seed(7)
+data = bytearray(random.getrandbits(8) for _ in range(int(sys.argv[2])))
+data[0:8] = bytes([0x00, 0x50, 0x00, 0x20, 0x01, 0x01, 0x00, 0x08])  # SP in RAM, Thumb reset
+open(sys.argv[1], "wb").write(data)
+PY
+
+for part in "${PARTS[@]}"; do
+  case "$part" in
+    f405) scenario='{ "part": "f405" }' ;;
+    f405-crc) scenario='{ "part": "f405", "get_checksum": true }' ;;
+    *) echo "unknown part $part (f405, f405-crc)" >&2; exit 2 ;;
+  esac
+  echo "$scenario" > "$WORK/stm32.json"
+  echo "== $part: $SIZE B over a pty paced at 115200 8E1 both ways"
+
+  start_sim "$WORK/stm32.json"
+  t0=$(now)
+  "$BIN" flash --mcu "$PTY" "$WORK/img.bin" --boot none --report "$WORK/flash.json" \
+    2> "$WORK/flash.err" > /dev/null || { cat "$WORK/flash.err" >&2; exit 1; }
+  t1=$(now)
+  stop_sim
+  ota=$(python3 -c "print($t1 - $t0)")
+
+  stm=
+  if [ -x /usr/bin/stm32flash ]; then
+    start_sim "$WORK/stm32.json"
+    t0=$(now)
+    # -m 8n1: a Linux pty cannot keep even parity; the simulator paces 11 bits per byte anyway.
+    /usr/bin/stm32flash -m 8n1 -b 115200 -w "$WORK/img.bin" -v "$PTY" > "$WORK/stm32flash.log" 2>&1 \
+      || { cat "$WORK/stm32flash.log" >&2; exit 1; }
+    t1=$(now)
+    stop_sim
+    stm=$(python3 -c "print($t1 - $t0)")
+  else
+    echo "notice: /usr/bin/stm32flash missing; comparison skipped"
+  fi
+
+  python3 - "$WORK/flash.json" "$ota" "$stm" "$SIZE" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "success", r
+size = int(sys.argv[4])
+line = size * 11 / 115200
+ota = float(sys.argv[2])
+stages = ", ".join(f"{d['stage']} {d['ms'] / 1000:.1f} s" for d in r["durations"])
+print(f"raw line time per pass:  {line:6.1f} s  ({size} B x 11 bits at 115200 baud)")
+print(f"otaflash flash:          {ota:6.1f} s  ({stages})")
+if sys.argv[3]:
+    s = float(sys.argv[3])
+    print(f"stm32flash -w -v:        {s:6.1f} s")
+    print(f"ratio otaflash/stm32flash: {ota / s:.2f}  (target <= 0.80)")
+PY
+  echo
+done

@@ -1,0 +1,135 @@
+//! Resumable SOTA transfers: the [`SotaCheckpoint`] a driver journals (the browser keeps it
+//! in IndexedDB), the [`SotaResume`] that starts a job from one, and the reasons a resume
+//! can be refused ([`ResumeRefusal`]).
+//!
+//! # The resume contract
+//! * While the image is read from the module, the job emits
+//!   [`crate::Event::Checkpoint`] at every module block boundary (`10703`) and when the
+//!   module port is lost. `received` holds exactly the image bytes `0..next_offset`; the
+//!   checkpoint holds everything else (plan, `10701` digests, block bounds). Both are needed
+//!   to resume; neither contains secrets.
+//! * **Port lost during the transfer** ([`crate::Input::PortLost`] for the module): the job
+//!   keeps its data and waits for [`crate::Input::PortRestored`] until
+//!   [`crate::Waits::reconnect`] after the last successful read (default 45 s, inside the
+//!   module's 60 s read watchdog). It then probes with `AT` (and `ATE0` when configured) and
+//!   reads on at `next_offset`, re-reading at most the one read that was in flight.
+//!   [`crate::Event::Resumed`] says where. If the port does not come back in time, the module
+//!   does not answer, refuses the read, or ends the OTA (`10706`), the job fails with
+//!   [`crate::ErrorKind::Resume`], whose message and hint say why.
+//! * **Page reload**: the module is still "downloading" and will not send `10700`/`10701`
+//!   again. Start the job with [`crate::SotaParams::resume`] set: it connects, then reads at
+//!   `next_offset`. If the module no longer holds that block (or anything else does not
+//!   match), the job emits [`crate::Event::ResumeRejected`] and starts over cleanly with
+//!   `AT+QIOTOTAREQ`; the verified digests still decide at the end.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Lang;
+
+/// Everything but the bytes needed to continue a SOTA transfer (serde: JSON for a journal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SotaCheckpoint {
+    /// MCU component ID.
+    pub component: String,
+    /// Version the MCU ran when the job started.
+    pub from_version: String,
+    /// The plan's target version.
+    pub to_version: String,
+    /// Package size from the first `10701`.
+    pub total_size: u64,
+    /// MD5 from the first `10701` (lowercase hex).
+    pub md5: String,
+    /// SHA-256 from the first `10701`, when the module sent it.
+    pub sha256: Option<String>,
+    /// The platform CRC from the first `10701`.
+    pub crc: u32,
+    /// First byte not yet received; the received prefix is `0..next_offset`.
+    pub next_offset: u64,
+    /// Absolute start of the block the module held last (`10703`).
+    pub block_start: u64,
+    /// Absolute end (exclusive) of that block.
+    pub block_end: u64,
+    /// Read length in use (already clamped to the module's `=?` maximum); 0 when not
+    /// known yet (it is then asked again).
+    pub read_max: u32,
+}
+
+/// A checkpoint plus its received bytes: what [`crate::SotaParams::resume`] starts from.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SotaResume {
+    /// The journaled checkpoint.
+    pub checkpoint: SotaCheckpoint,
+    /// Image bytes `0..checkpoint.next_offset`.
+    pub received: Arc<[u8]>,
+}
+
+impl core::fmt::Debug for SotaResume {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SotaResume")
+            .field("checkpoint", &self.checkpoint)
+            .field("received", &self.received.len())
+            .finish()
+    }
+}
+
+/// Why a transfer could not be resumed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResumeRefusal {
+    /// The module port did not come back in time.
+    PortNotBack {
+        /// How long we waited after the last successful read.
+        waited_ms: u64,
+    },
+    /// The module did not answer `AT` after the port came back.
+    NoAnswer,
+    /// The module refused the read at `offset` (`ERROR`): it no longer holds that block.
+    BlockGone {
+        /// The absolute offset we asked for.
+        offset: u64,
+    },
+    /// The module ended the OTA (`+QIOTEVT: 7,10706`) while we were away.
+    ModuleEnded,
+    /// The checkpoint does not fit this job (other component, bytes missing, bad bounds).
+    Mismatch(String),
+}
+
+impl ResumeRefusal {
+    /// What happened, with context.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::resume_message(self, lang)
+    }
+
+    /// What the technician can do about it.
+    pub fn hint(&self, lang: Lang) -> String {
+        crate::i18n::resume_hint(self, lang)
+    }
+}
+
+impl SotaCheckpoint {
+    /// Why `received` cannot continue this checkpoint, if it cannot.
+    pub fn check(&self, received: &[u8]) -> Option<ResumeRefusal> {
+        let have = u64::try_from(received.len()).unwrap_or(u64::MAX);
+        let why = if have != self.next_offset {
+            format!(
+                "{have} bytes were journaled, the checkpoint says {}",
+                self.next_offset
+            )
+        } else if self.next_offset > self.total_size
+            || self.block_start > self.block_end
+            || self.block_end > self.total_size
+            || self.next_offset < self.block_start
+            || self.next_offset > self.block_end
+        {
+            format!(
+                "offset {} and block {}..{} do not fit a {}-byte file",
+                self.next_offset, self.block_start, self.block_end, self.total_size
+            )
+        } else {
+            return None;
+        };
+        Some(ResumeRefusal::Mismatch(why))
+    }
+}
