@@ -1,7 +1,8 @@
 // A fake `navigator.serial` for e2e tests, injected with page.addInitScript before the app
 // loads. Each fake port bridges to a WebSocket served by `otaflash sim module|stm32 --ws`, so
 // the app talks to the real simulator binaries through the same Web Serial calls it makes on a
-// technician's machine. Every call is logged to `window.__serialLog` for assertions.
+// technician's machine. Every call is logged to `window.__serialLog` for assertions, plus
+// 'opened' when an open() succeeded and 'link-closed' when the bridge dropped (or was closed).
 //
 // Configure before load: window.__fakeSerialPorts = [{ ws: 'ws://127.0.0.1:PORT', info: {...} }, …]
 // requestPort() hands them out in order; getPorts() returns those already granted.
@@ -47,12 +48,14 @@
         ws.onerror = () => reject(new DOMException('Failed to open serial port.', 'NetworkError'));
       });
       this.ws = ws;
+      log.push({ port: this.index, call: 'opened' });
       let controller;
       this.readable = new ReadableStream({
         start(c) { controller = c; },
       });
       ws.onmessage = (e) => { try { controller.enqueue(new Uint8Array(e.data)); } catch { /* reader gone */ } };
       ws.onclose = () => {
+        log.push({ port: this.index, call: 'link-closed' });
         try { controller.error(new DOMException('The device has been lost.', 'NetworkError')); } catch { /* closed */ }
       };
       this.writable = new WritableStream({
