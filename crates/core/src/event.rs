@@ -156,3 +156,62 @@ pub enum Event {
     /// The job ended; the report says how.
     Finished(Box<Report>),
 }
+
+/// A warning with its context, worded in English or Simplified Chinese like
+/// [`JobError`] messages (the texts are in `i18n.rs`). Jobs send it as
+/// [`Event::Warning`] in the job's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// The bootloader answered NACK to `0x7F`: an earlier session had synchronised it.
+    AlreadySynced,
+    /// The flash-size register could not be read; the family maximum is assumed.
+    FlashSizeUnreadable {
+        /// Why the read failed.
+        error: JobError,
+        /// The size assumed instead, in KiB.
+        assumed_kib: u32,
+    },
+    /// The flash-size register holds 0 or more than the family maximum.
+    FlashSizeImplausible {
+        /// The register value, in KiB.
+        kib: u32,
+        /// The size assumed instead, in KiB.
+        assumed_kib: u32,
+    },
+    /// The image is too short to hold a Cortex-M vector table.
+    NoVectorTable {
+        /// Image start address.
+        start: u32,
+    },
+    /// The image's first two words do not look like a Cortex-M vector table.
+    ImplausibleVectorTable {
+        /// Image start address.
+        start: u32,
+        /// First word: the initial stack pointer.
+        stack_pointer: u32,
+        /// Second word: the reset handler.
+        reset_handler: u32,
+    },
+    /// Flash was verified and Go sent, but its final ACK never arrived: the application
+    /// may have started before the ACK left the MCU's UART.
+    StartNotConfirmed {
+        /// Go address.
+        address: u32,
+    },
+    /// Flash was verified, but the bootloader did not accept Go: the application did not
+    /// start.
+    NotStarted {
+        /// Go address.
+        address: u32,
+        /// What the bootloader answered.
+        error: JobError,
+    },
+}
+
+impl WarningKind {
+    /// The warning in `lang`, with its context filled in.
+    pub fn message(&self, lang: crate::error::Lang) -> String {
+        crate::i18n::warning_message(self, lang)
+    }
+}

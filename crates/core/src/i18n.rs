@@ -285,3 +285,68 @@ pub(crate) fn module_event(kind: u16, code: u32) -> Option<ModuleEventText> {
         _ => return None,
     })
 }
+
+/// The text of a warning in `lang`.
+pub(crate) fn warning_message(kind: &crate::event::WarningKind, lang: Lang) -> String {
+    use crate::event::WarningKind as W;
+    match (kind, lang) {
+        (W::AlreadySynced, Lang::En) => {
+            "the bootloader was already synchronised (NACK to 0x7F); continuing".into()
+        }
+        (W::AlreadySynced, Lang::Zh) => "Bootloader 已处于同步状态（0x7F 收到 NACK）；继续执行".into(),
+        (W::FlashSizeUnreadable { error, assumed_kib }, Lang::En) => format!(
+            "could not read the flash size register ({}); assuming the family maximum of {assumed_kib} KiB",
+            error.message(Lang::En)
+        ),
+        (W::FlashSizeUnreadable { error, assumed_kib }, Lang::Zh) => format!(
+            "无法读取闪存容量寄存器（{}）；按该系列最大容量 {assumed_kib} KiB 处理",
+            error.message(Lang::Zh)
+        ),
+        (W::FlashSizeImplausible { kib, assumed_kib }, Lang::En) => format!(
+            "implausible flash size register value {kib} KiB; assuming the family maximum of {assumed_kib} KiB"
+        ),
+        (W::FlashSizeImplausible { kib, assumed_kib }, Lang::Zh) => format!(
+            "闪存容量寄存器的值 {kib} KiB 不合理；按该系列最大容量 {assumed_kib} KiB 处理"
+        ),
+        (W::NoVectorTable { start }, Lang::En) => {
+            format!("the image at 0x{start:08X} is too short to hold a vector table")
+        }
+        (W::NoVectorTable { start }, Lang::Zh) => {
+            format!("位于 0x{start:08X} 的镜像太短，容纳不下向量表")
+        }
+        (
+            W::ImplausibleVectorTable {
+                start,
+                stack_pointer,
+                reset_handler,
+            },
+            Lang::En,
+        ) => format!(
+            "the image at 0x{start:08X} does not look like a vector table (stack pointer 0x{stack_pointer:08X}, reset handler 0x{reset_handler:08X}); it may not boot"
+        ),
+        (
+            W::ImplausibleVectorTable {
+                start,
+                stack_pointer,
+                reset_handler,
+            },
+            Lang::Zh,
+        ) => format!(
+            "位于 0x{start:08X} 的镜像不像向量表（栈指针 0x{stack_pointer:08X}，复位入口 0x{reset_handler:08X}）；可能无法启动"
+        ),
+        (W::StartNotConfirmed { address }, Lang::En) => format!(
+            "flash verified; the application was started at 0x{address:08X} but the bootloader's last ACK did not arrive (started, not confirmed)"
+        ),
+        (W::StartNotConfirmed { address }, Lang::Zh) => format!(
+            "闪存已校验；已在 0x{address:08X} 启动应用程序，但未收到 Bootloader 的最后一个 ACK（已启动，未确认）"
+        ),
+        (W::NotStarted { address, error }, Lang::En) => format!(
+            "flash verified, but the application at 0x{address:08X} was not started ({}); reset the MCU with BOOT0 low",
+            error.message(Lang::En)
+        ),
+        (W::NotStarted { address, error }, Lang::Zh) => format!(
+            "闪存已校验，但 0x{address:08X} 处的应用程序未启动（{}）；请将 BOOT0 拉低后复位 MCU",
+            error.message(Lang::Zh)
+        ),
+    }
+}

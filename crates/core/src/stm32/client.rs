@@ -21,6 +21,10 @@ use crate::transcript::{Dir, Record};
 
 /// Typical wait for an ACK (protocol.md §4.2–4.3; stm32flash uses 1 s for block writes).
 pub(crate) const ACK_TIMEOUT: Duration = Duration::secs(1);
+/// Wait for Go's final ACK. The bootloader sends it the moment it has checked the address,
+/// then jumps; when it is lost nothing can be asked again, so there is no point waiting
+/// the full [`ACK_TIMEOUT`] for it (still well above USB-serial adapter latencies).
+pub(crate) const GO_ACK_TIMEOUT: Duration = Duration::ms(300);
 /// Page/sector erase allowance, per page (stm32flash: 5 s × pages).
 pub(crate) const ERASE_TIMEOUT_PER_PAGE: Duration = Duration::secs(5);
 /// How long the line must stay silent before resync probes start.
@@ -163,9 +167,13 @@ impl Request {
         )
     }
 
-    /// Go (0x21) to the vector table at `address`.
+    /// Go (0x21) to the vector table at `address`; the final ACK gets [`GO_ACK_TIMEOUT`].
     pub(crate) fn go(address: u32) -> Self {
-        Self::addressed(Command::Go, address)
+        let mut request = Self::addressed(Command::Go, address);
+        if let Some(last) = request.steps.last_mut() {
+            last.timeout = GO_ACK_TIMEOUT;
+        }
+        request
     }
 
     /// The same request with a different attempt budget (at least one).
@@ -234,6 +242,9 @@ pub(crate) struct Failed {
     pub(crate) error: JobError,
     /// Re-synchronisation gave up: the link is gone and retrying cannot help.
     pub(crate) link_lost: bool,
+    /// Every step but the last was acknowledged and the last got silence or a stray byte
+    /// (not a NACK): the command was taken, only its final answer is missing.
+    pub(crate) final_ack_missing: bool,
 }
 
 /// Why one attempt failed.
@@ -369,6 +380,7 @@ impl Client {
                 Some(Err(Failed {
                     error,
                     link_lost: true,
+                    final_ack_missing: false,
                 }))
             }
             State::Resyncing(resync) => {
@@ -427,6 +439,7 @@ impl Client {
             return Some(Err(Failed {
                 error,
                 link_lost: false,
+                final_ack_missing: lost_sync && run.step + 1 == run.request.steps.len(),
             }));
         }
         out.event(Event::Retrying(error));

@@ -45,7 +45,7 @@ impl FlashJob {
             size: image.len(),
             md5: hex(&md5.finalize()),
             sha256: hex(&sha256.finalize()),
-            programmer: Programmer::new(image, config),
+            programmer: Programmer::new(image, config).with_lang(lang),
             out: Outbox::default(),
             name: name.into(),
             lang,

@@ -3,17 +3,24 @@
 //! (rustls style). The [`Client`] underneath runs one command at a time with retries.
 //!
 //! Flow: Reset (optional DTR/RTS pulse) → Sync → Identify (Get, Get Version, Get ID,
-//! flash-size register) → image checks → Erase (covered pages only) → Write (256-byte
-//! chunks, blank ones skipped) → Verify (CRC or read-back over every chunk, so a page
-//! that was not erased cannot pass) → Go → Done.
+//! flash-size register) → image checks → Erase (covered pages only) → Write (chunks of up
+//! to 256 bytes, the last one of a run only padded to a whole word, blank ones skipped) →
+//! Verify (CRC or read-back over every chunk, so a page that was not erased cannot pass)
+//! → Go → Done.
+//!
+//! Go is the one command that is not retried: once the bootloader has taken the address
+//! it jumps, and the application may start before the final ACK leaves the UART. A
+//! missing final ACK therefore ends the run quickly as a success with a warning ("started,
+//! not confirmed"); a refused Go is a warning too, because flash is already verified. A
+//! retry or a resync probe would be sent into the running application.
 
 use super::client::{Client, Failed, Request};
 use super::frame::{self, Command, CommandSet, MAX_BLOCK};
 use super::part::Part;
-use super::plan::{self, Chunk, EraseBatch, CRC_BLOCK};
+use super::plan::{self, Chunk, EraseBatch, VerifyBlock, CRC_BLOCK};
 use super::{stm32_crc, EntrySequence, Jump, Line, Stm32Config, VerifyMode};
-use crate::error::{ErrorKind, JobError};
-use crate::event::{DeviceFact, Event, Stage};
+use crate::error::{ErrorKind, JobError, Lang};
+use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::image::FlashImage;
 use crate::io::{LineSettings, Outbox, Output, Parity, PortId};
 use crate::report::StageDuration;
@@ -56,8 +63,10 @@ pub struct FlashSummary {
     pub verified_bytes: u64,
     /// How they were verified.
     pub verify: VerifyMethod,
-    /// Where the application was started, if it was.
+    /// Where the application was started: Go was sent and not refused.
     pub started_at: Option<u32>,
+    /// Whether the bootloader acknowledged the start (its final Go ACK arrived).
+    pub start_confirmed: bool,
 }
 
 /// The AN3155 programming sub-machine. Drive it with `start`, `on_received` (MCU port
@@ -65,6 +74,7 @@ pub struct FlashSummary {
 #[derive(Debug)]
 pub struct Programmer {
     config: Stm32Config,
+    lang: Lang,
     client: Client,
     stages: StageClock,
     phase: Phase,
@@ -75,10 +85,17 @@ impl Programmer {
     pub fn new(image: FlashImage, config: Stm32Config) -> Self {
         Self {
             config,
+            lang: Lang::default(),
             client: Client::default(),
             stages: StageClock::default(),
             phase: Phase::Ready(image),
         }
+    }
+
+    /// The same programmer, wording its warnings in `lang` (English by default).
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     /// Reconfigure the port to 8E1, run the entry sequence if any, and synchronise.
@@ -197,6 +214,7 @@ impl Programmer {
             out,
             client: &mut self.client,
             config: &self.config,
+            lang: self.lang,
             stages: &mut self.stages,
         };
         let next = match reply {
@@ -216,6 +234,7 @@ struct Ctx<'a> {
     out: &'a mut Outbox,
     client: &'a mut Client,
     config: &'a Stm32Config,
+    lang: Lang,
     stages: &'a mut StageClock,
 }
 
@@ -230,6 +249,10 @@ impl Ctx<'_> {
 
     fn progress(&mut self, stage: Stage, done: u64, total: u64) {
         self.out.event(Event::Progress { stage, done, total });
+    }
+
+    fn warn(&mut self, warning: &WarningKind) {
+        self.out.event(Event::Warning(warning.message(self.lang)));
     }
 }
 
@@ -259,9 +282,7 @@ impl Phase {
         match self {
             Self::Sync(image) => {
                 if payload.first() == Some(&frame::NACK) {
-                    ctx.out.event(Event::Warning(
-                        "the bootloader was already synchronised (NACK to 0x7F); continuing".into(),
-                    ));
+                    ctx.warn(&WarningKind::AlreadySynced);
                 }
                 ctx.send(Request::get());
                 Ok(Self::Identify(Identify {
@@ -274,12 +295,9 @@ impl Phase {
             Self::Write(write) => write.on_reply(&payload, ctx),
             Self::Verify(verify) => verify.on_reply(&payload, ctx),
             Self::Go(mut summary, address) => {
-                if let EntrySequence::DtrRts { .. } = ctx.config.entry {
-                    // BOOT0 back to user flash so the next reset boots the application.
-                    ctx.out.push(signals(ctx.config.entry, false, false));
-                }
                 summary.started_at = Some(address);
-                Ok(Self::Done(summary))
+                summary.start_confirmed = true;
+                Ok(finish(summary, ctx))
             }
             other => Ok(other),
         }
@@ -288,16 +306,28 @@ impl Phase {
     fn on_error(self, failed: Failed, ctx: &mut Ctx<'_>) -> Result<Self, JobError> {
         match self {
             Self::Write(write) => write.on_error(failed, ctx),
+            // Flash is verified: however Go went, this is not a failed flash.
+            Self::Go(mut summary, address) => {
+                if failed.final_ack_missing {
+                    summary.started_at = Some(address);
+                    ctx.warn(&WarningKind::StartNotConfirmed { address });
+                } else {
+                    ctx.warn(&WarningKind::NotStarted {
+                        address,
+                        error: failed.error,
+                    });
+                }
+                Ok(finish(summary, ctx))
+            }
             // An unreadable flash-size register is not fatal: fall back to the table.
             Self::Identify(Identify {
                 image,
                 step: IdStep::FlashSize(known),
             }) => {
-                ctx.out.event(Event::Warning(format!(
-                    "could not read the flash size register ({}); assuming the family maximum of {} KiB",
-                    failed.error.message(crate::error::Lang::En),
-                    known.part.flash_size / 1024
-                )));
+                ctx.warn(&WarningKind::FlashSizeUnreadable {
+                    error: failed.error,
+                    assumed_kib: known.part.flash_size / 1024,
+                });
                 let flash_size = known.part.flash_size;
                 Target::prepare(image, known, flash_size, ctx)
             }
@@ -398,10 +428,10 @@ impl Identify {
                 };
                 let size = kib.saturating_mul(1024);
                 let size = if size == 0 || size > known.part.flash_size {
-                    ctx.out.event(Event::Warning(format!(
-                        "implausible flash size register value {kib} KiB; assuming the family maximum of {} KiB",
-                        known.part.flash_size / 1024
-                    )));
+                    ctx.warn(&WarningKind::FlashSizeImplausible {
+                        kib,
+                        assumed_kib: known.part.flash_size / 1024,
+                    });
                     known.part.flash_size
                 } else {
                     size
@@ -456,7 +486,7 @@ impl Target {
         }
         plan::check_fits(&image, part, flash_size)?;
         if let Some(warning) = plan::vector_table_warning(&image, part, flash_size) {
-            ctx.out.event(Event::Warning(warning));
+            ctx.warn(&warning);
         }
         let chunks = plan::chunks(&image);
         let pages = plan::pages(part, flash_size, &chunks)?;
@@ -491,9 +521,10 @@ impl Target {
             bootloader_version: self.known.version,
             erased_bytes: erased,
             written_bytes: written,
-            verified_bytes: self.chunks.len() as u64 * MAX_BLOCK as u64,
+            verified_bytes: plan::covered(&self.chunks),
             verify,
             started_at: None,
+            start_confirmed: false,
         }
     }
 }
@@ -590,7 +621,7 @@ impl Write {
             // Not programmed (the usual case after a NACK): write it again.
             return self.send_current(ctx);
         }
-        self.written += MAX_BLOCK as u64;
+        self.written += chunk.map_or(0, Chunk::len);
         self.next += 1;
         self.failures = 0;
         self.send_next(ctx)
@@ -605,7 +636,7 @@ impl Write {
         let Some(chunk) = self.target.chunks.get(self.next) else {
             return self.send_next(ctx);
         };
-        let request = Request::read(chunk.address, MAX_BLOCK)
+        let request = Request::read(chunk.address, chunk.data.len())
             .map_err(|e| bootloader(Command::ReadMemory, Some(chunk.address), e.to_string()))?;
         ctx.client.send(ctx.now, request, ctx.out);
         self.checking = true;
@@ -614,16 +645,12 @@ impl Write {
 
     /// Skip blank chunks (erased flash already reads 0xFF), then write the next one.
     fn send_next(mut self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
-        let total = self.target.chunks.len() as u64 * MAX_BLOCK as u64;
-        while self
-            .target
-            .chunks
-            .get(self.next)
-            .is_some_and(Chunk::is_blank)
-        {
+        let chunks = &self.target.chunks;
+        while chunks.get(self.next).is_some_and(Chunk::is_blank) {
             self.next += 1;
         }
-        ctx.progress(Stage::Write, self.next as u64 * MAX_BLOCK as u64, total);
+        let done = plan::covered(chunks.get(..self.next).unwrap_or(chunks));
+        ctx.progress(Stage::Write, done, plan::covered(chunks));
         if self.next >= self.target.chunks.len() {
             ctx.stages.end(ctx.now, ctx.out);
             return Verify::begin(self.target, self.erased, self.written, ctx);
@@ -650,8 +677,8 @@ struct Verify {
     erased: u64,
     written: u64,
     method: VerifyMethod,
-    /// (address, chunk indices) per command.
-    blocks: Vec<(u32, std::ops::Range<usize>)>,
+    /// One entry per command.
+    blocks: Vec<VerifyBlock>,
     next: usize,
 }
 
@@ -683,13 +710,16 @@ impl Verify {
     }
 
     fn on_reply(mut self, payload: &[u8], ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
-        let Some((address, range)) = self.blocks.get(self.next).cloned() else {
+        let Some(VerifyBlock {
+            address, chunks, ..
+        }) = self.blocks.get(self.next).cloned()
+        else {
             return Ok(Phase::Verify(self));
         };
         let expected: Vec<u8> = self
             .target
             .chunks
-            .get(range)
+            .get(chunks)
             .unwrap_or_default()
             .iter()
             .flat_map(|c| c.data.iter().copied())
@@ -726,31 +756,31 @@ impl Verify {
     }
 
     fn send_next(self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
-        let total = self.target.chunks.len() as u64 * MAX_BLOCK as u64;
+        let total = plan::covered(&self.target.chunks);
         let done: u64 = self
             .blocks
             .iter()
             .take(self.next)
-            .map(|(_, r)| r.len() as u64 * MAX_BLOCK as u64)
+            .map(|b| b.len as u64)
             .sum();
         ctx.progress(Stage::FlashVerify, done, total);
-        let Some((address, range)) = self.blocks.get(self.next) else {
+        let Some(&VerifyBlock { address, len, .. }) = self.blocks.get(self.next) else {
             ctx.stages.end(ctx.now, ctx.out);
             let summary = self.target.summary(self.erased, self.written, self.method);
             return Ok(match ctx.config.jump {
                 Jump::Stay => Phase::Done(summary),
                 jump => {
                     let address = go_address(jump, self.target.known.part.flash_base);
-                    ctx.send(Request::go(address));
+                    // One attempt: see the module docs.
+                    ctx.client.send(ctx.now, Request::go(address), ctx.out);
                     Phase::Go(summary, address)
                 }
             });
         };
-        let len = range.len() * MAX_BLOCK;
         let request = match self.method {
-            VerifyMethod::Crc => Request::checksum(*address, len as u32),
-            VerifyMethod::ReadBack => Request::read(*address, len)
-                .map_err(|e| bootloader(Command::ReadMemory, Some(*address), e.to_string()))?,
+            VerifyMethod::Crc => Request::checksum(address, len as u32),
+            VerifyMethod::ReadBack => Request::read(address, len)
+                .map_err(|e| bootloader(Command::ReadMemory, Some(address), e.to_string()))?,
         };
         ctx.send(request);
         Ok(Phase::Verify(self))
@@ -786,6 +816,15 @@ impl StageClock {
             }
         }
     }
+}
+
+/// The run is over: BOOT0 back to user flash (when we drive it) so the next reset boots
+/// the application.
+fn finish(summary: FlashSummary, ctx: &mut Ctx<'_>) -> Phase {
+    if let EntrySequence::DtrRts { .. } = ctx.config.entry {
+        ctx.out.push(signals(ctx.config.entry, false, false));
+    }
+    Phase::Done(summary)
 }
 
 fn go_address(jump: Jump, flash_base: u32) -> u32 {
