@@ -267,8 +267,11 @@ pub struct ModuleFaults {
     pub download_error: Option<DownloadError>,
     /// A byte returned by `AT+QIOTOTARD` is corrupted.
     pub corrupt: Option<CorruptByte>,
-    /// The link goes down (and stays down) when the Nth `AT+QIOTOTARD` (1-based) arrives.
+    /// The link goes down when the Nth `AT+QIOTOTARD` (1-based) arrives; that read is lost.
     pub hangup_at_read: Option<u32>,
+    /// With `hangup_at_read`: the link comes back after this many ms (a USB cable plugged
+    /// in again; the module kept its state and timers). `None`: it stays down.
+    pub hangup_for_ms: Option<u64>,
     /// When `true` (the default), confirming a plan whose battery/signal
     /// limits the device does not meet gets no download URL (→ `10706` after 30 s).
     pub enforce_strategy: bool,
@@ -282,6 +285,7 @@ impl Default for ModuleFaults {
             download_error: None,
             corrupt: None,
             hangup_at_read: None,
+            hangup_for_ms: None,
             enforce_strategy: true,
         }
     }

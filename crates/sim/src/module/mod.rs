@@ -91,6 +91,8 @@ enum Timer {
     FotaReboot,
     /// Module FOTA: the module is back.
     Boot,
+    /// A hang-up fault ends: the link is back, the module never noticed.
+    LinkBack,
     /// An injected URC (index into the scenario's list).
     Inject(usize),
 }
@@ -347,6 +349,7 @@ impl ModuleSim {
             Timer::UpdateTimeout => self.on_update_timeout(at),
             Timer::FotaReboot => self.on_fota_reboot(at),
             Timer::Boot => self.on_boot(at),
+            Timer::LinkBack => self.link_up = true,
         }
     }
 

@@ -270,6 +270,9 @@ impl ModuleSim {
         self.ota.reads = self.ota.reads.saturating_add(1);
         if self.sc.faults.hangup_at_read == Some(self.ota.reads) {
             self.drop_link();
+            if let Some(ms) = self.sc.faults.hangup_for_ms {
+                self.arm(self.cmd_at.saturating_add(ms), Timer::LinkBack);
+            }
             return;
         }
         match self.read_piece(start, len) {

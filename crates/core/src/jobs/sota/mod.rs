@@ -126,8 +126,13 @@ enum Phase {
     },
     Flash(FlashMcu),
     Reconnect(resume::Reconnect),
-    /// `AT+QIOTUPDATE=2` after a resume at a block boundary; `ERROR` means the module is
-    /// already fetching the next block.
+    /// After a resume at a block boundary whose read-ahead failed: is the module
+    /// downloading (`10702` within its 5 s period) or did it never get our `=2`?
+    ResumeListen {
+        t: Transfer,
+        deadline: Instant,
+    },
+    /// `AT+QIOTUPDATE=2` again after a resume at a block boundary.
     ResumeNextBlock(Transfer),
     ReportVersion {
         deadline: Option<Instant>,
@@ -155,6 +160,7 @@ impl Sota {
             Phase::AwaitPlan { deadline, .. } | Phase::Download { deadline, .. } => Some(*deadline),
             Phase::ReportUpdating { deadline, .. } | Phase::ReportVersion { deadline } => *deadline,
             Phase::Reconnect(r) => r.deadline(),
+            Phase::ResumeListen { deadline, .. } => Some(*deadline),
             Phase::Flash(f) => Some(
                 f.programmer
                     .deadline()
@@ -223,6 +229,7 @@ impl Sota {
                 | Phase::Read(_)
                 | Phase::NextBlock(_)
                 | Phase::ResumeNextBlock(_)
+                | Phase::ResumeListen { .. }
                 | Phase::Reconnect(_)
                 | Phase::ReportUpdating { .. }
                 | Phase::Flash(_)
@@ -441,6 +448,9 @@ impl Sota {
                 Ok(self.await_next_block(t, ctx))
             }
             (Phase::Reconnect(r), input) => self.on_reconnect(r, input, ctx),
+            (Phase::ResumeListen { t, deadline }, input) => {
+                self.on_resume_listen(t, deadline, input, ctx)
+            }
             (
                 Phase::ReportUpdating {
                     plan,
@@ -536,6 +546,10 @@ impl Sota {
     /// The block is read (or, after a resume, the module took `=2` or is already
     /// downloading): wait for the next `10703`.
     fn await_next_block(&self, t: Transfer, ctx: &mut Ctx<'_>) -> Phase {
+        self.next_block_download(t, ctx).into()
+    }
+
+    fn next_block_download(&self, t: Transfer, ctx: &mut Ctx<'_>) -> Download {
         let Transfer {
             plan,
             package,
@@ -551,7 +565,7 @@ impl Sota {
             read_max: Some(read_max),
             last_block: Some((block_start, block_end)),
         };
-        Phase::Download {
+        Download {
             accepted,
             image,
             deadline: ctx.now + self.p.waits.download_silence,
@@ -930,6 +944,25 @@ struct Download {
     deadline: Instant,
     ticks: u64,
     measured: Measured,
+}
+
+impl From<Download> for Phase {
+    fn from(d: Download) -> Self {
+        let Download {
+            accepted,
+            image,
+            deadline,
+            ticks,
+            measured,
+        } = d;
+        Self::Download {
+            accepted,
+            image,
+            deadline,
+            ticks,
+            measured,
+        }
+    }
 }
 
 /// Why a step stopped the phase machine.

@@ -19,8 +19,21 @@ use crate::jobs::checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
 use crate::jobs::params::SotaParams;
 use crate::jobs::{Ctx, Flow, JobInput};
 use crate::quecthing::commands::{EchoOff, Probe, ReadData, ReadLimit, Update, UpdateAction};
-use crate::quecthing::{PackageInfo, PlanEntry};
-use crate::time::Instant;
+use crate::quecthing::{OtaEvent, PackageInfo, PlanEntry, QiotEvent};
+use crate::time::{Duration, Instant};
+
+/// How long to listen for the module's download liveness (`10702` every 5 s).
+const NOTIFY_WAIT: Duration = Duration::secs(6);
+
+/// Whether `line` says the module is downloading (or restarting) a block.
+fn is_download_news(line: &str) -> bool {
+    matches!(
+        QiotEvent::parse(line),
+        Some(QiotEvent::Ota(
+            OtaEvent::Downloading | OtaEvent::McuBlockReady(_) | OtaEvent::PlanAvailable(_)
+        ))
+    )
+}
 
 /// Where a resumed transfer came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -221,6 +234,28 @@ impl Sota {
         Ok(Phase::Reconnect(r))
     }
 
+    /// Listening after a failed read-ahead: `10702`/`10703` (or a re-pushed plan) mean the
+    /// module took our `=2` and downloads; silence means it never got it, so send it again.
+    pub(super) fn on_resume_listen(
+        &self,
+        t: Transfer,
+        deadline: Instant,
+        input: JobInput<'_>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        match input {
+            JobInput::At(AtEvent::Urc(line)) if is_download_news(&line) => {
+                let download = self.next_block_download(t, ctx);
+                self.on_download_urc(download, &line, ctx)
+            }
+            JobInput::Tick if ctx.now >= deadline => {
+                ctx.send(&Update(UpdateAction::NextBlock));
+                Ok(Phase::ResumeNextBlock(t))
+            }
+            _ => Ok(Phase::ResumeListen { t, deadline }),
+        }
+    }
+
     /// After a page reload: connected again, continue from the journaled checkpoint.
     pub(super) fn resume_from_checkpoint(
         &self,
@@ -322,8 +357,15 @@ impl Sota {
             )));
         };
         if r.boundary && !r.ended {
-            ctx.send(&Update(UpdateAction::NextBlock));
-            return Ok(Phase::ResumeNextBlock(t));
+            // The module is still at the old block or fetching the next: either way the
+            // transfer goes on at the boundary.
+            ctx.event(Event::Resumed {
+                offset: t.read.start,
+            });
+            return Ok(Phase::ResumeListen {
+                t,
+                deadline: ctx.now + NOTIFY_WAIT,
+            });
         }
         let reason = if r.ended {
             ResumeRefusal::ModuleEnded
