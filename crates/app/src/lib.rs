@@ -12,6 +12,7 @@
 pub mod console;
 pub mod device;
 pub mod i18n;
+pub mod resume;
 pub mod state;
 pub mod view_model;
 

@@ -16,6 +16,11 @@
 mod batch;
 pub use batch::Batcher;
 
+mod journal;
+pub use journal::{JournalEntry, JournalError, JournalOp, VerifiedImage, MAX_IMAGE_BYTES};
+#[cfg(target_arch = "wasm32")]
+pub use journal::store::{Journal, JournalWriter};
+
 #[cfg(target_arch = "wasm32")]
 mod clock;
 #[cfg(target_arch = "wasm32")]

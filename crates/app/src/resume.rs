@@ -1,0 +1,432 @@
+//! Resume in the UI: what the job journal holds (mirrored from IndexedDB), which ports are
+//! being re-acquired during a job, what the core said about resuming, and the
+//! [`Recorder`] that turns core events into journal writes. Plain Rust, tested on the host;
+//! the IndexedDB side is `otaflash_web::Journal`, the wiring `ui/resume.rs`.
+//!
+//! The rules it encodes:
+//! - every `Event::Checkpoint` replaces the component's journal entry (bytes + checkpoint);
+//! - a verified image (`Event::ImageVerified`) replaces the transfer: it can be written to
+//!   the MCU again without a new download;
+//! - a successful SOTA, or a successful "write again", clears the component's entry;
+//! - a SOTA started for a component and MCU version the journal holds a transfer for
+//!   resumes from it ([`ResumeState::resume_for`]); the core decides whether it can.
+
+use otaflash_core::jobs::SotaResume;
+use otaflash_core::report::{JobKind, Outcome};
+use otaflash_core::{Event, Lang, PortId};
+use otaflash_web::{JournalEntry, JournalOp, VerifiedImage};
+
+/// What the core said about resuming during the running job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResumeNote {
+    /// The transfer went on at `offset` (after a reconnect or from the journal).
+    Resumed {
+        /// Absolute file offset of the next read.
+        offset: u64,
+    },
+    /// The journaled transfer could not be used; the job started over.
+    Rejected {
+        /// Why, in the job's language.
+        message: String,
+        /// What the technician can do.
+        hint: String,
+    },
+}
+
+/// Resume-related changes to the UI state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResumeAction {
+    /// The journal was read at start-up.
+    Loaded(Vec<JournalEntry>),
+    /// The journal cannot be used (why).
+    Unavailable(String),
+    /// A write was queued to the journal.
+    Journal(JournalOp),
+    /// A port was lost; the driver is trying to get it back.
+    PortLost {
+        /// Which port.
+        port: PortId,
+        /// What the browser said.
+        why: String,
+    },
+    /// A lost port is open again.
+    PortRestored {
+        /// Which port.
+        port: PortId,
+    },
+}
+
+/// The resume part of the UI state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResumeState {
+    /// What the journal holds, one entry per component.
+    pub journal: Vec<JournalEntry>,
+    /// Ports lost and not back yet, with the reason.
+    pub lost: Vec<(PortId, String)>,
+    /// The latest resume news of the running job.
+    pub note: Option<ResumeNote>,
+    /// Why the journal is not available, when it is not.
+    pub unavailable: Option<String>,
+}
+
+impl ResumeState {
+    /// Apply one action.
+    pub fn apply(&mut self, action: ResumeAction) {
+        match action {
+            ResumeAction::Loaded(entries) => self.journal = entries,
+            ResumeAction::Unavailable(why) => self.unavailable = Some(why),
+            ResumeAction::Journal(JournalOp::Save(entry)) => {
+                self.journal.retain(|e| e.component() != entry.component());
+                self.journal.push(entry);
+            }
+            ResumeAction::Journal(JournalOp::Clear(component)) => {
+                self.journal.retain(|e| e.component() != component);
+            }
+            ResumeAction::PortLost { port, why } => {
+                self.lost.retain(|(p, _)| *p != port);
+                self.lost.push((port, why));
+            }
+            ResumeAction::PortRestored { port } => self.lost.retain(|(p, _)| *p != port),
+        }
+    }
+
+    /// A new job starts: earlier news is stale (lost ports stay until they are back).
+    pub fn job_started(&mut self) {
+        self.note = None;
+    }
+
+    /// Take note of what the core says about resuming (other events are ignored).
+    pub fn on_event(&mut self, event: &Event, lang: Lang) {
+        match event {
+            Event::Resumed { offset } => self.note = Some(ResumeNote::Resumed { offset: *offset }),
+            Event::ResumeRejected { reason } => {
+                self.note = Some(ResumeNote::Rejected {
+                    message: reason.message(lang),
+                    hint: reason.hint(lang),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The journaled transfer a SOTA for `component` at `current_version` continues, if any.
+    pub fn resume_for(&self, component: &str, current_version: &str) -> Option<SotaResume> {
+        self.transfers()
+            .find(|r| {
+                r.checkpoint.component == component && r.checkpoint.from_version == current_version
+            })
+            .cloned()
+    }
+
+    /// Journaled transfers, in the order they were written.
+    pub fn transfers(&self) -> impl Iterator<Item = &SotaResume> {
+        self.journal.iter().filter_map(|e| match e {
+            JournalEntry::Transfer(r) => Some(r),
+            JournalEntry::Verified(_) => None,
+        })
+    }
+
+    /// Verified images that can be written again, in the order they were written.
+    pub fn verified(&self) -> impl Iterator<Item = &VerifiedImage> {
+        self.journal.iter().filter_map(|e| match e {
+            JournalEntry::Verified(v) => Some(v),
+            JournalEntry::Transfer(_) => None,
+        })
+    }
+}
+
+/// Turns the core events of the running job into journal operations. It lives next to
+/// the driver's notice handler (not in the reducer) because its output is IO.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// Component and target version of the running SOTA, from its plan or checkpoint.
+    target: Option<(String, String)>,
+    /// The component whose kept image the running flash job writes again.
+    writing_again: Option<String>,
+}
+
+impl Recorder {
+    /// The next job writes the kept image of `component` to the MCU; its success clears it.
+    pub fn writing_again(&mut self, component: &str) {
+        self.writing_again = Some(component.to_owned());
+    }
+
+    /// The journal operations `events` call for, in order.
+    pub fn observe(&mut self, events: &[Event]) -> Vec<JournalOp> {
+        let mut ops = Vec::new();
+        for event in events {
+            match event {
+                Event::PlanOffered(offer) => {
+                    self.target = Some((offer.component.clone(), offer.to_version.clone()));
+                }
+                Event::Checkpoint {
+                    checkpoint,
+                    received,
+                } => {
+                    self.target =
+                        Some((checkpoint.component.clone(), checkpoint.to_version.clone()));
+                    ops.push(JournalOp::Save(JournalEntry::Transfer(SotaResume {
+                        checkpoint: checkpoint.clone(),
+                        received: received.clone(),
+                    })));
+                }
+                Event::ImageVerified { image } => {
+                    if let Some((component, to_version)) = &self.target {
+                        ops.push(JournalOp::Save(JournalEntry::Verified(VerifiedImage {
+                            component: component.clone(),
+                            to_version: to_version.clone(),
+                            image: image.clone(),
+                        })));
+                    }
+                }
+                Event::Finished(report) => {
+                    let again = self.writing_again.take();
+                    self.target = None;
+                    if report.result == Outcome::Success {
+                        match (report.job, again) {
+                            (JobKind::Sota, _) => {
+                                ops.push(JournalOp::Clear(report.component.clone()));
+                            }
+                            (JobKind::Flash, Some(component)) => {
+                                ops.push(JournalOp::Clear(component));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        ops
+    }
+}
+
+/// The resume screens' strings in English and Simplified Chinese.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // each variant's text is its documentation
+pub enum Text {
+    Reconnecting,
+    ModulePortLost,
+    McuPortLost,
+    Resumed,
+    ResumeRejected,
+    InterruptedTitle,
+    InterruptedBody,
+    ResumeButton,
+    Discard,
+    KeptImageTitle,
+    WriteAgain,
+    JournalUnavailable,
+}
+
+impl Text {
+    /// The string in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::Reconnecting, Lang::En) => "Reconnecting…",
+            (Self::Reconnecting, Lang::Zh) => "正在重新连接…",
+            (Self::ModulePortLost, Lang::En) => "The module port was lost",
+            (Self::ModulePortLost, Lang::Zh) => "模组串口已断开",
+            (Self::McuPortLost, Lang::En) => "The MCU port was lost",
+            (Self::McuPortLost, Lang::Zh) => "MCU 串口已断开",
+            (Self::Resumed, Lang::En) => "Transfer resumed at byte",
+            (Self::Resumed, Lang::Zh) => "传输已从以下字节处继续：",
+            (Self::ResumeRejected, Lang::En) => {
+                "The interrupted transfer could not be resumed; starting over"
+            }
+            (Self::ResumeRejected, Lang::Zh) => "无法继续中断的传输，已重新开始",
+            (Self::InterruptedTitle, Lang::En) => "Interrupted transfer",
+            (Self::InterruptedTitle, Lang::Zh) => "中断的传输",
+            (Self::InterruptedBody, Lang::En) => "received before the interruption",
+            (Self::InterruptedBody, Lang::Zh) => "已在中断前接收",
+            (Self::ResumeButton, Lang::En) => "Resume",
+            (Self::ResumeButton, Lang::Zh) => "继续传输",
+            (Self::Discard, Lang::En) => "Discard",
+            (Self::Discard, Lang::Zh) => "丢弃",
+            (Self::KeptImageTitle, Lang::En) => "Verified image kept",
+            (Self::KeptImageTitle, Lang::Zh) => "已保存校验通过的固件",
+            (Self::WriteAgain, Lang::En) => "Write MCU again",
+            (Self::WriteAgain, Lang::Zh) => "重新写入 MCU",
+            (Self::JournalUnavailable, Lang::En) => "Resume is unavailable in this browser",
+            (Self::JournalUnavailable, Lang::Zh) => "此浏览器无法使用断点续传",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otaflash_core::jobs::{ResumeRefusal, SotaCheckpoint};
+    use otaflash_core::report::Report;
+    use otaflash_core::PlanOffer;
+    use std::sync::Arc;
+
+    fn checkpoint(next_offset: u64) -> SotaCheckpoint {
+        SotaCheckpoint {
+            component: "STM32".into(),
+            from_version: "1_0_0".into(),
+            to_version: "2_0_0".into(),
+            total_size: 8192,
+            md5: "ab".repeat(16),
+            sha256: None,
+            crc: 7,
+            next_offset,
+            block_start: 0,
+            block_end: 8192,
+            read_max: 1024,
+        }
+    }
+
+    fn checkpoint_event(next_offset: u64) -> Event {
+        Event::Checkpoint {
+            checkpoint: checkpoint(next_offset),
+            received: vec![0x5a_u8; next_offset as usize].into(),
+        }
+    }
+
+    fn finished(job: JobKind, result: Outcome, component: &str) -> Event {
+        Event::Finished(Box::new(Report {
+            result,
+            job,
+            lwm2m_result: 0,
+            component: component.into(),
+            from_version: String::new(),
+            to_version: String::new(),
+            size: 0,
+            md5: String::new(),
+            sha256: String::new(),
+            durations: Vec::new(),
+            error: None,
+        }))
+    }
+
+    #[test]
+    fn checkpoints_are_journaled_and_the_newest_replaces_the_older() {
+        let mut recorder = Recorder::default();
+        let mut state = ResumeState::default();
+        for op in recorder.observe(&[checkpoint_event(1024), checkpoint_event(4096)]) {
+            state.apply(ResumeAction::Journal(op));
+        }
+        assert_eq!(state.journal.len(), 1);
+        let resume = state.resume_for("STM32", "1_0_0").map(|r| r.received.len());
+        assert_eq!(resume, Some(4096));
+        assert_eq!(
+            state.resume_for("STM32", "0_9_0"),
+            None,
+            "another MCU version"
+        );
+        assert_eq!(state.resume_for("GD32", "1_0_0"), None, "another component");
+    }
+
+    #[test]
+    fn a_verified_image_replaces_the_transfer_and_success_clears_it() {
+        let mut recorder = Recorder::default();
+        let mut state = ResumeState::default();
+        let offer = PlanOffer {
+            component: "STM32".into(),
+            from_version: String::new(),
+            to_version: "2_0_0".into(),
+            size: 3,
+            checks: Vec::new(),
+        };
+        let image: Arc<[u8]> = vec![1_u8, 2, 3].into();
+        let events = [
+            Event::PlanOffered(offer),
+            checkpoint_event(0),
+            Event::ImageVerified {
+                image: image.clone(),
+            },
+            finished(JobKind::Sota, Outcome::Failed, "STM32"),
+        ];
+        for op in recorder.observe(&events) {
+            state.apply(ResumeAction::Journal(op));
+        }
+        assert_eq!(state.transfers().count(), 0);
+        let kept: Vec<_> = state.verified().collect();
+        assert_eq!(kept.len(), 1, "a failed job keeps the image");
+        assert_eq!(
+            (kept[0].to_version.as_str(), &kept[0].image),
+            ("2_0_0", &image)
+        );
+
+        // Writing it again succeeds: the journal forgets it.
+        recorder.writing_again("STM32");
+        let ops = recorder.observe(&[finished(JobKind::Flash, Outcome::Success, "a.bin")]);
+        assert_eq!(ops, vec![JournalOp::Clear("STM32".into())]);
+        for op in ops {
+            state.apply(ResumeAction::Journal(op));
+        }
+        assert!(state.journal.is_empty());
+    }
+
+    #[test]
+    fn a_local_flash_or_a_failed_write_again_leaves_the_journal_alone() {
+        let mut recorder = Recorder::default();
+        assert!(recorder
+            .observe(&[finished(JobKind::Flash, Outcome::Success, "fw.hex")])
+            .is_empty());
+        recorder.writing_again("STM32");
+        assert!(recorder
+            .observe(&[finished(JobKind::Flash, Outcome::Failed, "x")])
+            .is_empty());
+        // The failed attempt is over: a later unrelated flash does not clear STM32.
+        assert!(recorder
+            .observe(&[finished(JobKind::Flash, Outcome::Success, "y")])
+            .is_empty());
+        assert_eq!(
+            recorder.observe(&[finished(JobKind::Sota, Outcome::Success, "STM32")]),
+            vec![JournalOp::Clear("STM32".into())]
+        );
+    }
+
+    #[test]
+    fn lost_ports_and_resume_news_are_tracked_for_the_screen() {
+        let mut state = ResumeState::default();
+        state.apply(ResumeAction::PortLost {
+            port: PortId::Module,
+            why: "NetworkError: The device has been lost.".into(),
+        });
+        assert_eq!(state.lost.len(), 1);
+        state.on_event(&Event::Resumed { offset: 5120 }, Lang::En);
+        state.apply(ResumeAction::PortRestored {
+            port: PortId::Module,
+        });
+        assert!(state.lost.is_empty());
+        assert_eq!(state.note, Some(ResumeNote::Resumed { offset: 5120 }));
+
+        state.on_event(
+            &Event::ResumeRejected {
+                reason: ResumeRefusal::BlockGone { offset: 5120 },
+            },
+            Lang::Zh,
+        );
+        let Some(ResumeNote::Rejected { message, hint }) = &state.note else {
+            panic!("expected a rejection, got {:?}", state.note);
+        };
+        assert!(!message.is_empty() && !hint.is_empty());
+        state.job_started();
+        assert_eq!(state.note, None);
+    }
+
+    #[test]
+    fn every_text_exists_in_both_languages_and_differs() {
+        use Text as X;
+        for t in [
+            X::Reconnecting,
+            X::ModulePortLost,
+            X::McuPortLost,
+            X::Resumed,
+            X::ResumeRejected,
+            X::InterruptedTitle,
+            X::InterruptedBody,
+            X::ResumeButton,
+            X::Discard,
+            X::KeptImageTitle,
+            X::WriteAgain,
+            X::JournalUnavailable,
+        ] {
+            let (en, zh) = (t.text(Lang::En), t.text(Lang::Zh));
+            assert!(!en.is_empty() && !zh.is_empty() && en != zh, "{t:?}");
+        }
+    }
+}
