@@ -403,4 +403,7 @@ pub struct BootloaderFaults {
     /// Write-protected page/sector numbers: writes and erases there are
     /// accepted (ACK) but leave flash unchanged, as AN3155 describes for writes.
     pub write_protected: Vec<u32>,
+    /// Go jumps without its final ACK reaching the host (the application reset the UART
+    /// before the ACK had left it).
+    pub lose_go_ack: bool,
 }

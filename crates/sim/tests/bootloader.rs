@@ -414,6 +414,26 @@ fn fault_nack_kth_write_once() {
 }
 
 #[test]
+fn fault_lost_go_ack_jumps_silently() {
+    let sc = BootloaderScenario {
+        faults: BootloaderFaults {
+            lose_go_ack: true,
+            ..Default::default()
+        },
+        ..scenario(Part::F103Cb)
+    };
+    let mut b = synced(sc);
+    assert_eq!(
+        xchg(&mut b, &[0x21, 0xDE]),
+        [ACK],
+        "the command is acknowledged"
+    );
+    assert_eq!(xchg(&mut b, &addr(BASE)), [0u8; 0], "the final ACK is lost");
+    assert_eq!(b.dev.go_address(), Some(BASE));
+    assert!(b.dev.is_running());
+}
+
+#[test]
 fn fault_drop_link_at_kth_command() {
     let sc = BootloaderScenario {
         faults: BootloaderFaults {

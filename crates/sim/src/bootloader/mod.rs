@@ -441,7 +441,9 @@ impl BootloaderSim {
             (WRITE, Some(Region::Flash)) if addr % 4 == 0 => self.ack(now, Phase::WriteBlock(addr)),
             (WRITE, Some(Region::Ram)) => self.ack(now, Phase::WriteBlock(addr)),
             (GO, Some(_)) => {
-                self.send(now, &[ACK]);
+                if !self.sc.faults.lose_go_ack {
+                    self.send(now, &[ACK]);
+                }
                 self.go = Some(addr);
                 self.phase = Phase::Running;
             }

@@ -28,6 +28,13 @@ const RAM_BASE: u32 = 0x2000_0000;
 
 /// Bootloader version from which the model offers Get Checksum (0xA1) when
 /// a scenario turns it on without choosing a version.
+///
+/// None of the parts above lists 0xA1 by default: protocol.md says Get
+/// Checksum exists "only on newer bootloaders", the F1 (v2.2) and F4 (v3.1)
+/// Get replies in the application notes end at Readout Unprotect, and we
+/// could not confirm from AN2606 which product's ROM lists it. So the command
+/// is a scenario knob (`get_checksum`) that stands for such a newer ROM, and
+/// this version number is inferred, not taken from a datasheet.
 pub(crate) const CHECKSUM_VERSION: u8 = 0x33;
 
 impl Part {
