@@ -96,9 +96,10 @@ export async function startSim(device, scenario) {
 
 /**
  * Load the app with fake ports bridged to `module` and/or `mcu` (simulators from startSim),
- * choose Web Serial, pick the ports and connect. Resolves on the ready screen.
+ * choose Web Serial, pick the ports (or, with `saveImage`, send a SOTA image to a file
+ * instead of an MCU) and connect. Resolves on the ready screen.
  */
-export async function connectBridged(page, serverUrl, { module, mcu }) {
+export async function connectBridged(page, serverUrl, { module, mcu, saveImage = false }) {
   const ports = [];
   if (module) ports.push({ ws: module.url, info: MODULE_INFO });
   if (mcu) ports.push({ ws: mcu.url, info: MCU_INFO });
@@ -107,6 +108,7 @@ export async function connectBridged(page, serverUrl, { module, mcu }) {
   await page.goto(serverUrl);
   await page.locator('#use-serial').waitFor({ state: 'visible', timeout: 20_000 });
   await page.click('#use-serial');
+  if (saveImage) await page.check('#mcu-target-file');
   if (module) {
     await page.click('#pick-module-port');
     await page.locator('#module-port-label', { hasText: '2c7c:0125' }).waitFor();
