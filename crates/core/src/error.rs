@@ -82,6 +82,9 @@ pub enum ErrorKind {
     Cancelled,
     /// A SOTA transfer interrupted by a lost port could not be resumed.
     Resume(crate::jobs::ResumeRefusal),
+    /// Every attempt of the STM32 flash step failed; why, in attempt order (the last one
+    /// gives the code, hint and result).
+    FlashAttempts(Vec<Self>),
 }
 
 /// A failure with context; see the module docs.
@@ -123,6 +126,9 @@ impl JobError {
             ErrorKind::Image(_) => "image".into(),
             ErrorKind::Cancelled => "cancelled".into(),
             ErrorKind::Resume(_) => "resume_failed".into(),
+            ErrorKind::FlashAttempts(all) => all
+                .last()
+                .map_or_else(|| "bootloader".into(), |e| Self::from(e.clone()).code()),
         }
     }
 
@@ -139,6 +145,9 @@ impl JobError {
     /// LwM2M object 5 Update Result for this failure (protocol.md §6.3).
     pub fn lwm2m_result(&self) -> u8 {
         match &self.kind {
+            ErrorKind::FlashAttempts(all) => all
+                .last()
+                .map_or(8, |e| Self::from(e.clone()).lwm2m_result()),
             ErrorKind::PortLost
             | ErrorKind::NoModule
             | ErrorKind::Timeout { .. }

@@ -99,6 +99,21 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
             format!("The transfer could not be resumed: {}", why.message(lang))
         }
         (K::Resume(why), Lang::Zh) => format!("无法续传：{}", why.message(lang)),
+        (K::FlashAttempts(all), _) => {
+            let each: Vec<String> = all
+                .iter()
+                .zip(1..)
+                .map(|(e, n)| format!("#{n}: {}", error_message(e, lang)))
+                .collect();
+            match lang {
+                Lang::En => format!(
+                    "Programming the MCU failed in all {} attempts ({})",
+                    all.len(),
+                    each.join("; ")
+                ),
+                Lang::Zh => format!("MCU 烧录 {} 次尝试均失败（{}）", all.len(), each.join("；")),
+            }
+        }
     }
 }
 
@@ -107,6 +122,9 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
     use ErrorKind as K;
     if let K::Resume(why) = kind {
         return why.hint(lang);
+    }
+    if let K::FlashAttempts(all) = kind {
+        return all.last().map_or_else(String::new, |e| error_hint(e, lang));
     }
     if let K::ModuleEvent { kind, code } = kind {
         if let Some(t) = module_event(*kind, *code) {
@@ -165,7 +183,7 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
             "Use a .bin, Intel HEX or S-record file built for this MCU.",
             "请使用为此 MCU 构建的 .bin、Intel HEX 或 S-record 文件。",
         ),
-        K::Cancelled | K::Resume(_) => {
+        K::Cancelled | K::Resume(_) | K::FlashAttempts(_) => {
             ("Start the job again when ready.", "准备好后可重新开始任务。")
         }
     };

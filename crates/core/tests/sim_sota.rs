@@ -6,7 +6,9 @@ use otaflash_core::{
     Event, FlashStep, Input, Instant, JobSpec, Outcome, Output, PortId, Report, Session,
     SessionConfig, SotaParams,
 };
-use otaflash_sim::{BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario};
+use otaflash_sim::{
+    BootloaderFaults, BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario,
+};
 
 /// Runs the session against both models until it finishes (or an hour of virtual time).
 fn drive(
@@ -99,11 +101,94 @@ fn sota_downloads_verifies_and_programs_the_stm32_then_reports_the_version() {
     );
     assert_eq!(module.mcu_version("STM32"), Some("2_0_0"));
     assert!(module.reached_success());
+    assert_eq!(
+        verified(&events),
+        [&image[..]],
+        "Stm32 mode hands the verified image out too, so it can be written again"
+    );
+}
+
+fn verified(events: &[Event]) -> Vec<&[u8]> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImageVerified { image } => Some(&image[..]),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A SOTA into the STM32 with `config` against a bootloader with `faults`.
+fn flash_with(
+    config: Stm32Config,
+    faults: BootloaderFaults,
+) -> (Vec<Event>, u64, ModuleSim, BootloaderSim) {
+    let mut module = ModuleSim::new(Scenario::default());
+    let mut boot = BootloaderSim::new(BootloaderScenario {
+        faults,
+        ..BootloaderScenario::default()
+    });
+    let mut session = Session::new(SessionConfig::default());
+    let params = SotaParams {
+        flash: FlashStep::Stm32(config),
+        ..SotaParams::new("STM32", "1_0_0")
+    };
+    session.start(Instant(0), JobSpec::Sota(params));
+    let (events, end) = drive(&mut session, &mut module, &mut boot);
+    (events, end, module, boot)
+}
+
+#[test]
+fn a_failed_stm32_attempt_is_retried_from_the_kept_image() {
+    // No per-command retries: the one NACKed write fails the whole first attempt.
+    let config = Stm32Config {
+        max_retries: 0,
+        ..Stm32Config::default()
+    };
+    let faults = BootloaderFaults {
+        nack_write: Some(3),
+        ..BootloaderFaults::default()
+    };
+    let (events, _, module, boot) = flash_with(config, faults);
+    let r = report(&events);
+    assert_eq!(r.result, Outcome::Success, "{r:?}");
+    let image = module.image("STM32").expect("image").to_vec();
+    assert_eq!(&boot.flash()[..image.len()], &image[..]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Warning(w) if w.contains("attempt 1 of 3 failed"))));
+    assert_eq!(module.mcu_version("STM32"), Some("2_0_0"));
+}
+
+#[test]
+fn when_every_attempt_fails_the_old_version_ends_the_ota_at_once_and_each_attempt_is_listed() {
+    // Page 0 is write-protected: every attempt writes "successfully" and fails verification.
+    let faults = BootloaderFaults {
+        write_protected: vec![0],
+        ..BootloaderFaults::default()
+    };
+    let (events, end, module, _) = flash_with(Stm32Config::default(), faults);
+    let r = report(&events);
+    assert_eq!(r.result, Outcome::Failed);
+    let error = r.error.as_ref().expect("error section");
+    assert_eq!(error.code, "flash_verify", "{error:?}");
     assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, Event::ImageVerified { .. })),
-        "Stm32 mode does not hand the image out"
+        error.message.contains("all 3 attempts")
+            && error.message.contains("#1:")
+            && error.message.contains("#3:"),
+        "{error:?}"
+    );
+    assert_eq!(
+        verified(&events).len(),
+        1,
+        "the verified image was handed out"
+    );
+    let outcome = module.outcome().expect("the module ended the OTA");
+    assert!(!outcome.success, "{outcome:?}");
+    assert_eq!(module.mcu_version("STM32"), Some("1_0_0"));
+    assert!(
+        end < 5 * 60_000,
+        "ended by the old version, not the 20 min timer ({end} ms)"
     );
 }
 
@@ -120,12 +205,8 @@ fn sota_save_image_mode_hands_out_the_image_the_module_sent() {
         "{:?}",
         report(&events)
     );
-    let handed: Vec<&[u8]> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ImageVerified { image } => Some(&image[..]),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(handed, vec![module.image("STM32").expect("image")]);
+    assert_eq!(
+        verified(&events),
+        vec![module.image("STM32").expect("image")]
+    );
 }

@@ -40,6 +40,11 @@ impl Tracker {
         }
     }
 
+    /// The language of messages in this job's report.
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
+    }
+
     /// Moves to `stage`, finishing the current one; re-entering the current stage is a no-op.
     pub(crate) fn enter(&mut self, now: Instant, stage: Stage, out: &mut Outbox) {
         if self.current.is_some_and(|(s, _)| s == stage) {

@@ -9,6 +9,7 @@
 //! Losing the module port during the transfer, and starting from a journaled checkpoint,
 //! are handled in [`resume`].
 
+mod flash;
 mod resume;
 
 use std::sync::Arc;
@@ -16,10 +17,9 @@ use std::sync::Arc;
 use crate::at::AtEvent;
 use crate::error::ErrorKind;
 use crate::event::{DeviceFact, Event, Stage};
-use crate::image::{FlashImage, DEFAULT_BIN_BASE};
 use crate::io::PortId;
 use crate::jobs::connect::{self, Connect, ConnectParams};
-use crate::jobs::params::{FlashStep, SotaParams};
+use crate::jobs::params::SotaParams;
 use crate::jobs::strategy::{self, Measured};
 use crate::jobs::{Ctx, Flow, JobInput};
 use crate::quecthing::commands::{
@@ -28,7 +28,6 @@ use crate::quecthing::commands::{
 };
 use crate::quecthing::{BlockInfo, OtaEvent, PackageInfo, PlanEntry, QiotEvent};
 use crate::session::SessionConfig;
-use crate::stm32::Programmer;
 use crate::time::{Duration, Instant};
 
 /// Read length when the module does not tell its maximum (the documented example size).
@@ -39,8 +38,6 @@ const READ_ATTEMPTS: u8 = 3;
 const PACKAGE_WAIT: Duration = Duration::secs(40);
 /// From `=3` to `10704`.
 const UPDATING_WAIT: Duration = Duration::secs(10);
-/// The module's hard limit from `10704` to the new version, minus a margin for the report.
-const FLASH_BUDGET: Duration = Duration::mins(19);
 
 /// A SOTA job: parameters plus the current phase.
 #[derive(Debug)]
@@ -60,15 +57,6 @@ struct Accepted {
     read_max: Option<u32>,
     /// The last block read completely (start, end), while the module fetches the next.
     last_block: Option<(u64, u64)>,
-}
-
-/// S11: the STM32 programmer, which must finish (with the version report) within the
-/// module's 20 minutes after `10704`.
-#[derive(Debug)]
-struct FlashMcu {
-    plan: PlanEntry,
-    programmer: Programmer,
-    deadline: Instant,
 }
 
 /// Reading the image from the module.
@@ -124,7 +112,7 @@ enum Phase {
         image: Arc<[u8]>,
         deadline: Option<Instant>,
     },
-    Flash(FlashMcu),
+    Flash(Box<flash::FlashMcu>),
     Reconnect(resume::Reconnect),
     /// After a resume at a block boundary whose read-ahead failed: is the module
     /// downloading (`10702` within its 5 s period) or did it never get our `=2`?
@@ -161,11 +149,7 @@ impl Sota {
             Phase::ReportUpdating { deadline, .. } | Phase::ReportVersion { deadline } => *deadline,
             Phase::Reconnect(r) => r.deadline(),
             Phase::ResumeListen { deadline, .. } => Some(*deadline),
-            Phase::Flash(f) => Some(
-                f.programmer
-                    .deadline()
-                    .map_or(f.deadline, |d| d.min(f.deadline)),
-            ),
+            Phase::Flash(f) => Some(f.deadline()),
             _ => None,
         }
     }
@@ -493,7 +477,7 @@ impl Sota {
                 command: "AT+QIOTUPDATE=3 (+QIOTEVT: 7,10704)".into(),
                 waited_ms: UPDATING_WAIT.as_ms(),
             })),
-            (Phase::Flash(f), input) => self.on_flash(f, input, ctx),
+            (Phase::Flash(f), input) => self.on_flash(*f, input, ctx),
             (Phase::ReportVersion { deadline: None }, JobInput::At(AtEvent::Reply(r))) => {
                 ctx.parse(
                     &SetMcuVersion {
@@ -857,74 +841,6 @@ impl Sota {
             image: Arc::from(t.image),
             deadline: None,
         })
-    }
-
-    fn flash(&self, plan: PlanEntry, image: Arc<[u8]>, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
-        match &self.p.flash {
-            FlashStep::SaveImage => {
-                ctx.event(Event::ImageVerified { image });
-                Ok(self.report_version(&plan, ctx))
-            }
-            FlashStep::Stm32(config) => {
-                let image = FlashImage::from_bin(&image, DEFAULT_BIN_BASE)
-                    .map_err(|e| Stop::Fail(e.kind))?;
-                // The programmer reports its own stages (erase, write, verify).
-                ctx.tracker.hand_over(ctx.now, ctx.out);
-                let mut programmer = Programmer::new(image, *config);
-                programmer.start(ctx.now, ctx.out);
-                let flash = FlashMcu {
-                    plan,
-                    programmer,
-                    deadline: ctx.now + FLASH_BUDGET,
-                };
-                self.after_flash_step(flash, ctx)
-            }
-        }
-    }
-
-    fn on_flash(
-        &self,
-        mut f: FlashMcu,
-        input: JobInput<'_>,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<Phase, Stop> {
-        match input {
-            JobInput::McuBytes(bytes) => f.programmer.on_received(ctx.now, bytes, ctx.out),
-            JobInput::PortLost(PortId::Mcu) => {
-                f.programmer
-                    .abort(ctx.now, ErrorKind::PortLost.into(), ctx.out);
-            }
-            JobInput::Tick if ctx.now >= f.deadline => {
-                return Err(Stop::Fail(ErrorKind::Timeout {
-                    command: "STM32 programming (20 min module limit after 10704)".into(),
-                    waited_ms: FLASH_BUDGET.as_ms(),
-                }));
-            }
-            JobInput::Tick if f.programmer.deadline().is_some_and(|d| ctx.now >= d) => {
-                f.programmer.on_timeout(ctx.now, ctx.out);
-            }
-            _ => {}
-        }
-        self.after_flash_step(f, ctx)
-    }
-
-    fn after_flash_step(&self, f: FlashMcu, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
-        match f.programmer.outcome() {
-            None => Ok(Phase::Flash(f)),
-            Some(Err(e)) => {
-                ctx.tracker.add_durations(f.programmer.durations());
-                Err(Stop::Fail(e.kind))
-            }
-            Some(Ok(summary)) => {
-                ctx.tracker.add_durations(f.programmer.durations());
-                ctx.fact(DeviceFact::McuPart {
-                    pid: summary.pid,
-                    name: summary.part,
-                    flash_size: summary.flash_size,
-                });
-                Ok(self.report_version(&f.plan, ctx))
-            }
-        }
     }
 
     fn report_version(&self, plan: &PlanEntry, ctx: &mut Ctx<'_>) -> Phase {

@@ -1,0 +1,168 @@
+//! S11, the flash step: hand the verified image out ([`Event::ImageVerified`], always, so
+//! a driver can keep it and write it again later), then either treat that as flashed
+//! (`SaveImage`) or program the STM32. A failed STM32 run is retried from the kept image
+//! (a new run re-syncs with the bootloader) after a short pause, inside the module's
+//! 20 minutes after `10704`; only when every attempt failed does the job end the OTA with
+//! the old version, and the error lists each attempt.
+
+use std::sync::Arc;
+
+use super::{Phase, Sota, Stop};
+use crate::error::{ErrorKind, JobError};
+use crate::event::{DeviceFact, Event};
+use crate::image::{FlashImage, DEFAULT_BIN_BASE};
+use crate::io::PortId;
+use crate::jobs::params::FlashStep;
+use crate::jobs::{Ctx, JobInput};
+use crate::quecthing::PlanEntry;
+use crate::stm32::{Programmer, Stm32Config};
+use crate::time::{Duration, Instant};
+
+/// The module's hard limit from `10704` to the new version, minus a margin for the report.
+const FLASH_BUDGET: Duration = Duration::mins(19);
+
+/// Programming the STM32, one attempt after another.
+#[derive(Debug)]
+pub(super) struct FlashMcu {
+    plan: PlanEntry,
+    image: FlashImage,
+    config: Stm32Config,
+    /// The run in progress; `None` while pausing before the next attempt.
+    programmer: Option<Programmer>,
+    /// When the pause before the next attempt ends.
+    next_attempt: Instant,
+    /// Why each earlier attempt failed, in order.
+    failures: Vec<ErrorKind>,
+    /// Give up (and end the OTA) at this instant.
+    deadline: Instant,
+}
+
+impl FlashMcu {
+    /// The next instant this phase must be woken at.
+    pub(super) fn deadline(&self) -> Instant {
+        let own = match &self.programmer {
+            Some(p) => p.deadline(),
+            None => Some(self.next_attempt),
+        };
+        own.map_or(self.deadline, |d| d.min(self.deadline))
+    }
+}
+
+impl Sota {
+    /// `10704` arrived: the flash step begins.
+    pub(super) fn flash(
+        &self,
+        plan: PlanEntry,
+        image: Arc<[u8]>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        ctx.event(Event::ImageVerified {
+            image: Arc::clone(&image),
+        });
+        let config = match &self.p.flash {
+            FlashStep::SaveImage => return Ok(self.report_version(&plan, ctx)),
+            FlashStep::Stm32(config) => *config,
+        };
+        let image =
+            FlashImage::from_bin(&image, DEFAULT_BIN_BASE).map_err(|e| Stop::Fail(e.kind))?;
+        // The programmer reports its own stages (erase, write, verify).
+        ctx.tracker.hand_over(ctx.now, ctx.out);
+        let mut f = FlashMcu {
+            plan,
+            image,
+            config,
+            programmer: None,
+            next_attempt: ctx.now,
+            failures: Vec::new(),
+            deadline: ctx.now + FLASH_BUDGET,
+        };
+        self.start_attempt(&mut f, ctx);
+        self.after_flash_step(f, ctx)
+    }
+
+    pub(super) fn on_flash(
+        &self,
+        mut f: FlashMcu,
+        input: JobInput<'_>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        if matches!(input, JobInput::Tick) && ctx.now >= f.deadline {
+            f.failures.push(ErrorKind::Timeout {
+                command: "STM32 programming (20 min module limit after 10704)".into(),
+                waited_ms: FLASH_BUDGET.as_ms(),
+            });
+            return Err(Stop::Fail(attempts_error(f.failures)));
+        }
+        match (&mut f.programmer, input) {
+            (Some(p), JobInput::McuBytes(bytes)) => p.on_received(ctx.now, bytes, ctx.out),
+            (Some(p), JobInput::PortLost(PortId::Mcu)) => {
+                p.abort(ctx.now, ErrorKind::PortLost.into(), ctx.out);
+            }
+            (Some(p), JobInput::Tick) if p.deadline().is_some_and(|d| ctx.now >= d) => {
+                p.on_timeout(ctx.now, ctx.out);
+            }
+            (None, JobInput::Tick) if ctx.now >= f.next_attempt => self.start_attempt(&mut f, ctx),
+            _ => {}
+        }
+        self.after_flash_step(f, ctx)
+    }
+
+    fn start_attempt(&self, f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
+        let mut programmer =
+            Programmer::new(f.image.clone(), f.config).with_lang(ctx.tracker.lang());
+        programmer.start(ctx.now, ctx.out);
+        f.programmer = Some(programmer);
+    }
+
+    fn after_flash_step(&self, mut f: FlashMcu, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
+        let Some(programmer) = &f.programmer else {
+            return Ok(Phase::Flash(Box::new(f)));
+        };
+        match programmer.outcome() {
+            None => Ok(Phase::Flash(Box::new(f))),
+            Some(Err(e)) => {
+                ctx.tracker.add_durations(programmer.durations());
+                f.programmer = None;
+                f.failures.push(e.kind.clone());
+                let attempts = u8::try_from(f.failures.len()).unwrap_or(u8::MAX);
+                let pause = self.p.flash_retry_pause;
+                let next = ctx.now + pause;
+                if attempts >= self.p.flash_attempts.max(1) || next >= f.deadline {
+                    return Err(Stop::Fail(attempts_error(f.failures)));
+                }
+                ctx.event(Event::Retrying(JobError::from(e.kind)));
+                ctx.event(Event::Warning(format!(
+                    "STM32 programming attempt {attempts} of {} failed; trying again from the verified image in {} ms",
+                    self.p.flash_attempts,
+                    pause.as_ms()
+                )));
+                f.next_attempt = next;
+                Ok(Phase::Flash(Box::new(f)))
+            }
+            Some(Ok(summary)) => {
+                ctx.tracker.add_durations(programmer.durations());
+                ctx.fact(DeviceFact::McuPart {
+                    pid: summary.pid,
+                    name: summary.part,
+                    flash_size: summary.flash_size,
+                });
+                if !f.failures.is_empty() {
+                    ctx.event(Event::Warning(format!(
+                        "the STM32 was programmed and verified on attempt {}",
+                        f.failures.len() + 1
+                    )));
+                }
+                Ok(self.report_version(&f.plan, ctx))
+            }
+        }
+    }
+}
+
+/// The final flash error: the one failure itself, or every attempt's.
+fn attempts_error(mut failures: Vec<ErrorKind>) -> ErrorKind {
+    match failures.len() {
+        0 => ErrorKind::Protocol("the STM32 flash step ended without an attempt".into()),
+        1 => failures.remove(0),
+        _ => ErrorKind::FlashAttempts(failures),
+    }
+}
