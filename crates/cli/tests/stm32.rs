@@ -129,6 +129,28 @@ fn write_protected_flash_fails_verification() -> TestResult {
 }
 
 #[test]
+fn a_lost_final_go_ack_is_a_quick_success_with_a_warning_in_the_chosen_language() -> TestResult {
+    let sim = Sim::start(
+        "stm32",
+        &fast_stm32(json!({ "faults": { "lose_go_ack": true } })),
+    )?;
+    let file = sim.file("app.bin");
+    std::fs::write(&file, test_image(4096))?;
+    let started = std::time::Instant::now();
+    let run = otaflash(flash_args(&sim, &file, &["--lang", "zh"]), LIMIT)?;
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(run.stderr.contains("已启动，未确认"), "{}", run.stderr);
+    assert_eq!(read_json(&sim.file("report.json"))?["result"], "success");
+    assert_eq!(sim.state()?["running"], true);
+    Ok(())
+}
+
+#[test]
 fn unplugged_mcu_fails_the_flash_at_once() -> TestResult {
     // Erasing 100 pages at 20 ms each takes about 2 s: pull the plug in the middle of it.
     let mut sim = Sim::start("stm32", &fast_stm32(json!({ "page_erase_ms": 20 })))?;
