@@ -81,6 +81,17 @@ pub enum T {
     Console,
     Warning,
     BackgroundTab,
+    Retrying,
+    Advanced,
+    ProductInfoHint,
+    ProductKey,
+    ProductSecret,
+    ShiftTitle,
+    ShiftDevices,
+    ShiftSucceeded,
+    ShiftFailed,
+    DownloadShiftCsv,
+    NextDevice,
 }
 
 impl T {
@@ -198,6 +209,20 @@ impl T {
                 "This tab went to the background during a job: keep it visible, browsers slow down background tabs.",
                 "任务进行中本页面被切换到后台：请保持页面可见，浏览器会减慢后台页面的运行。",
             ),
+            Self::Retrying => ("retrying", "正在重试"),
+            Self::Advanced => ("Advanced: product credentials", "高级：产品凭据"),
+            Self::ProductInfoHint => (
+                "Only for a module that is not registered with QuecThing yet. Kept in this tab's memory only; masked in transcripts, reports and exports.",
+                "仅用于尚未在 QuecThing 注册的模组。仅保存在本页面内存中；在通信记录、报告和导出文件中均被隐藏。",
+            ),
+            Self::ProductKey => ("ProductKey", "ProductKey（产品密钥）"),
+            Self::ProductSecret => ("ProductSecret", "ProductSecret（产品密钥密文）"),
+            Self::ShiftTitle => ("Shift", "本班次"),
+            Self::ShiftDevices => ("devices", "台设备"),
+            Self::ShiftSucceeded => ("succeeded", "成功"),
+            Self::ShiftFailed => ("failed", "失败"),
+            Self::DownloadShiftCsv => ("Download shift report (CSV)", "下载班次报告（CSV）"),
+            Self::NextDevice => ("Next device", "下一台设备"),
         }
     }
 }
@@ -251,6 +276,9 @@ mod tests {
             T::NoPortsHelp2,
             T::ConfirmPlan,
             T::ResultFailed,
+            T::ProductInfoHint,
+            T::DownloadShiftCsv,
+            T::NextDevice,
         ] {
             assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
             assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");

@@ -2,7 +2,8 @@
 //!
 //! The browser UI. Its state is a reducer over core events and the technician's actions
 //! ([`state`]); the device panel ([`device`]), console ([`console`]), progress numbers
-//! ([`view_model`]) and strings ([`i18n`]) are plain Rust, tested on the host with
+//! ([`view_model`]), strings ([`i18n`]), station reports ([`station`]), secret masking
+//! ([`secrets`]) and the embedding contract ([`embed`]) are plain Rust, tested on the host with
 //! `cargo test -p otaflash-app`. The Yew components and the bridge to the driver
 //! (`otaflash-web`) exist only on wasm32.
 //!
@@ -11,9 +12,12 @@
 
 pub mod console;
 pub mod device;
+pub mod embed;
 pub mod i18n;
 pub mod resume;
+pub mod secrets;
 pub mod state;
+pub mod station;
 pub mod view_model;
 
 #[cfg(target_arch = "wasm32")]

@@ -61,6 +61,8 @@ pub struct Setup {
 }
 
 /// A local firmware file chosen for "flash a local file".
+    /// ProductKey / ProductSecret for an unprovisioned module (memory only).
+    pub secrets: Secrets,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalFile {
     /// File name (decides the format: .bin, .hex, .s19).
@@ -154,6 +156,8 @@ pub struct Run {
 }
 
 /// A finished job.
+    /// When the job started (ISO 8601 UTC), for the device report.
+    pub started_at: String,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finished {
     /// The core's report (also offered as JSON).
@@ -235,10 +239,16 @@ pub enum Action {
     },
     /// The technician answered the plan.
     PlanDecided {
+    /// Advanced: the module's ProductKey.
+    SetProductKey(String),
+    /// Advanced: the module's ProductSecret.
+    SetProductSecret(String),
         /// Confirmed or rejected.
         accept: bool,
     },
     /// Core events from the driver, in order.
+        /// The browser's wall clock (ISO 8601 UTC), for the device report.
+        started_at: String,
     Engine {
         /// UI clock at delivery.
         now_ms: u64,
@@ -284,6 +294,7 @@ impl AppState {
             device: DeviceInfo::default(),
             console: Console::default(),
         }
+                secrets: Secrets::default(),
     }
 
     /// Apply one action.
@@ -312,7 +323,9 @@ impl AppState {
             Action::SetComponent(c) => self.form.component = c,
             Action::SetCurrentVersion(v) => self.form.current_version = v,
             Action::FileLoaded(file) => self.form.file = Some(file),
-            Action::JobStarted { job } => {
+            Action::SetProductKey(key) => self.setup.secrets.set_key(&key),
+            Action::SetProductSecret(secret) => self.setup.secrets.set_secret(&secret),
+            Action::JobStarted { job, started_at } => {
                 let save_image = self.saves_image();
                 self.screen = Screen::Running(Run {
                     job,
@@ -334,6 +347,7 @@ impl AppState {
                         } else {
                             PlanCard::Rejected(offer)
                         };
+                    started_at,
                     }
                 }
             }
@@ -421,7 +435,11 @@ impl AppState {
                     }
                 }
                 Event::Retrying(error) => {
-                    let text = format!("retrying: {}", error.message(self.lang));
+                    let text = format!(
+                        "{}: {}",
+                        T::Retrying.text(self.lang),
+                        error.message(self.lang)
+                    );
                     lines.push(Line::Note { port: None, text });
                 }
                 Event::Finished(report) => self.finish(now_ms, report),
@@ -460,12 +478,18 @@ impl AppState {
             image,
         });
     }
+        let started_at = std::mem::take(&mut run.started_at);
 }
 
 impl Run {
     fn on_event(&mut self, now_ms: u64, event: Event) {
         match event {
             Event::StageStarted(stage) => {
+        self.shift.push(
+            started_at,
+            ModuleFacts::from_device(&self.device),
+            (*report).clone(),
+        );
                 let row = self.row(stage);
                 row.state = StageState::Active;
                 row.started_ms = Some(now_ms);

@@ -51,7 +51,10 @@ fn running_demo() -> AppState {
     let mut s = AppState::new(Lang::En, &[]);
     s.apply(Action::ConnectStarted);
     s.apply(Action::Connected);
-    s.apply(Action::JobStarted { job: JobKind::Sota });
+    s.apply(Action::JobStarted {
+        job: JobKind::Sota,
+        started_at: "2026-11-23T12:00:00.000Z".into(),
+    });
     s
 }
 
@@ -176,7 +179,10 @@ fn rejecting_a_plan_and_unexpected_stages_are_shown_in_flow_order() {
     let mut s = AppState::new(Lang::En, &["a".into()]);
     s.apply(Action::SetMcuTarget(McuTarget::SaveFile));
     s.apply(Action::Connected);
-    s.apply(Action::JobStarted { job: JobKind::Sota });
+    s.apply(Action::JobStarted {
+        job: JobKind::Sota,
+        started_at: "2026-11-23T12:00:00.000Z".into(),
+    });
     // Saving to a file: no MCU stages are expected.
     assert_eq!(stage_state(&s, Stage::Erase), None);
     engine(&mut s, 1, vec![Event::PlanOffered(offer())]);
@@ -264,4 +270,42 @@ fn hiding_the_page_warns_only_during_a_job() {
         "{:?}",
         run.warning
     );
+}
+
+#[test]
+fn every_finished_job_joins_the_shift_with_the_module_facts_and_settings_survive() {
+    let mut s = running_demo();
+    s.apply(Action::SetComponent("MCU_A".into()));
+    s.apply(Action::SetProductKey("pkCANARY".into()));
+    engine(
+        &mut s,
+        1,
+        vec![
+            Event::Device(DeviceFact::Imei("866123456789012".into())),
+            Event::Device(DeviceFact::Model("EC200U".into())),
+            Event::Finished(report(Outcome::Success)),
+        ],
+    );
+    // The next device: a new connection clears the panel but keeps form and settings.
+    s.apply(Action::ConnectStarted);
+    s.apply(Action::Connected);
+    assert_eq!(s.device.imei, None);
+    assert_eq!(s.form.component, "MCU_A");
+    assert_eq!(s.setup.secrets.key(), "pkCANARY");
+    s.apply(Action::JobStarted {
+        job: JobKind::Sota,
+        started_at: "t2".into(),
+    });
+    engine(&mut s, 2, vec![Event::Finished(report(Outcome::Failed))]);
+
+    let devices = s.shift.devices();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[0].module.imei, "866123456789012");
+    assert_eq!(devices[0].started_at, "2026-11-23T12:00:00.000Z");
+    assert_eq!(
+        (devices[1].device, devices[1].module.imei.as_str()),
+        (2, "")
+    );
+    assert_eq!(s.shift.tally(), (1, 1));
+    assert_eq!(s.shift.to_csv().lines().count(), 3);
 }

@@ -153,6 +153,16 @@ pub enum Event {
         /// Why.
         reason: crate::jobs::ResumeRefusal,
     },
+    /// SOTA with several components: one of them reached `10705`; the job goes on with
+    /// the next (the final report describes the last component).
+    ComponentUpgraded {
+        /// Component ID.
+        component: String,
+        /// Version before.
+        from_version: String,
+        /// Version now.
+        to_version: String,
+    },
     /// The job ended; the report says how.
     Finished(Box<Report>),
 }

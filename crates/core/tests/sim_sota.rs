@@ -1,13 +1,15 @@
 //! End to end against the independent device models of `otaflash-sim`: a QuecThing module
 //! delivering an MCU plan and an STM32 ROM bootloader, both driven by one `Session`.
 
+use otaflash_core::jobs::SotaComponent;
 use otaflash_core::stm32::Stm32Config;
 use otaflash_core::{
     Event, FlashStep, Input, Instant, JobSpec, Outcome, Output, PortId, Report, Session,
     SessionConfig, SotaParams,
 };
 use otaflash_sim::{
-    BootloaderFaults, BootloaderScenario, BootloaderSim, Device, ModuleSim, Scenario,
+    BootloaderFaults, BootloaderScenario, BootloaderSim, Component, ComponentKind, Device,
+    ImageSpec, ModuleSim, Scenario,
 };
 
 /// Runs the session against both models until it finishes (or an hour of virtual time).
@@ -209,4 +211,86 @@ fn sota_save_image_mode_hands_out_the_image_the_module_sent() {
         verified(&events),
         vec![module.image("STM32").expect("image")]
     );
+}
+
+/// A plan with two MCU components and the module's own firmware (never ours). The model
+/// lets `=1` confirm the first offered component, so the module entry comes last.
+fn two_components() -> Scenario {
+    Scenario {
+        plan: vec![
+            Component::default(),
+            Component {
+                id: "GD32".into(),
+                target: "5_1_0".into(),
+                image: ImageSpec {
+                    size: 9_000,
+                    bytes: None,
+                },
+                ..Component::default()
+            },
+            Component {
+                id: "EC200U".into(),
+                kind: ComponentKind::Module,
+                source: "EC200UCNAAR03A03M08".into(),
+                target: "EC200UCNAAR03A04M08".into(),
+                ..Component::default()
+            },
+        ],
+        ..Scenario::default()
+    }
+}
+
+#[test]
+fn a_multi_component_plan_is_handled_one_component_after_another() {
+    // Listed in either order: the module decides which goes first (STM32, offered first).
+    for (first, first_version, second, second_version) in [
+        ("STM32", "1_0_0", "GD32", "5_0_0"),
+        ("GD32", "5_0_0", "STM32", "1_0_0"),
+    ] {
+        let mut module = ModuleSim::new(two_components());
+        let mut boot = BootloaderSim::new(BootloaderScenario::default());
+        let mut session = Session::new(SessionConfig::default());
+        let params = SotaParams {
+            more_components: vec![SotaComponent {
+                component: second.into(),
+                current_version: second_version.into(),
+                flash: FlashStep::SaveImage,
+            }],
+            ..SotaParams::new(first, first_version)
+        };
+        session.start(Instant(0), JobSpec::Sota(params));
+        let (events, _) = drive(&mut session, &mut module, &mut boot);
+        let r = report(&events);
+        assert_eq!(r.result, Outcome::Success, "{first} first: {r:?}");
+        assert_eq!(
+            verified(&events),
+            [
+                module.image("STM32").expect("image"),
+                module.image("GD32").expect("image")
+            ],
+            "{first} first: each component's own image, STM32 first"
+        );
+        assert!(events.contains(&Event::ComponentUpgraded {
+            component: "STM32".into(),
+            from_version: "1_0_0".into(),
+            to_version: "2_0_0".into(),
+        }));
+        assert_eq!(
+            (r.component.as_str(), r.to_version.as_str()),
+            ("GD32", "5_1_0")
+        );
+        assert_eq!(module.mcu_version("STM32"), Some("2_0_0"));
+        assert_eq!(module.mcu_version("GD32"), Some("5_1_0"));
+        assert_eq!(
+            module.module_version(),
+            "EC200UCNAAR03A03M08",
+            "FOTA never taken"
+        );
+        let outcomes: Vec<(&str, bool)> = module
+            .outcomes()
+            .iter()
+            .map(|o| (o.component.as_str(), o.success))
+            .collect();
+        assert_eq!(outcomes, [("STM32", true), ("GD32", true)]);
+    }
 }

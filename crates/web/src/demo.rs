@@ -114,10 +114,24 @@ pub fn demo_bootloader_scenario() -> BootloaderScenario {
 
 /// Links to the demo device: the module and the STM32 bootloader, both in the page.
 pub fn demo_links() -> Links {
+    links_with(demo_module_scenario())
+}
+
+/// The demo device as it leaves the factory: QuecThing initialised but not registered
+/// and no ProductKey/ProductSecret, so a job with product credentials configures them
+/// (`AT+QIOTCFG="productinfo"`) and registers before its OTA flow.
+pub fn demo_links_unprovisioned() -> Links {
+    links_with(Scenario {
+        state: 1,
+        product_key: String::new(),
+        product_secret: String::new(),
+        ..demo_module_scenario()
+    })
+}
+
+fn links_with(module: Scenario) -> Links {
     Links {
-        module: Some(Link::Simulated(SimDevice::new(ModuleSim::new(
-            demo_module_scenario(),
-        )))),
+        module: Some(Link::Simulated(SimDevice::new(ModuleSim::new(module)))),
         mcu: Some(Link::Simulated(SimDevice::new(BootloaderSim::new(
             demo_bootloader_scenario(),
         )))),

@@ -36,8 +36,8 @@ mod serial;
 
 #[cfg(target_arch = "wasm32")]
 pub use demo::{
-    demo_bootloader_scenario, demo_links, demo_module_scenario, SimDevice, DEMO_COMPONENT,
-    DEMO_MCU_VERSION, DEMO_MODULE_TARGET,
+    demo_bootloader_scenario, demo_links, demo_links_unprovisioned, demo_module_scenario,
+    SimDevice, DEMO_COMPONENT, DEMO_MCU_VERSION, DEMO_MODULE_TARGET,
 };
 #[cfg(target_arch = "wasm32")]
 pub use driver::{Driver, Job, Links, Notice};

@@ -1,7 +1,12 @@
-//! The few browser services the views need besides the driver: the UI clock, saving a
-//! file to the technician's disk, and reading a chosen file.
+//! The few browser services the views need besides the driver: the UI clock and wall
+//! clock, saving a file to the technician's disk, reading a chosen file, the remembered
+//! language, and the Screen Wake Lock.
 
-use wasm_bindgen::JsCast as _;
+use js_sys::Reflect;
+use otaflash_core::Lang;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast as _, JsValue};
 
 /// Milliseconds since the page loaded (`performance.now()`), for rates and ETAs.
 pub(crate) fn now_ms() -> u64 {
@@ -48,4 +53,97 @@ pub(crate) async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
                 .unwrap_or_else(|| "the file could not be read".to_owned())
         })?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The `localStorage` key of the UI language: the only thing the page stores there.
+const LANG_KEY: &str = "otaflash.lang";
+
+/// The language to open with: the technician's last choice, else the browser's
+/// (`navigator.language` starting with `zh` gives Simplified Chinese), else English.
+pub(crate) fn initial_lang() -> Lang {
+    let window = web_sys::window();
+    let stored = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    match stored.as_deref() {
+        Some("zh") => Lang::Zh,
+        Some("en") => Lang::En,
+        _ => match window.and_then(|w| w.navigator().language()) {
+            Some(tag) if tag.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        },
+    }
+}
+
+/// Remember the technician's language choice (failure, e.g. storage disabled, is fine).
+pub(crate) fn remember_lang(lang: Lang) {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(storage) = storage {
+        let _ = storage.set_item(LANG_KEY, if lang == Lang::Zh { "zh" } else { "en" });
+    }
+}
+
+/// The wall clock as ISO 8601 UTC (`2026-11-23T12:00:00.000Z`), for reports.
+pub(crate) fn now_iso() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
+}
+
+/// A held Screen Wake Lock (released on drop). Browsers drop it by themselves when the
+/// tab is hidden, so the UI asks again when the tab comes back during a job.
+pub(crate) struct WakeLock(Rc<RefCell<Option<JsValue>>>);
+
+impl WakeLock {
+    /// Ask for a screen wake lock. Where the API is missing or refuses (no user
+    /// activation, power saving, an iframe without permission) the job simply runs
+    /// without it: nothing depends on the lock.
+    pub(crate) fn request() -> Self {
+        let held = Rc::new(RefCell::new(None));
+        let slot = held.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let wake_lock = Reflect::get(&window.navigator(), &"wakeLock".into())
+                .ok()
+                .filter(|w| !w.is_undefined());
+            let Some(wake_lock) = wake_lock else {
+                return;
+            };
+            let request = Reflect::get(&wake_lock, &"request".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            let Some(request) = request else {
+                return;
+            };
+            let Ok(promise) = request.call1(&wake_lock, &"screen".into()) else {
+                return;
+            };
+            let promise = js_sys::Promise::resolve(&promise);
+            match wasm_bindgen_futures::JsFuture::from(promise).await {
+                // Released already if the job ended while the request was pending.
+                Ok(sentinel) if Rc::strong_count(&slot) > 1 => *slot.borrow_mut() = Some(sentinel),
+                Ok(sentinel) => release(&sentinel),
+                Err(e) => web_sys::console::info_2(&"otaflash: no screen wake lock:".into(), &e),
+            }
+        });
+        Self(held)
+    }
+}
+
+impl Drop for WakeLock {
+    fn drop(&mut self) {
+        if let Some(sentinel) = self.0.borrow_mut().take() {
+            release(&sentinel);
+        }
+    }
+}
+
+fn release(sentinel: &JsValue) {
+    let release = Reflect::get(sentinel, &"release".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(release) = release {
+        let _ = release.call0(sentinel);
+    }
 }

@@ -24,8 +24,11 @@
 //! | `#progress` | stage rows `#stage-<stage>` (connect, plan, download, transfer, verify, erase, write, flash-verify, report, reboot) with `data-state` = pending, active, done, failed and a `<progress>` inside |
 //! | `#warning`, `#cancel-job` | last warning / cancel the job |
 //! | `#result` | `data-result` = success or failed; `#error-code`, `#error-message`, `#error-hint` when failed |
-//! | `#download-report`, `#download-transcript`, `#download-image` | downloads |
+//! | `#download-report`, `#download-transcript`, `#download-image` | downloads (report and transcript with product credentials masked) |
 //! | `#new-job` | back to the job form |
+//! | `#next-device` | station mode: reconnect for the next device, keeping the settings |
+//! | `#advanced`, `#product-key`, `#product-secret` | product credentials for an unprovisioned module (memory only) |
+//! | `#shift` | this session's devices: `data-count`, `data-succeeded`, `data-failed`; `#download-shift-csv` |
 //! | `#console` | the transcript console (newest lines) |
 
 mod browser;
@@ -33,7 +36,10 @@ mod views;
 
 use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
 use otaflash_core::report::JobKind;
+use crate::embed::Command;
+use crate::i18n::T;
 use otaflash_core::stm32::{FlashJob, Stm32Config};
+use embed::Embedding;
 use otaflash_core::{FlashStep, FotaParams, JobSpec, Lang, PortId, SessionConfig, SotaParams};
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
 use std::cell::RefCell;
@@ -76,7 +82,8 @@ pub(crate) enum Intent {
     DownloadImage,
 }
 
-/// Browser objects the reducer must not hold: the chosen ports and the running driver.
+/// Browser objects the reducer must not hold: the chosen ports, the running driver, a
+/// job waiting for the connection (an embedded start), and the embedding.
 #[derive(Default)]
 struct Handles {
     module_port: Option<web_sys::SerialPort>,
@@ -87,8 +94,12 @@ struct Handles {
 /// The application root.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| AppState::new(Lang::En, &[]));
-    let handles = use_mut_ref(Handles::default);
+    let state = use_reducer(|| AppState::new(browser::initial_lang(), &[]));
+    let handles = use_mut_ref(|| Handles {
+        embedding: Embedding::detect().map(Rc::new),
+        ..Handles::default()
+    });
+    let embedding = handles.borrow().embedding.clone();
 
     // Ports granted on an earlier visit preselect Web Serial; otherwise the demo stays.
     {
@@ -143,7 +154,18 @@ fn store_port(handles: &RefCell<Handles>, id: PortId, port: web_sys::SerialPort)
 fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, intent: Intent) {
     let dispatch = |action| state.dispatch(action);
     match intent {
-        Intent::Lang(lang) => dispatch(Action::SetLang(lang)),
+        Intent::Lang(lang) => {
+            browser::remember_lang(lang);
+            dispatch(Action::SetLang(lang));
+        }
+        Intent::ProductKey(key) => dispatch(Action::SetProductKey(key)),
+        Intent::ProductSecret(secret) => dispatch(Action::SetProductSecret(secret)),
+        Intent::NextDevice => next_device(state, handles),
+        Intent::Embedded(command) => embedded(state, handles, command),
+        Intent::DownloadShiftCsv => {
+            let csv = state.setup.secrets.redact(&state.shift.to_csv());
+            browser::save_file("otaflash-shift.csv", "text/csv", csv.as_bytes());
+        }
         Intent::UseDemo => dispatch(Action::UseDemo),
         Intent::UseSerial => dispatch(Action::UseSerial),
         Intent::McuTarget(target) => dispatch(Action::SetMcuTarget(target)),
@@ -175,9 +197,57 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 let name = file.name();
                 let loaded = match browser::read_file(&file).await {
                     Ok(bytes) => {
+    use_embedding(&state, embedding, &on_intent);
                         let parsed = otaflash_core::image::load(&name, &bytes)
                             .map(|image| image.len())
                             .map_err(|e| e.message(lang));
+/// The embedding API: listen for the parent's commands, say ready, and post the screen
+/// and each finished job's report. Progress goes out from the driver's notices
+/// ([`connect`]).
+#[hook]
+fn use_embedding(
+    state: &UseReducerHandle<AppState>,
+    embedding: Option<Rc<Embedding>>,
+    on_intent: &Callback<Intent>,
+) {
+    {
+        let (embedding, on_intent) = (embedding.clone(), on_intent.clone());
+        use_effect_with((), move |()| {
+            let listener = embedding.as_ref().and_then(|e| {
+                let reject = Rc::downgrade(e);
+                let listener = e.listen(
+                    move |command| on_intent.emit(Intent::Embedded(command)),
+                    move |why| {
+                        if let Some(e) = reject.upgrade() {
+                            e.post(&crate::embed::rejected(&why), &Default::default());
+                        }
+                    },
+                );
+                e.post(&embed::ready(), &Default::default());
+                listener
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        let (embedding, secrets) = (embedding.clone(), state.setup.secrets.clone());
+        let screen = views::screen_name(&state.screen);
+        use_effect_with(screen, move |screen| {
+            if let Some(e) = &embedding {
+                e.post(&crate::embed::state(screen), &secrets);
+            }
+        });
+    }
+    {
+        let (shift, secrets) = (state.shift.clone(), state.setup.secrets.clone());
+        use_effect_with(shift.devices().len(), move |_| {
+            if let (Some(e), Some(report)) = (&embedding, shift.last()) {
+                e.post(&crate::embed::result(report), &secrets);
+            }
+        });
+    }
+}
+
                         LocalFile {
                             name,
                             bytes: bytes.into(),
@@ -193,50 +263,34 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 dispatcher.dispatch(Action::FileLoaded(loaded));
             });
         }
-        Intent::StartSota => {
-            let mut params = SotaParams::new(
-                state.form.component.trim(),
-                state.form.current_version.trim(),
-            );
-            // The technician sees the plan card and decides.
-            params.auto_confirm = false;
-            params.flash = if state.saves_image() {
-                FlashStep::SaveImage
-            } else {
-                FlashStep::Stm32(Stm32Config::default())
+        Intent::StartSota | Intent::StartFota | Intent::StartFlash => {
+            let kind = match intent {
+                Intent::StartSota => JobKind::Sota,
+                Intent::StartFota => JobKind::Fota,
+                _ => JobKind::Flash,
             };
-            start_job(
-                state,
-                handles,
-                JobKind::Sota,
-                Job::Module(JobSpec::Sota(params), session_config(state.lang)),
-            );
-        }
-        Intent::StartFota => {
-            let params = FotaParams {
-                mcu_components: vec![state.form.component.trim().to_owned()],
+            let request = JobRequest {
+                kind,
+                component: state.form.component.trim().to_owned(),
+                current_version: state.form.current_version.trim().to_owned(),
+                // The technician sees the plan card and decides.
                 auto_confirm: false,
-                ..FotaParams::default()
+                file: state
+                    .form
+                    .file
+                    .as_ref()
+                    .map(|f| (f.name.clone(), f.bytes.clone())),
             };
-            start_job(
-                state,
-                handles,
-                JobKind::Fota,
-                Job::Module(JobSpec::Fota(params), session_config(state.lang)),
-            );
-        }
-        Intent::StartFlash => {
-            let Some(file) = &state.form.file else { return };
-            match otaflash_core::image::load(&file.name, &file.bytes) {
-                Ok(image) => {
-                    let job =
-                        FlashJob::new(file.name.clone(), image, Stm32Config::default(), state.lang);
-                    start_job(state, handles, JobKind::Flash, Job::Flash(Box::new(job)));
+            match build_job(state, request) {
+                Ok(job) => start_job(state, handles, kind, job),
+                Err(why) => {
+                    if let Some(file) = &state.form.file {
+                        dispatch(Action::FileLoaded(LocalFile {
+                            parsed: Err(why),
+                            ..file.clone()
+                        }));
+                    }
                 }
-                Err(e) => dispatch(Action::FileLoaded(LocalFile {
-                    parsed: Err(e.message(state.lang)),
-                    ..file.clone()
-                })),
             }
         }
         Intent::DecidePlan(accept) => {
@@ -251,14 +305,13 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
             }
         }
         Intent::DownloadReport => {
-            if let Screen::Finished(done) = &state.screen {
-                if let Ok(json) = serde_json::to_string_pretty(&done.report) {
-                    browser::save_file("otaflash-report.json", "application/json", json.as_bytes());
-                }
+            if let Some(json) = state.shift.last().and_then(|r| r.to_json()) {
+                let json = state.setup.secrets.redact(&json);
+                browser::save_file("otaflash-report.json", "application/json", json.as_bytes());
             }
         }
         Intent::DownloadTranscript => {
-            let text = state.console.to_transcript();
+            let text = state.setup.secrets.redact(&state.console.to_transcript());
             browser::save_file("otaflash-transcript.txt", "text/plain", text.as_bytes());
         }
         Intent::DownloadImage => {
@@ -293,18 +346,23 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     spawn_local(async move {
         let sink = dispatcher.clone();
         let notify = move |notice| match notice {
-            Notice::Events(events) => sink.dispatch(Action::Engine {
-                now_ms: browser::now_ms(),
-                events,
-            }),
+            Notice::Events(events) => {
+                if let Some(e) = &embedding {
+                    for message in crate::embed::from_events(&events) {
+                        e.post(&message, &secrets);
+                    }
+                }
+                sink.dispatch(Action::Engine {
+                    now_ms: browser::now_ms(),
+                    events,
+                });
+            }
             Notice::Link { port, what } => sink.dispatch(Action::LinkNote { port, what }),
         };
         match Driver::start(links, notify).await {
             Ok(driver) => {
-                handles.borrow_mut().driver = Some(driver);
                 dispatcher.dispatch(Action::Connected);
             }
-            Err(e) => dispatcher.dispatch(Action::Problem(problem(e))),
         }
     });
 }
@@ -319,10 +377,16 @@ fn start_job(
         return;
     };
     // The reducer first, so the job's first events find the running screen.
-    state.dispatch(Action::JobStarted { job: kind });
+    state.dispatch(Action::JobStarted {
+        job: kind,
+        started_at: browser::now_iso(),
+    });
     driver.start_job(job);
 }
 
+        Source::Demo if state.setup.secrets.product_info().is_some() => {
+            otaflash_web::demo_links_unprovisioned()
+        }
 /// Core settings for a job: messages and hints in the UI's current language.
 fn session_config(lang: Lang) -> SessionConfig {
     SessionConfig {
@@ -337,7 +401,123 @@ fn problem(e: WebError) -> ConnectProblem {
         WebError::Unsupported => ConnectProblem::NoWebSerial,
         WebError::PickerCancelled => ConnectProblem::PickerCancelled,
         WebError::Blocked(_) => ConnectProblem::Blocked(detail),
+    let (embedding, secrets) = (
+        handles.borrow().embedding.clone(),
+        state.setup.secrets.clone(),
+    );
         WebError::OpenFailed(_) => ConnectProblem::OpenFailed(detail),
         _ => ConnectProblem::Other(detail),
     }
 }
+                let pending = handles.borrow_mut().pending.take();
+                if let Some((kind, job)) = pending {
+                    dispatcher.dispatch(Action::JobStarted {
+                        job: kind,
+                        started_at: browser::now_iso(),
+                    });
+                    driver.start_job(job);
+                }
+                handles.borrow_mut().driver = Some(driver);
+            }
+            Err(e) => {
+                handles.borrow_mut().pending = None;
+                dispatcher.dispatch(Action::Problem(problem(e)));
+/// Station mode: close this device's connection and open the same kind again (a new
+/// demo device, or the same Web Serial ports with the next device on the jig). The
+/// form, settings and shift stay.
+fn next_device(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
+    if matches!(state.screen, Screen::Running(_) | Screen::Connecting) {
+        return;
+    }
+    let had_driver = handles.borrow_mut().driver.take().is_some();
+    if state.setup.source == Source::Serial && had_driver {
+        let (state, handles) = (state.clone(), handles.clone());
+        state.dispatch(Action::ConnectStarted);
+        gloo::timers::callback::Timeout::new(REOPEN_DELAY_MS, move || connect(&state, &handles))
+            .forget();
+    } else {
+        connect(state, handles);
+    }
+}
+
+/// A command from the parent page: the same paths as the technician's buttons.
+fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, command: Command) {
+    let start = match command {
+        Command::Start(start) => start,
+        Command::DecidePlan(accept) => return handle(state, handles, Intent::DecidePlan(accept)),
+        Command::Cancel => return handle(state, handles, Intent::Cancel),
+        Command::NextDevice => return handle(state, handles, Intent::NextDevice),
+    };
+    let reject = |why: &str| {
+        if let Some(e) = &handles.borrow().embedding {
+            e.post(&crate::embed::rejected(why), &state.setup.secrets);
+        }
+    };
+    if let Some(c) = &start.component {
+        state.dispatch(Action::SetComponent(c.clone()));
+    }
+    if let Some(v) = &start.current_version {
+        state.dispatch(Action::SetCurrentVersion(v.clone()));
+    }
+    let request = JobRequest {
+        kind: start.job,
+        component: start
+            .component
+            .unwrap_or_else(|| state.form.component.trim().to_owned()),
+        current_version: start
+            .current_version
+            .unwrap_or_else(|| state.form.current_version.trim().to_owned()),
+        auto_confirm: start.auto_confirm,
+        file: start.file.map(|(name, bytes)| (name, Rc::from(bytes))),
+    };
+    let job = match build_job(state, request) {
+        Ok(job) => job,
+        Err(why) => return reject(&why),
+    };
+    match &state.screen {
+        Screen::Ready | Screen::Finished(_) => start_job(state, handles, start.job, job),
+        Screen::Connect(_) if state.can_connect() => {
+            handles.borrow_mut().pending = Some((start.job, job));
+            connect(state, handles);
+        }
+        Screen::Connect(_) => reject("no device chosen"),
+        Screen::Connecting | Screen::Running(_) => reject("busy"),
+    }
+}
+
+/// The driver job for `request`, or why it cannot run (a file that does not parse).
+fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
+    let lang = state.lang;
+    let product_info = state.setup.secrets.product_info();
+    match request.kind {
+        JobKind::Sota => {
+            let mut params = SotaParams::new(request.component, request.current_version);
+            params.auto_confirm = request.auto_confirm;
+            params.product_info = product_info;
+            params.flash = if state.saves_image() {
+                FlashStep::SaveImage
+            } else {
+                FlashStep::Stm32(Stm32Config::default())
+            };
+            Ok(Job::Module(JobSpec::Sota(params), session_config(lang)))
+        }
+        JobKind::Fota => {
+            let params = FotaParams {
+                mcu_components: vec![request.component],
+                auto_confirm: request.auto_confirm,
+                product_info,
+                ..FotaParams::default()
+            };
+            Ok(Job::Module(JobSpec::Fota(params), session_config(lang)))
+        }
+        JobKind::Flash => {
+            let Some((name, bytes)) = request.file else {
+                return Err(T::ChooseFile.text(lang).to_owned());
+            };
+            let image = otaflash_core::image::load(&name, &bytes).map_err(|e| e.message(lang))?;
+            let job = FlashJob::new(name, image, Stm32Config::default(), lang);
+            Ok(Job::Flash(Box::new(job)))
+        }
+    }
+}
+

@@ -14,7 +14,9 @@ mod strategy;
 pub(crate) mod tracker;
 
 pub use checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
-pub use params::{FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy, Waits};
+pub use params::{
+    FlashStep, FotaParams, JobSpec, ProductInfo, SotaComponent, SotaParams, Strategy, Waits,
+};
 
 use crate::at::{AtCommand, AtEngine, AtEvent, Reply};
 use crate::error::{ErrorKind, JobError};

@@ -86,6 +86,17 @@ pub enum FlashStep {
     Stm32(Stm32Config),
 }
 
+/// Another MCU component of a multi-component plan, upgraded after the first one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SotaComponent {
+    /// Component ID registered with `AT+QIOTMCUVER`.
+    pub component: String,
+    /// The version it runs now.
+    pub current_version: String,
+    /// Where its verified image goes.
+    pub flash: FlashStep,
+}
+
 /// Parameters of a SOTA job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SotaParams {
@@ -113,6 +124,10 @@ pub struct SotaParams {
     pub flash_attempts: u8,
     /// STM32 flash step: pause between attempts.
     pub flash_retry_pause: Duration,
+    /// Further components of a multi-component plan, handled one after another (each
+    /// reported with its new version before the next is downloaded). The module decides
+    /// the order: whichever of ours it offers first goes first.
+    pub more_components: Vec<SotaComponent>,
 }
 
 impl SotaParams {
@@ -130,6 +145,7 @@ impl SotaParams {
             resume: None,
             flash_attempts: 3,
             flash_retry_pause: Duration::secs(2),
+            more_components: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::i18n::T;
 use crate::state::{AppState, ConnectProblem, McuTarget, Source};
 use crate::ui::Intent;
 use otaflash_core::{Lang, PortId};
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 pub(super) fn view(
@@ -66,12 +67,44 @@ pub(super) fn view(
                     }
                 </div>
             }
+            { advanced(state, on) }
             if let Some(problem) = problem { { problem_view(problem, lang) } }
             <button id="connect" class="primary-action" disabled={!state.can_connect()} onclick={click(on, Intent::Connect)}>
                 { T::Connect.text(lang) }
             </button>
             if !demo { { help(lang) } }
         </section>
+    }
+}
+
+/// Product credentials for a module that is not registered yet. The secret field is
+/// never refilled from the state (a password field keeps its own value), and neither
+/// field lets the browser remember what was typed.
+fn advanced(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let input = |f: fn(String) -> Intent| {
+        on.reform(move |e: InputEvent| {
+            let value = e
+                .target()
+                .map(|t| t.unchecked_into::<web_sys::HtmlInputElement>().value())
+                .unwrap_or_default();
+            f(value)
+        })
+    };
+    let secrets = &state.setup.secrets;
+    html! {
+        <details id="advanced" class="help" open={!secrets.key().is_empty() || secrets.has_secret()}>
+            <summary>{ T::Advanced.text(lang) }</summary>
+            <p>{ T::ProductInfoHint.text(lang) }</p>
+            <label>{ T::ProductKey.text(lang) }
+                <input id="product-key" autocomplete="off" spellcheck="false"
+                    value={secrets.key().to_owned()} oninput={input(Intent::ProductKey)} />
+            </label>
+            <label>{ T::ProductSecret.text(lang) }
+                <input id="product-secret" type="password" autocomplete="off"
+                    oninput={input(Intent::ProductSecret)} />
+            </label>
+        </details>
     }
 }
 

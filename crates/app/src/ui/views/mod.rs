@@ -22,16 +22,21 @@ pub(super) fn click(on: &Callback<Intent>, intent: Intent) -> Callback<MouseEven
     on.reform(move |_| intent.clone())
 }
 
-/// The whole page.
-pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
-    let lang = state.lang;
-    let screen_name = match &state.screen {
+/// The stable name of a screen (`#app[data-screen]`, the embedding's state events).
+pub(crate) fn screen_name(screen: &Screen) -> &'static str {
+    match screen {
         Screen::Connect(_) => "connect",
         Screen::Connecting => "connecting",
         Screen::Ready => "ready",
         Screen::Running(_) => "running",
         Screen::Finished(_) => "finished",
-    };
+    }
+}
+
+/// The whole page.
+pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let screen_name = screen_name(&state.screen);
     let main = match &state.screen {
         Screen::Connect(problem) => connect::view(state, problem.as_ref(), on),
         Screen::Connecting => {
@@ -69,6 +74,7 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
             { console_view(state, on) }
         </div>
     }
+                    if !state.shift.devices().is_empty() { { shift_panel(state, on) } }
 }
 
 fn device_panel(state: &AppState) -> Html {
@@ -92,6 +98,26 @@ fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
     let text: String = state
         .console
         .tail(CONSOLE_LINES)
+/// Station mode: this session's devices and the shift CSV.
+fn shift_panel(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let count = state.shift.devices().len();
+    let (ok, failed) = state.shift.tally();
+    html! {
+        <section id="shift" class="card" data-count={count.to_string()}
+            data-succeeded={ok.to_string()} data-failed={failed.to_string()}>
+            <h2>{ T::ShiftTitle.text(lang) }</h2>
+            <p>
+                { format!("{count} {} · {ok} {} · {failed} {}", T::ShiftDevices.text(lang),
+                    T::ShiftSucceeded.text(lang), T::ShiftFailed.text(lang)) }
+            </p>
+            <button id="download-shift-csv" onclick={click(on, Intent::DownloadShiftCsv)}>
+                { T::DownloadShiftCsv.text(lang) }
+            </button>
+        </section>
+    }
+}
+
         .into_iter()
         .map(|l| console::render(l) + "\n")
         .collect();
@@ -100,6 +126,8 @@ fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
             <div class="console-head">
                 <h2>{ T::Console.text(lang) }</h2>
                 <button id="download-transcript" disabled={state.console.is_empty()} onclick={click(on, Intent::DownloadTranscript)}>
+    // Product credentials stay out of what is on screen too (screenshots end up in tickets).
+    let text = state.setup.secrets.redact(&text);
                     { T::DownloadTranscript.text(lang) }
                 </button>
             </div>

@@ -52,7 +52,8 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
                     if done.image.is_some() {
                         <button id="download-image" onclick={click(on, Intent::DownloadImage)}>{ T::DownloadImage.text(lang) }</button>
                     }
-                    <button id="new-job" class="primary-action" onclick={click(on, Intent::NewJob)}>{ T::NewJob.text(lang) }</button>
+                    <button id="new-job" onclick={click(on, Intent::NewJob)}>{ T::NewJob.text(lang) }</button>
+                    <button id="next-device" class="primary-action" onclick={click(on, Intent::NextDevice)}>{ T::NextDevice.text(lang) }</button>
                 </div>
             </section>
             { progress::stages(&done.stages, lang) }

@@ -9,6 +9,7 @@
 //! Losing the module port during the transfer, and starting from a journaled checkpoint,
 //! are handled in [`resume`].
 
+mod components;
 mod flash;
 mod resume;
 
@@ -87,7 +88,11 @@ enum Phase {
     Connect(Connect),
     Signal(Measured),
     Battery(Measured),
-    Announce(Measured),
+    /// Announcing the versions of every component still to upgrade; `done` confirmed.
+    Announce {
+        measured: Measured,
+        done: usize,
+    },
     Request(Measured),
     AwaitPlan {
         measured: Measured,
@@ -190,12 +195,18 @@ impl Sota {
             }
             _ => {}
         }
+        if let (Phase::AwaitPlan { .. }, JobInput::At(AtEvent::Urc(line))) = (&self.phase, &input) {
+            self.pick_offered(line, ctx);
+        }
         let confirmed = self.confirmed();
         let phase = core::mem::replace(&mut self.phase, Phase::Abort(ErrorKind::Cancelled));
         match self.step(phase, input, ctx) {
             Ok(phase) => {
                 self.phase = phase;
                 Flow::Continue(self)
+            }
+            Err(Stop::Done(Ok(()))) if !self.p.more_components.is_empty() => {
+                self.next_component(ctx)
             }
             Err(Stop::Done(result)) => Flow::Done(result),
             Err(Stop::Fail(e)) if confirmed => self.abort(e, ctx),
@@ -256,8 +267,7 @@ impl Sota {
                     ctx.fact(DeviceFact::SignalDbm(dbm));
                 }
                 if m.battery_percent.is_some() {
-                    self.announce(ctx);
-                    return Ok(Phase::Announce(m));
+                    return Ok(self.announce(m, 0, ctx));
                 }
                 ctx.send(&BatteryCharge);
                 Ok(Phase::Battery(m))
@@ -267,24 +277,22 @@ impl Sota {
                 if let Some(b) = m.battery_percent {
                     ctx.fact(DeviceFact::BatteryPercent(b));
                 }
-                self.announce(ctx);
-                Ok(Phase::Announce(m))
+                Ok(self.announce(m, 0, ctx))
             }
-            (Phase::Announce(m), JobInput::At(AtEvent::Reply(r))) => {
-                ctx.parse(
-                    &SetMcuVersion {
-                        component: String::new(),
-                        version: String::new(),
-                    },
-                    &r,
-                )
-                .map_err(Stop::Fail)?;
+            (Phase::Announce { measured, done }, JobInput::At(AtEvent::Reply(r))) => {
+                let announced = self.announcement(done).ok_or_else(|| {
+                    Stop::Fail(ErrorKind::Protocol("an unexpected version reply".into()))
+                })?;
+                ctx.parse(&announced, &r).map_err(Stop::Fail)?;
                 ctx.fact(DeviceFact::McuVersion {
-                    component: self.p.component.clone(),
-                    version: self.p.current_version.clone(),
+                    component: announced.component,
+                    version: announced.version,
                 });
+                if self.announcement(done + 1).is_some() {
+                    return Ok(self.announce(measured, done + 1, ctx));
+                }
                 ctx.send(&RequestPlan { with_sha256: true });
-                Ok(Phase::Request(m))
+                Ok(Phase::Request(measured))
             }
             (Phase::Request(measured), JobInput::At(AtEvent::Reply(r))) => {
                 ctx.parse(&RequestPlan { with_sha256: true }, &r)
@@ -309,10 +317,22 @@ impl Sota {
                     self.offer(plan, retry, measured, ctx)
                 }
                 Some(QiotEvent::Ota(OtaEvent::PlanAvailable(other))) => {
-                    ctx.event(Event::Warning(format!(
-                        "ignoring the plan for component \"{}\" (this job upgrades \"{}\")",
-                        other.component, self.p.component
-                    )));
+                    let later = self
+                        .p
+                        .more_components
+                        .iter()
+                        .any(|c| c.component == other.component);
+                    ctx.event(Event::Warning(if later {
+                        format!(
+                            "the plan also covers \"{}\": it is upgraded after \"{}\"",
+                            other.component, self.p.component
+                        )
+                    } else {
+                        format!(
+                            "ignoring the plan for component \"{}\" (this job upgrades \"{}\")",
+                            other.component, self.p.component
+                        )
+                    }));
                     Ok(Phase::AwaitPlan {
                         measured,
                         deadline,
@@ -566,11 +586,12 @@ impl Sota {
         }
     }
 
-    fn announce(&self, ctx: &mut Ctx<'_>) {
-        ctx.send(&SetMcuVersion {
-            component: self.p.component.clone(),
-            version: self.p.current_version.clone(),
-        });
+    /// Sends the `n`th version announcement (see [`Self::announcement`]).
+    fn announce(&self, measured: Measured, n: usize, ctx: &mut Ctx<'_>) -> Phase {
+        if let Some(command) = self.announcement(n) {
+            ctx.send(&command);
+        }
+        Phase::Announce { measured, done: n }
     }
 
     fn offer(

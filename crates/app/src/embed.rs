@@ -1,0 +1,344 @@
+//! The embedding contract, as plain Rust: which parent origins may drive an embedded
+//! flasher, which commands they can send, and the messages the flasher posts back.
+//! The browser glue (reading the allowlist, `postMessage`, the `message` listener) is in
+//! `ui::embed`; the contract is documented for portal developers in README.md.
+//!
+//! Rules:
+//! - The allowlist is set at deploy time in the served `index.html`
+//!   (`<meta name="otaflash-embed-origins" content="https://a.example https://b.example">`).
+//!   Empty (the default) turns the API off.
+//! - Events go to exactly one origin, the embedding parent's, and only when it is on the
+//!   allowlist; never to `"*"`.
+//! - Commands are acted upon only when they come from an allowlisted origin (and from
+//!   the parent window); anything else is logged and ignored.
+
+use crate::station::DeviceReport;
+use otaflash_core::report::JobKind;
+use otaflash_core::{Event, Stage};
+use serde_json::{json, Value};
+
+/// Version of the message contract, sent with `otaflash:ready`.
+pub const API_VERSION: u32 = 1;
+
+/// Largest firmware file a parent may hand over (an STM32 has at most 2 MiB of flash;
+/// the bound keeps a hostile parent from making the page allocate without limit).
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The deploy-time list of parent origins.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Allowlist {
+    origins: Vec<String>,
+}
+
+impl Allowlist {
+    /// Parse a space- or comma-separated list. Entries that are not a bare
+    /// `scheme://host[:port]` origin (a path, `*`, `null`) are dropped: the list must
+    /// never widen to "anyone".
+    pub fn parse(content: &str) -> Self {
+        let origins = content
+            .split([' ', ',', '\n', '\t'])
+            .map(|o| o.trim().trim_end_matches('/'))
+            .filter(|o| is_origin(o))
+            .map(str::to_owned)
+            .collect();
+        Self { origins }
+    }
+
+    /// Whether the API is on at all.
+    pub fn is_empty(&self) -> bool {
+        self.origins.is_empty()
+    }
+
+    /// Exact match against a `MessageEvent.origin` or an ancestor origin.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+
+    /// The origin events go to: the embedding parent's origin as the browser reports
+    /// it (`location.ancestorOrigins[0]`), or, where the browser has no such list, the
+    /// `parent` URL parameter the loader sets. Either way only an allowlisted origin;
+    /// a wrong claim is harmless because `postMessage` with an exact target origin
+    /// delivers nothing unless the parent really is that origin.
+    pub fn parent_origin(&self, ancestor: Option<&str>, param: Option<&str>) -> Option<String> {
+        ancestor
+            .or(param)
+            .map(|o| o.trim_end_matches('/'))
+            .filter(|o| self.allows(o))
+            .map(str::to_owned)
+    }
+}
+
+fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "https" | "http")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '*', '@'])
+}
+
+/// A command from the parent page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Start a job (connecting the chosen device first when needed).
+    Start(StartJob),
+    /// Answer the plan card (when the job was started without `auto_confirm`).
+    DecidePlan(bool),
+    /// Cancel the running job.
+    Cancel,
+    /// Station mode: keep the settings, reconnect for the next device.
+    NextDevice,
+}
+
+/// The parameters of `otaflash:start`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartJob {
+    /// SOTA, FOTA or flash a file.
+    pub job: JobKind,
+    /// MCU component ID (SOTA; FOTA uses it to skip MCU plans). `None` keeps the form's.
+    pub component: Option<String>,
+    /// Current MCU version (SOTA). `None` keeps the form's.
+    pub current_version: Option<String>,
+    /// Confirm a plan that passes its checks without waiting for the technician.
+    pub auto_confirm: bool,
+    /// File name and bytes (flash).
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// A command's fields as read from the message object (by the browser glue).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawCommand {
+    /// `type`.
+    pub kind: Option<String>,
+    /// `job`: "sota", "fota" or "flash".
+    pub job: Option<String>,
+    /// `component`.
+    pub component: Option<String>,
+    /// `current_version`.
+    pub current_version: Option<String>,
+    /// `auto_confirm`.
+    pub auto_confirm: Option<bool>,
+    /// `accept` (for `otaflash:decide-plan`).
+    pub accept: Option<bool>,
+    /// `file_name`.
+    pub file_name: Option<String>,
+    /// `file` (an ArrayBuffer or typed array), at most [`MAX_FILE_BYTES`].
+    pub file: Option<Vec<u8>>,
+}
+
+impl RawCommand {
+    /// Validate into a [`Command`], or say why it is refused (posted back to the parent
+    /// as `otaflash:rejected`).
+    pub fn parse(self) -> Result<Command, String> {
+        let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        match self.kind.as_deref() {
+            Some("otaflash:start") => {
+                let job = match self.job.as_deref() {
+                    Some("sota") => JobKind::Sota,
+                    Some("fota") => JobKind::Fota,
+                    Some("flash") => JobKind::Flash,
+                    other => return Err(format!("unknown job {other:?}")),
+                };
+                let file = match (job, self.file) {
+                    (JobKind::Flash, Some(bytes)) => Some((
+                        text(self.file_name).unwrap_or_else(|| "firmware.bin".into()),
+                        bytes,
+                    )),
+                    (JobKind::Flash, None) => {
+                        return Err(
+                            "a flash job needs `file`: an ArrayBuffer of at most 4 MiB".into()
+                        )
+                    }
+                    _ => None,
+                };
+                Ok(Command::Start(StartJob {
+                    job,
+                    component: text(self.component),
+                    current_version: text(self.current_version),
+                    auto_confirm: self.auto_confirm.unwrap_or(false),
+                    file,
+                }))
+            }
+            Some("otaflash:decide-plan") => self
+                .accept
+                .map(Command::DecidePlan)
+                .ok_or_else(|| "`accept` must be true or false".into()),
+            Some("otaflash:cancel") => Ok(Command::Cancel),
+            Some("otaflash:next-device") => Ok(Command::NextDevice),
+            other => Err(format!("unknown command type {other:?}")),
+        }
+    }
+}
+
+/// `otaflash:ready`: the API listens (sent once, when the app has started).
+pub fn ready() -> Value {
+    json!({ "type": "otaflash:ready", "api": API_VERSION })
+}
+
+/// `otaflash:state`: the screen changed (`connect`, `connecting`, `ready`, `running`,
+/// `finished`).
+pub fn state(screen: &str) -> Value {
+    json!({ "type": "otaflash:state", "screen": screen })
+}
+
+/// `otaflash:rejected`: a command from an allowlisted parent could not be carried out.
+pub fn rejected(why: &str) -> Value {
+    json!({ "type": "otaflash:rejected", "reason": why })
+}
+
+/// `otaflash:result`: the device report of the finished job.
+pub fn result(report: &DeviceReport) -> Value {
+    json!({ "type": "otaflash:result", "report": report })
+}
+
+/// The messages for a batch of core events: stage starts and ends, the plan offer, and
+/// the last progress of each stage in the batch (a parent needs no more than the UI's
+/// ~10 updates a second). Transcript lines, device facts and the final report are not
+/// forwarded from here (the report goes out as [`result`] with the module's facts).
+pub fn from_events(events: &[Event]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut last_progress: Vec<(Stage, usize)> = Vec::new();
+    for event in events {
+        match event {
+            Event::StageStarted(stage) => out.push(stage_message(*stage, "started")),
+            Event::StageFinished(stage) => out.push(stage_message(*stage, "finished")),
+            Event::Progress { stage, done, total } => {
+                let message = json!({
+                    "type": "otaflash:progress", "stage": stage, "done": done, "total": total,
+                });
+                match last_progress.iter().find(|(s, _)| s == stage) {
+                    Some((_, at)) => {
+                        if let Some(slot) = out.get_mut(*at) {
+                            *slot = message;
+                        }
+                    }
+                    None => {
+                        last_progress.push((*stage, out.len()));
+                        out.push(message);
+                    }
+                }
+            }
+            Event::PlanOffered(offer) => out.push(json!({
+                "type": "otaflash:plan",
+                "component": offer.component,
+                "from_version": offer.from_version,
+                "to_version": offer.to_version,
+                "size": offer.size,
+                "checks_passed": offer.checks.iter().all(|c| c.passed),
+            })),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn stage_message(stage: Stage, state: &str) -> Value {
+    json!({ "type": "otaflash:stage", "stage": stage, "state": state })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowlist_takes_only_exact_bare_origins() {
+        let a = Allowlist::parse(
+            "https://portal.example.com, http://127.0.0.1:8081/ * null https://x.example/path",
+        );
+        assert!(a.allows("https://portal.example.com"));
+        assert!(a.allows("http://127.0.0.1:8081"));
+        assert!(!a.allows("https://portal.example.com.evil.test"));
+        assert!(!a.allows("*"));
+        assert!(!a.allows("https://x.example"));
+        assert!(Allowlist::parse("  ").is_empty());
+    }
+
+    #[test]
+    fn events_go_only_to_an_allowlisted_parent() {
+        let a = Allowlist::parse("https://portal.example.com");
+        assert_eq!(
+            a.parent_origin(Some("https://portal.example.com"), None)
+                .as_deref(),
+            Some("https://portal.example.com")
+        );
+        // The browser's ancestor list wins over a URL parameter claiming otherwise.
+        assert_eq!(
+            a.parent_origin(
+                Some("https://evil.test"),
+                Some("https://portal.example.com")
+            ),
+            None
+        );
+        assert_eq!(
+            a.parent_origin(None, Some("https://portal.example.com/"))
+                .as_deref(),
+            Some("https://portal.example.com")
+        );
+        assert_eq!(
+            Allowlist::default().parent_origin(Some("https://portal.example.com"), None),
+            None
+        );
+    }
+
+    #[test]
+    fn commands_are_validated() {
+        let start = RawCommand {
+            kind: Some("otaflash:start".into()),
+            job: Some("sota".into()),
+            component: Some(" STM32 ".into()),
+            auto_confirm: Some(true),
+            ..RawCommand::default()
+        };
+        let Ok(Command::Start(job)) = start.parse() else {
+            panic!("a SOTA start is valid");
+        };
+        assert_eq!(
+            (job.job, job.component.as_deref(), job.current_version),
+            (JobKind::Sota, Some("STM32"), None)
+        );
+        assert!(job.auto_confirm);
+
+        let flash = RawCommand {
+            kind: Some("otaflash:start".into()),
+            job: Some("flash".into()),
+            ..RawCommand::default()
+        };
+        assert!(flash.parse().is_err(), "a flash job without a file");
+        let unknown = RawCommand {
+            kind: Some("otaflash:format-disk".into()),
+            ..RawCommand::default()
+        };
+        assert!(unknown.parse().is_err());
+        let decide = RawCommand {
+            kind: Some("otaflash:decide-plan".into()),
+            ..RawCommand::default()
+        };
+        assert!(decide.parse().is_err(), "accept is required");
+    }
+
+    #[test]
+    fn progress_is_coalesced_per_stage_and_transcripts_are_not_forwarded() {
+        use otaflash_core::transcript::{Dir, Record};
+        use otaflash_core::{Instant, PortId};
+        let events = vec![
+            Event::StageStarted(Stage::Transfer),
+            Event::Progress {
+                stage: Stage::Transfer,
+                done: 1,
+                total: 10,
+            },
+            Event::Transcript(Record::text(Instant(1), PortId::Module, Dir::Tx, b"AT\r\n")),
+            Event::Progress {
+                stage: Stage::Transfer,
+                done: 7,
+                total: 10,
+            },
+            Event::StageFinished(Stage::Transfer),
+        ];
+        let out = from_events(&events);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[1]["done"], 7);
+        assert_eq!(out[2]["state"], "finished");
+        assert_eq!(out[0]["stage"], "transfer");
+    }
+}
