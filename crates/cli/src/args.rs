@@ -114,6 +114,11 @@ pub(crate) struct SotaArgs {
     /// Seconds to wait for the cloud's plan after requesting it.
     #[arg(long, value_name = "SECS")]
     pub(crate) plan_timeout: Option<u64>,
+    /// When the module port vanishes mid-transfer (cable pulled, USB re-enumerated), keep
+    /// reopening the same path for this many seconds after the last read, then resume. The
+    /// module itself gives up 60 s after the last read.
+    #[arg(long, value_name = "SECS", default_value_t = 45)]
+    pub(crate) reconnect_wait: u64,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }

@@ -8,7 +8,12 @@
 //! changes on `Output::Reconfigure` (a refused parity change on a pty is a warning). It
 //! renders events (progress, warnings, plan), records the transcript, saves a verified
 //! image, and returns the final report. It decides nothing about the protocol.
+//!
+//! A port configured with [`Driver::reopen`] that goes away is opened again by path every
+//! [`REOPEN_EVERY`] for a bounded time; once it is back the core hears `PortRestored` and
+//! decides what that means (resume a SOTA transfer, reconnect after a FOTA reboot).
 
+use std::collections::HashMap;
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,16 +21,41 @@ use std::time::Duration;
 
 use otaflash_core::session::Session;
 use otaflash_core::stm32::FlashJob;
-use otaflash_core::{Event, Input, Instant, Lang, Output, PlanOffer, PortId, Report};
+use otaflash_core::{Event, Input, Instant, Lang, LineSettings, Output, PlanOffer, PortId, Report};
 
 use crate::files;
 use crate::link::{LinkEvent, Links, Next};
+use crate::port;
 use crate::progress::Progress;
 use crate::text;
 use crate::transcript::TranscriptFile;
 
 /// Longest wait when the engine gives no deadline.
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// How often a lost port is tried again.
+const REOPEN_EVERY: Duration = Duration::from_millis(500);
+
+/// How to bring a lost port back: its path, line settings, and for how long to try.
+#[derive(Debug)]
+pub(crate) struct Reopen {
+    path: String,
+    settings: LineSettings,
+    wait: Duration,
+    /// While lost: when to try next, and when to stop trying.
+    pending: Option<(std::time::Instant, std::time::Instant)>,
+}
+
+impl Reopen {
+    /// Reopen `path` with `settings` for up to `wait` after a loss.
+    pub(crate) fn new(path: &str, settings: LineSettings, wait: otaflash_core::Duration) -> Self {
+        Self {
+            path: path.to_owned(),
+            settings,
+            wait: Duration::from_millis(wait.as_ms()),
+            pending: None,
+        }
+    }
+}
 
 /// The common shape of the core's job engines.
 pub(crate) trait Engine {
@@ -109,6 +139,7 @@ pub(crate) struct Driver {
     transcript: Option<TranscriptFile>,
     image_out: Option<PathBuf>,
     cancelling: bool,
+    reopen: HashMap<PortId, Reopen>,
 }
 
 /// The end of a run.
@@ -141,7 +172,14 @@ impl Driver {
             transcript,
             image_out,
             cancelling: false,
+            reopen: HashMap::new(),
         }
+    }
+
+    /// Open port `id` again by path when it is lost (see the module docs).
+    pub(crate) fn reopen(mut self, id: PortId, how: Reopen) -> Self {
+        self.reopen.insert(id, how);
+        self
     }
 
     /// Milliseconds since the job started, as the core's time.
@@ -167,9 +205,12 @@ impl Driver {
             }
             // Without a deadline, still wake now and then: advancing time is always allowed,
             // and it keeps a core that forgot a deadline from hanging the terminal.
-            let timeout = until.map_or(IDLE_TICK, |u| {
+            let mut timeout = until.map_or(IDLE_TICK, |u| {
                 Duration::from_millis(u.saturating_since(self.now()).as_ms())
             });
+            if let Some(retry) = self.next_reopen() {
+                timeout = timeout.min(retry.saturating_duration_since(std::time::Instant::now()));
+            }
             match self.links.next(timeout) {
                 Next::Event(LinkEvent::Data(port, bytes)) => {
                     engine.handle_input(Input::Received {
@@ -182,6 +223,7 @@ impl Driver {
                 Next::Event(LinkEvent::Interrupted) => self.interrupted(engine),
                 Next::TimedOut => engine.handle_input(Input::Timeout(self.now())),
             }
+            self.try_reopen(engine);
         }
         self.progress.finish();
         if let Some(t) = self.transcript.as_mut() {
@@ -217,6 +259,56 @@ impl Driver {
             now: self.now(),
             port,
         });
+        if let Some(r) = self.reopen.get_mut(&port) {
+            let now = std::time::Instant::now();
+            r.pending = Some((now + REOPEN_EVERY, now + r.wait));
+        }
+    }
+
+    /// The earliest instant a lost port is to be tried again.
+    fn next_reopen(&self) -> Option<std::time::Instant> {
+        self.reopen
+            .values()
+            .filter_map(|r| r.pending.map(|(next, _)| next))
+            .min()
+    }
+
+    /// Tries every lost port that is due; one that opens is back in the links and the
+    /// engine hears `PortRestored`. Past its wait a port is left alone (the core has its
+    /// own limit and reports).
+    fn try_reopen(&mut self, engine: &mut dyn Engine) {
+        let now = std::time::Instant::now();
+        let mut restored = Vec::new();
+        for (&id, r) in &mut self.reopen {
+            let Some((next, give_up)) = r.pending else {
+                continue;
+            };
+            if now < next {
+                continue;
+            }
+            if now >= give_up {
+                r.pending = None;
+                continue;
+            }
+            r.pending = Some((now + REOPEN_EVERY, give_up));
+            if let Ok(port) = port::open(&r.path, r.settings) {
+                if self.links.add(id, port).is_ok() {
+                    r.pending = None;
+                    restored.push((id, r.path.clone()));
+                }
+            }
+        }
+        for (id, path) in restored {
+            let line = match self.lang {
+                Lang::En => format!("{} port {path} is back", port_name(id)),
+                Lang::Zh => format!("{} 串口 {path} 已恢复", port_name(id)),
+            };
+            self.progress.note(&line);
+            engine.handle_input(Input::PortRestored {
+                now: self.now(),
+                port: id,
+            });
+        }
     }
 
     /// Performs outputs until `Wait`, returning its deadline.
@@ -276,6 +368,23 @@ impl Driver {
             }
             Event::PlanOffered(offer) => self.plan_offered(engine, &offer),
             Event::ImageVerified { image } => self.save_image(engine, &image, ending),
+            Event::Resumed { offset } => self.progress.note(&match self.lang {
+                Lang::En => format!("resumed the transfer at byte {offset}"),
+                Lang::Zh => format!("已从第 {offset} 字节继续传输"),
+            }),
+            Event::ResumeRejected { reason } => self.progress.note(&format!(
+                "{}: {}",
+                text::warning_label(self.lang),
+                reason.message(self.lang)
+            )),
+            Event::ComponentUpgraded {
+                component,
+                from_version,
+                to_version,
+            } => self.progress.note(&match self.lang {
+                Lang::En => format!("{component} upgraded {from_version} -> {to_version}"),
+                Lang::Zh => format!("{component} 已升级 {from_version} -> {to_version}"),
+            }),
             Event::Finished(report) => ending.report = Some(*report),
             // Device facts and later additions are for the report and the UI.
             _ => {}

@@ -15,7 +15,7 @@ use otaflash_core::{
 };
 
 use crate::args::{BootArg, FlashArgs, FotaArgs, JobOptions, SotaArgs};
-use crate::driver::{Confirm, Driver, Ending};
+use crate::driver::{Confirm, Driver, Ending, Reopen};
 use crate::failure::Failure;
 use crate::files;
 use crate::link::Links;
@@ -55,12 +55,20 @@ pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
     if let Some(secs) = args.plan_timeout {
         params.waits.plan = Duration::secs(secs);
     }
+    params.waits.reconnect = Duration::secs(args.reconnect_wait);
     let config = SessionConfig {
         lang,
         echo_off: args.echo_off,
     };
+    let reopen = Reopen::new(&args.module, module_line(args.baud), params.waits.reconnect);
     match driver(links, clock, lang, confirm, &args.job, args.out.as_deref()) {
-        Ok(driver) => run_session(driver, config, JobSpec::Sota(params), &args.job, blank),
+        Ok(driver) => run_session(
+            driver.reopen(PortId::Module, reopen),
+            config,
+            JobSpec::Sota(params),
+            &args.job,
+            blank,
+        ),
         Err(f) => setup_failed(&f, blank, &args.job, lang),
     }
 }
@@ -87,8 +95,16 @@ pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
         lang,
         echo_off: args.echo_off,
     };
+    // A USB module re-enumerates when it reboots into its new firmware.
+    let reopen = Reopen::new(&args.module, module_line(args.baud), params.waits.reboot);
     match driver(links, clock, lang, confirm, &args.job, None) {
-        Ok(driver) => run_session(driver, config, JobSpec::Fota(params), &args.job, blank),
+        Ok(driver) => run_session(
+            driver.reopen(PortId::Module, reopen),
+            config,
+            JobSpec::Fota(params),
+            &args.job,
+            blank,
+        ),
         Err(f) => setup_failed(&f, blank, &args.job, lang),
     }
 }
@@ -181,6 +197,14 @@ fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
     }
 }
 
+/// The module's AT line: `baud` 8N1.
+fn module_line(baud: u32) -> LineSettings {
+    LineSettings {
+        baud,
+        parity: Parity::None,
+    }
+}
+
 /// Opens `path` at `baud` 8N1 as port `id` (the STM32 job switches to 8E1 itself).
 fn open_into(
     links: &mut Links,
@@ -189,10 +213,7 @@ fn open_into(
     baud: u32,
     lang: Lang,
 ) -> Result<(), Failure> {
-    let settings = LineSettings {
-        baud,
-        parity: Parity::None,
-    };
+    let settings = module_line(baud);
     let port = port::open(path, settings).map_err(|e| Failure::port(&e, lang))?;
     links.add(id, port).map_err(|e| {
         Failure::port(
