@@ -135,7 +135,11 @@ impl Pacer {
 
     /// Bytes completely transmitted by `now_ms`.
     pub(crate) fn poll(&mut self, now_ms: u64) -> Option<Vec<u8>> {
-        let now_us = now_ms.saturating_mul(1000);
+        self.poll_us(now_ms.saturating_mul(1000))
+    }
+
+    /// Bytes completely transmitted by `now_us`.
+    pub(crate) fn poll_us(&mut self, now_us: u64) -> Option<Vec<u8>> {
         let mut out = Vec::new();
         while let Some(seg) = self.queue.front_mut() {
             if now_us < seg.start_us {

@@ -27,26 +27,15 @@ impl Bridge {
         bridge
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
     /// Bytes the host wrote.
     pub(crate) fn receive(&mut self, bytes: &[u8]) {
-        let now = self.now_ms();
-        self.model.device().handle_input(now, bytes);
+        self.model.receive(self.start.elapsed(), bytes);
         self.publish_state(true);
     }
 
     /// Runs due timers and returns the bytes that have left the simulated UART by now.
     pub(crate) fn transmit(&mut self) -> Vec<u8> {
-        let now = self.now_ms();
-        let device = self.model.device();
-        device.handle_timeout(now);
-        let mut out = Vec::new();
-        while let Some(bytes) = device.poll_transmit(now) {
-            out.extend_from_slice(&bytes);
-        }
+        let out = self.model.transmit(self.start.elapsed());
         // Timers that change state without output (a link going down) are caught by the
         // next input or output; the file is a test aid, not a live monitor.
         self.publish_state(!out.is_empty());
@@ -55,13 +44,11 @@ impl Bridge {
 
     /// How long the server may block before calling [`Bridge::transmit`] again, capped at
     /// `cap` so it also gets to look for new connections and flush the state file.
-    /// Exact to the microsecond (not to the truncated millisecond the device sees), so a
-    /// server that can sleep that precisely wakes when a byte is due rather than up to a
-    /// millisecond late at every exchange.
+    /// Exact to the microsecond where the device keeps such a clock, so a server that can
+    /// sleep that precisely wakes when a byte is due, not up to a millisecond late.
     pub(crate) fn wait_time(&mut self, cap: Duration) -> Duration {
-        let elapsed = self.start.elapsed();
-        let until_deadline = match self.model.device().next_deadline() {
-            Some(at) => Duration::from_millis(at).saturating_sub(elapsed),
+        let until_deadline = match self.model.next_deadline() {
+            Some(at) => at.saturating_sub(self.start.elapsed()),
             None => cap,
         };
         let until_flush = self

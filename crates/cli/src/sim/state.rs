@@ -38,6 +38,44 @@ impl SimModel {
         }
     }
 
+    /// Bytes the host wrote, arriving `now` after the simulator started.
+    pub(crate) fn receive(&mut self, now: Duration, bytes: &[u8]) {
+        match self {
+            Self::Stm32(b) => b.handle_input_us(micros(now), bytes),
+            Self::Module(m, _) => m.handle_input(millis(now), bytes),
+        }
+    }
+
+    /// Runs due timers; the bytes that have left the simulated UART by `now`.
+    pub(crate) fn transmit(&mut self, now: Duration) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            // The bootloader's clock is in microseconds, so its replies are not rounded to
+            // the next millisecond (see `BootloaderSim::poll_transmit_us`).
+            Self::Stm32(b) => {
+                while let Some(bytes) = b.poll_transmit_us(micros(now)) {
+                    out.extend_from_slice(&bytes);
+                }
+            }
+            Self::Module(m, _) => {
+                let now = millis(now);
+                m.handle_timeout(now);
+                while let Some(bytes) = m.poll_transmit(now) {
+                    out.extend_from_slice(&bytes);
+                }
+            }
+        }
+        out
+    }
+
+    /// When the device next has something to do, as time since the simulator started.
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        match self {
+            Self::Stm32(b) => b.next_deadline_us().map(Duration::from_micros),
+            Self::Module(m, _) => m.next_deadline().map(Duration::from_millis),
+        }
+    }
+
     /// What a test may want to assert.
     pub(crate) fn snapshot(&self) -> Snapshot {
         match self {
@@ -192,6 +230,14 @@ impl Stm32State {
             resets: b.resets(),
         }
     }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Lower-case hex SHA-256.
