@@ -9,6 +9,8 @@
 //! - [`watch`]: stream watchers that tell injectors where in the protocol a byte is.
 //! - [`stm32_cuts`]: matrix (a), the link cut at every bootloader command, then re-run.
 //! - [`corruption`]: matrix (b), one flipped bit in the transferred SOTA image.
+//! - [`resume`]: matrix (d), the module link dropped at every read boundary and
+//!   mid-read of a 1 MiB SOTA transfer, then restored.
 //! - [`phase_table`]: matrix (c), the {phase × fault} cells (the expected table is in
 //!   `tests/phase_table.rs`).
 //!
@@ -16,6 +18,7 @@
 
 pub mod corruption;
 pub mod phase_table;
+pub mod resume;
 pub mod rig;
 pub mod stm32_cuts;
 pub mod watch;

@@ -109,8 +109,12 @@ impl Injector for NoFault {}
 /// How a run ended.
 #[derive(Debug)]
 pub struct RunResult {
-    /// Every event the host emitted, in order.
+    /// Every event the host emitted, in order, except transcript records and checkpoints:
+    /// those are counted only (a checkpoint carries the whole received prefix, and a
+    /// thousand of them would hold gigabytes).
     pub events: Vec<Event>,
+    /// `Event::Checkpoint`s emitted.
+    pub checkpoints: u32,
     /// Virtual time at the end, in ms.
     pub end_ms: u64,
     /// How many times a port was cut.
@@ -170,6 +174,7 @@ pub struct Rig<H, I> {
     down: [bool; 2],
     /// Injected replies waiting to reach the host.
     pending: Vec<(PortId, Vec<u8>)>,
+    checkpoints: u32,
 }
 
 fn slot(port: PortId) -> usize {
@@ -195,6 +200,7 @@ impl<H: Host, I: Injector> Rig<H, I> {
             now: 0,
             down: [false; 2],
             pending: Vec::new(),
+            checkpoints: 0,
         }
     }
 
@@ -211,11 +217,7 @@ impl<H: Host, I: Injector> Rig<H, I> {
         loop {
             let until = self.drain(&mut events, &mut cuts);
             if self.host.finished() || self.now > TIME_LIMIT_MS {
-                return RunResult {
-                    events,
-                    end_ms: self.now,
-                    cuts,
-                };
+                return self.result(events, cuts);
             }
             if !self.pending.is_empty() {
                 for (port, bytes) in std::mem::take(&mut self.pending) {
@@ -235,11 +237,7 @@ impl<H: Host, I: Injector> Rig<H, I> {
             .flatten()
             .min();
             let Some(next) = next else {
-                return RunResult {
-                    events,
-                    end_ms: self.now,
-                    cuts,
-                };
+                return self.result(events, cuts);
             };
             self.now = next.max(self.now);
             let now = self.now;
@@ -274,6 +272,15 @@ impl<H: Host, I: Injector> Rig<H, I> {
         }
     }
 
+    fn result(&self, events: Vec<Event>, cuts: u32) -> RunResult {
+        RunResult {
+            events,
+            checkpoints: self.checkpoints,
+            end_ms: self.now,
+            cuts,
+        }
+    }
+
     /// Performs the host's outputs until `Wait`; returns its deadline in ms.
     fn drain(&mut self, events: &mut Vec<Event>, cuts: &mut u32) -> Option<u64> {
         loop {
@@ -286,6 +293,8 @@ impl<H: Host, I: Injector> Rig<H, I> {
                         Device::set_signals(b, self.now, dtr, rts);
                     }
                 }
+                Output::Event(Event::Transcript(_)) => {}
+                Output::Event(Event::Checkpoint { .. }) => self.checkpoints += 1,
                 Output::Event(e) => events.push(e),
                 Output::Reconfigure { .. } => {}
                 Output::Wait { until } => return until.map(|i| i.0),
