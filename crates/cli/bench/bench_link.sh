@@ -5,11 +5,10 @@
 #      paced at 115200 8N1 with zero added latency, echo off, 1024-byte reads. Prints the
 #      payload rate of the transfer stage as a percentage of the line-rate limit
 #      (115200 / 10 bits = 11520 B/s). Target: >= 95 %.
-#   2. STM32 programming: a 256 KiB image into `otaflash sim stm32 --pty` (F405, paced at
-#      115200 8E1, default erase/program times): wall time of `otaflash flash` vs
-#      `stm32flash -w -v` on the same simulator, and vs the raw line time (11 bits per
-#      byte). The simulator paces only the bytes it sends, so host-to-device writes cost
-#      no line time here; the read-back verify pass is the floor.
+#   2. STM32 programming: runs `bench_flash.sh f405` (a 256 KiB image into
+#      `otaflash sim stm32 --pty`, paced at 115200 8E1 both ways: `otaflash flash` vs
+#      `stm32flash -w -v` vs the raw line time). `bench_flash.sh` alone also covers a
+#      bootloader with Get Checksum.
 #
 # Usage: crates/cli/bench/bench_link.sh   (BIN=path/to/otaflash to pick a build;
 #        SOTA_SIZE=bytes for part 1, default 131072)
@@ -88,53 +87,4 @@ if gaps:
 PY
 
 echo
-echo "== 2. 256 KiB into an STM32F405 bootloader over a pty paced at 115200 8E1"
-SIZE=262144
-python3 - "$WORK/img.bin" $SIZE <<'PY'
-import random, sys
-random.seed(7)
-data = bytearray(random.getrandbits(8) for _ in range(int(sys.argv[2])))
-data[0:8] = bytes([0x00, 0x50, 0x00, 0x20, 0x01, 0x01, 0x00, 0x08])
-data[-1] = 0x42
-open(sys.argv[1], "wb").write(data)
-PY
-cat > "$WORK/stm32.json" <<'JSON'
-{ "part": "f405", "serial": { "baud": 115200, "bits_per_byte": 11, "pacing": true } }
-JSON
-
-start_sim stm32 "$WORK/stm32.json"
-t0=$(now)
-"$BIN" flash --mcu "$PTY" "$WORK/img.bin" --report "$WORK/flash.json" 2> "$WORK/flash.err" > /dev/null
-t1=$(now)
-stop_sim
-OTAFLASH_S=$(python3 -c "print($t1 - $t0)")
-
-if [ -x /usr/bin/stm32flash ]; then
-  start_sim stm32 "$WORK/stm32.json"
-  t0=$(now)
-  /usr/bin/stm32flash -m 8n1 -b 115200 -w "$WORK/img.bin" -v "$PTY" > "$WORK/stm32flash.log" 2>&1
-  t1=$(now)
-  stop_sim
-  STM32FLASH_S=$(python3 -c "print($t1 - $t0)")
-else
-  STM32FLASH_S=
-  echo "notice: /usr/bin/stm32flash missing; comparison skipped"
-fi
-
-python3 - "$WORK/flash.json" "$OTAFLASH_S" "$STM32FLASH_S" $SIZE <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["result"] == "success", r
-size = int(sys.argv[4])
-line = size * 11 / 115200
-ota = float(sys.argv[2])
-stages = ", ".join(f"{d['stage']} {d['ms'] / 1000:.1f} s" for d in r["durations"])
-print(f"raw line time: {line:.1f} s per pass of {size} B at 11 bits/byte; "
-      f"real hardware needs >= {2 * line:.1f} s for write + read-back verify")
-print(f"(the simulator paces only what the device sends, so its floor is the read-back pass: {line:.1f} s)")
-print(f"otaflash flash:      {ota:6.1f} s  ({stages})")
-if sys.argv[3]:
-    s = float(sys.argv[3])
-    print(f"stm32flash -w -v:    {s:6.1f} s")
-    print(f"otaflash / stm32flash: {ota / s:.2f}")
-PY
+"$(dirname "$0")/bench_flash.sh" f405
