@@ -189,14 +189,166 @@ fn unplugged_module_is_a_lost_port() -> TestResult {
         "module",
         &fast_module(json!({ "serial": { "pacing": true } })),
     )?;
-    let args = sota_args(&sim, &[]);
+    let args = sota_args(&sim, &["--reconnect-wait", "2"]);
     let cli = std::thread::spawn(move || otaflash(args, LIMIT).map_err(|e| e.to_string()));
     // Pull the plug while the transfer runs (connect + plan + download take ~0.5 s).
     std::thread::sleep(Duration::from_millis(1200));
     sim.kill();
     let run = cli.join().map_err(|_| "cli thread panicked")??;
-    assert_failed(&sim, &run, &["port_lost"])?;
+    // Mid-transfer the job waits for the port (2 s here) before it gives up.
+    assert_failed(&sim, &run, &["port_lost", "resume_failed"])?;
     Ok(())
+}
+
+#[test]
+fn a_module_port_that_vanishes_and_comes_back_resumes_the_transfer() -> TestResult {
+    let sim = Sim::start("module", &fast_module(json!({})))?;
+    let link = sim.file("module-port");
+    // The 10th `AT+QIOTOTARD=` (the `=?` query, then reads from 0) is the read at 8192.
+    let replug = replug::Replug::start(&sim.path, &link, 10, Duration::from_millis(1500))?;
+    let mut args = sota_args(&sim, &["--reconnect-wait", "20"]);
+    if let Some(module) = args.iter().position(|a| a == "--module") {
+        args[module + 1] = link.to_string_lossy().into_owned();
+    }
+    let run = otaflash(args, LIMIT)?;
+    assert!(replug.finish()?, "the port was never pulled");
+    assert_eq!(run.code(), 0, "{run:?}");
+    let report = read_json(&sim.file("report.json"))?;
+    let state = sim.state()?;
+    assert_eq!(report["result"], "success", "{report}");
+    let image = std::fs::read(sim.file("image.bin"))?;
+    assert_eq!(sha256_hex(&image), state["images"][0]["sha256"]);
+    assert!(
+        run.stderr.contains("resumed the transfer at byte 8192"),
+        "{}",
+        run.stderr
+    );
+    Ok(())
+}
+
+/// A pseudo "USB cable" between the host and the simulator's pty: the host opens a
+/// symlink; on the `nth` `AT+QIOTOTARD=` command the cable is pulled (the pty behind the link
+/// hangs up and the link disappears), and `down` later a new pty is plugged in behind the
+/// same path. The simulator, like a real module, keeps its state throughout.
+mod replug {
+    use std::fs::File;
+    use std::io::{ErrorKind, Read as _, Write as _};
+    use std::os::fd::{AsRawFd as _, OwnedFd};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::thread::JoinHandle;
+    use std::time::Duration;
+
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
+    use nix::pty::openpty;
+    use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+
+    use super::TestResult;
+
+    pub(super) struct Replug {
+        stop: Arc<AtomicBool>,
+        thread: JoinHandle<std::io::Result<bool>>,
+    }
+
+    /// One plugged-in cable: our master end and the slave the host opens.
+    struct Cable {
+        master: File,
+        _slave: OwnedFd,
+    }
+
+    fn nonblocking(fd: i32) -> std::io::Result<()> {
+        fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+            .map(|_| ())
+            .map_err(std::io::Error::from)
+    }
+
+    fn plug(link: &Path) -> std::io::Result<Cable> {
+        let pty = openpty(None, None).map_err(std::io::Error::from)?;
+        let mut t = tcgetattr(&pty.slave).map_err(std::io::Error::from)?;
+        cfmakeraw(&mut t);
+        tcsetattr(&pty.slave, SetArg::TCSANOW, &t).map_err(std::io::Error::from)?;
+        let name = nix::unistd::ttyname(&pty.slave).map_err(std::io::Error::from)?;
+        nonblocking(pty.master.as_raw_fd())?;
+        // Not inherited by the otaflash process, or the cable could never be pulled.
+        for fd in [pty.master.as_raw_fd(), pty.slave.as_raw_fd()] {
+            fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(std::io::Error::from)?;
+        }
+        let _ = std::fs::remove_file(link);
+        std::os::unix::fs::symlink(name, link)?;
+        Ok(Cable {
+            master: File::from(pty.master),
+            _slave: pty.slave,
+        })
+    }
+
+    /// Moves what is there from `from` to `to`; `Ok(None)` when nothing was.
+    fn pump(from: &mut File, to: &mut File) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = [0u8; 4096];
+        match from.read(&mut buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => {
+                let bytes = buf[..n].to_vec();
+                to.write_all(&bytes)?;
+                Ok(Some(bytes))
+            }
+            // EIO: the host has not opened the slave yet.
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == Some(5) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    impl Replug {
+        pub(super) fn start(
+            sim: &str,
+            link: &Path,
+            nth: usize,
+            down: Duration,
+        ) -> TestResult<Self> {
+            let mut device = File::options().read(true).write(true).open(sim)?;
+            nonblocking(device.as_raw_fd())?;
+            let link: PathBuf = link.to_owned();
+            let mut cable = plug(&link)?;
+            let stop = Arc::new(AtomicBool::new(false));
+            let stopped = Arc::clone(&stop);
+            let thread = std::thread::spawn(move || -> std::io::Result<bool> {
+                let mut reads = 0;
+                let mut pulled = false;
+                let mut sink = File::options().write(true).open("/dev/null")?;
+                while !stopped.load(Ordering::Relaxed) {
+                    let mut busy = pump(&mut device, &mut cable.master)?.is_some();
+                    if let Some(tx) = pump(&mut cable.master, &mut device)? {
+                        busy = true;
+                        reads += tx.windows(13).filter(|w| w == b"AT+QIOTOTARD=").count();
+                        if !pulled && reads >= nth {
+                            pulled = true;
+                            std::fs::remove_file(&link)?;
+                            drop(cable);
+                            let until = std::time::Instant::now() + down;
+                            // The module's answers fall on the floor meanwhile.
+                            while std::time::Instant::now() < until {
+                                pump(&mut device, &mut sink)?;
+                                std::thread::sleep(Duration::from_millis(5));
+                            }
+                            cable = plug(&link)?;
+                        }
+                    }
+                    if !busy {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+                Ok(pulled)
+            });
+            Ok(Self { stop, thread })
+        }
+
+        /// Stops the cable; whether it was pulled.
+        pub(super) fn finish(self) -> TestResult<bool> {
+            self.stop.store(true, Ordering::Relaxed);
+            let pulled = self.thread.join().map_err(|_| "replug thread panicked")??;
+            Ok(pulled)
+        }
+    }
 }
 
 /// Runs a SOTA with a terminal on stdin that answers `answer` to the plan question.
