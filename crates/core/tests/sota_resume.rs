@@ -51,8 +51,12 @@ impl Rig {
 
     /// Starts a job at `now` against `module` (a fresh page on a module mid-OTA).
     fn start(module: ModuleSim, now: u64, params: SotaParams) -> Self {
+        Self::with_config(module, now, params, SessionConfig::default())
+    }
+
+    fn with_config(module: ModuleSim, now: u64, params: SotaParams, config: SessionConfig) -> Self {
         let mut rig = Self {
-            session: Session::new(SessionConfig::default()),
+            session: Session::new(config),
             module,
             now,
             events: Vec::new(),
@@ -377,4 +381,38 @@ fn a_checkpoint_whose_bytes_do_not_match_is_rejected_before_touching_the_module(
             reason: ResumeRefusal::Mismatch(_)
         })
     ));
+}
+
+#[test]
+fn after_a_reconnect_the_probe_turns_echo_off_again_when_configured() {
+    let mut scenario = blocks();
+    scenario.faults.hangup_at_read = Some(6);
+    scenario.faults.hangup_for_ms = Some(2_000);
+    let config = SessionConfig {
+        echo_off: true,
+        ..SessionConfig::default()
+    };
+    let mut rig = Rig::with_config(
+        ModuleSim::new(scenario),
+        0,
+        SotaParams::new("STM32", "1_0_0"),
+        config,
+    );
+    rig.run_until(|_| false);
+    assert_success(&rig, "echo off");
+    let sent: Vec<&str> = rig
+        .module
+        .commands()
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    let lost = sent
+        .iter()
+        .position(|c| *c == "AT+QIOTOTARD=5120,1024")
+        .expect("the lost read");
+    assert_eq!(
+        sent.get(lost + 1..lost + 4),
+        Some(&["AT", "ATE0", "AT+QIOTOTARD=5120,1024"][..]),
+        "{sent:?}"
+    );
 }
