@@ -141,23 +141,15 @@ impl Sota {
             Phase::Download {
                 accepted, image, ..
             } => match (accepted.package, accepted.last_block) {
-                (Some(package), Some((block_start, block_end))) => Transfer {
-                    plan: accepted.plan,
+                (Some(package), Some(block)) => Transfer::new(
+                    accepted.plan,
                     package,
                     image,
-                    block_start,
-                    block_end,
-                    read_max: accepted.read_max.unwrap_or(0),
-                    read: ReadData {
-                        start: 0,
-                        length: 0,
-                    },
-                    failures: 0,
+                    block,
+                    accepted.read_max.unwrap_or(0),
                     // The module's read watchdog is not running while it downloads.
-                    last_read: ctx.now,
-                    resume: None,
-                    block_guessed: false,
-                },
+                    ctx.now,
+                ),
                 _ => return Flow::Done(Err(ErrorKind::PortLost)),
             },
             _ => return Flow::Done(Err(ErrorKind::PortLost)),
@@ -284,22 +276,15 @@ impl Sota {
         facts.md5.clone_from(&c.md5);
         facts.sha256 = c.sha256.clone().unwrap_or_default();
         ctx.tracker.enter(ctx.now, Stage::Transfer, ctx.out);
-        let t = Transfer {
+        let block = (c.block_start, c.block_end);
+        let t = Transfer::new(
             plan,
             package,
-            image: from.received.to_vec(),
-            block_start: c.block_start,
-            block_end: c.block_end,
-            read_max: c.read_max,
-            read: ReadData {
-                start: 0,
-                length: 0,
-            },
-            failures: 0,
-            last_read: ctx.now,
-            resume: None,
-            block_guessed: false,
-        };
+            from.received.to_vec(),
+            block,
+            c.read_max,
+            ctx.now,
+        );
         self.continue_transfer(t, Origin::Checkpoint, ctx)
     }
 
