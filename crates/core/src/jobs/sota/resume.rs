@@ -132,7 +132,8 @@ impl Sota {
             Phase::Read(t)
             | Phase::ReadLimit(t)
             | Phase::NextBlock(t)
-            | Phase::ResumeNextBlock(t) => t,
+            | Phase::ResumeNextBlock(t)
+            | Phase::ResumeListen { t, .. } => t,
             Phase::Reconnect(mut r) => {
                 r.step = Step::AwaitPort;
                 self.phase = Phase::Reconnect(r);
