@@ -100,16 +100,18 @@ impl Links {
 
     /// Writes `bytes` to `id`. A failure marks the port lost and is returned as the
     /// event the driver should feed to the core.
+    ///
+    /// The bytes are handed to the kernel, which sends them in order; we do not wait for
+    /// them to leave (`tcdrain`): every protocol here waits for an answer anyway, and on
+    /// USB-serial adapters the drain polls the adapter's FIFO in whole scheduler ticks,
+    /// which would add milliseconds to every bootloader exchange. Line changes drain
+    /// first (see [`Links::set_signals`], [`Links::reconfigure`]).
     pub(crate) fn write(&mut self, id: PortId, bytes: &[u8]) -> Option<LinkEvent> {
         let writer = self.writers.get_mut(&id)?;
         if writer.lost {
             return None;
         }
-        match writer
-            .port
-            .write_all(bytes)
-            .and_then(|()| writer.port.flush())
-        {
+        match writer.port.write_all(bytes) {
             Ok(()) => None,
             Err(e) => {
                 writer.lost = true;
@@ -128,6 +130,8 @@ impl Links {
         let Some(writer) = self.writers.get_mut(&id) else {
             return Ok(());
         };
+        // Bytes written earlier go out before the lines change.
+        writer.port.flush()?;
         writer.port.write_data_terminal_ready(dtr)?;
         writer.port.write_request_to_send(rts)
     }
@@ -141,6 +145,8 @@ impl Links {
         let Some(writer) = self.writers.get_mut(&id) else {
             return Ok(());
         };
+        // Bytes written earlier go out with the settings they were written for.
+        writer.port.flush()?;
         port::reconfigure(writer.port.as_mut(), settings)
     }
 
