@@ -5,7 +5,9 @@
 //! pulses reset with BOOT0 high through DTR/RTS, synchronises, identifies the part,
 //! checks the image against it, erases only the pages the image covers, writes, verifies
 //! (bootloader CRC or read-back) and jumps to the application. It never reports success
-//! before verification passed.
+//! before verification passed; once it has, a Go that is refused or whose final ACK is
+//! lost (the application may start before the ACK leaves the UART) no longer fails the
+//! run: it ends within 300 ms with a warning.
 //!
 //! Not here: opening ports, sleeping, reading files (see [`crate::image`] for parsing),
 //! option bytes, read-out protection, mass erase.
