@@ -58,11 +58,11 @@ pub struct Setup {
     pub mcu_port: Option<String>,
     /// Where SOTA images go.
     pub mcu_target: McuTarget,
+    /// ProductKey / ProductSecret for an unprovisioned module (memory only).
+    pub secrets: Secrets,
 }
 
 /// A local firmware file chosen for "flash a local file".
-    /// ProductKey / ProductSecret for an unprovisioned module (memory only).
-    pub secrets: Secrets,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalFile {
     /// File name (decides the format: .bin, .hex, .s19).
@@ -153,11 +153,11 @@ pub struct Run {
     pub warning: Option<String>,
     /// The verified image, when a SOTA saves it to a file.
     pub image: Option<Arc<[u8]>>,
+    /// When the job started (ISO 8601 UTC), for the device report.
+    pub started_at: String,
 }
 
 /// A finished job.
-    /// When the job started (ISO 8601 UTC), for the device report.
-    pub started_at: String,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finished {
     /// The core's report (also offered as JSON).
@@ -232,23 +232,23 @@ pub enum Action {
     SetCurrentVersion(String),
     /// Job form: a local file was read (`parsed` as in [`LocalFile`]).
     FileLoaded(LocalFile),
-    /// A job was handed to the driver.
-    JobStarted {
-        /// Which job.
-        job: JobKind,
-    },
-    /// The technician answered the plan.
-    PlanDecided {
     /// Advanced: the module's ProductKey.
     SetProductKey(String),
     /// Advanced: the module's ProductSecret.
     SetProductSecret(String),
+    /// A job was handed to the driver.
+    JobStarted {
+        /// Which job.
+        job: JobKind,
+        /// The browser's wall clock (ISO 8601 UTC), for the device report.
+        started_at: String,
+    },
+    /// The technician answered the plan.
+    PlanDecided {
         /// Confirmed or rejected.
         accept: bool,
     },
     /// Core events from the driver, in order.
-        /// The browser's wall clock (ISO 8601 UTC), for the device report.
-        started_at: String,
     Engine {
         /// UI clock at delivery.
         now_ms: u64,
@@ -285,6 +285,7 @@ impl AppState {
                 module_port: granted_ports.first().cloned(),
                 mcu_port: granted_ports.get(1).cloned(),
                 mcu_target: McuTarget::Port,
+                secrets: Secrets::default(),
             },
             form: JobForm {
                 component: "STM32".to_owned(),
@@ -294,7 +295,6 @@ impl AppState {
             device: DeviceInfo::default(),
             console: Console::default(),
         }
-                secrets: Secrets::default(),
     }
 
     /// Apply one action.
@@ -336,6 +336,7 @@ impl AppState {
                     plan: PlanCard::None,
                     warning: None,
                     image: None,
+                    started_at,
                 });
             }
             Action::PlanDecided { accept } => {
@@ -347,7 +348,6 @@ impl AppState {
                         } else {
                             PlanCard::Rejected(offer)
                         };
-                    started_at,
                     }
                 }
             }
@@ -466,30 +466,30 @@ impl AppState {
         }
         let mut stages = std::mem::take(&mut run.stages);
         let image = run.image.take();
+        let started_at = std::mem::take(&mut run.started_at);
         if report.result == Outcome::Failed {
             for row in stages.iter_mut().filter(|r| r.state == StageState::Active) {
                 row.state = StageState::Failed;
                 row.updated_ms = Some(now_ms);
             }
         }
+        self.shift.push(
+            started_at,
+            ModuleFacts::from_device(&self.device),
+            (*report).clone(),
+        );
         self.screen = Screen::Finished(Finished {
             report,
             stages,
             image,
         });
     }
-        let started_at = std::mem::take(&mut run.started_at);
 }
 
 impl Run {
     fn on_event(&mut self, now_ms: u64, event: Event) {
         match event {
             Event::StageStarted(stage) => {
-        self.shift.push(
-            started_at,
-            ModuleFacts::from_device(&self.device),
-            (*report).clone(),
-        );
                 let row = self.row(stage);
                 row.state = StageState::Active;
                 row.started_ms = Some(now_ms);

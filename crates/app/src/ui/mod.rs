@@ -34,12 +34,12 @@
 mod browser;
 mod views;
 
-use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
-use otaflash_core::report::JobKind;
 use crate::embed::Command;
 use crate::i18n::T;
-use otaflash_core::stm32::{FlashJob, Stm32Config};
+use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
 use embed::Embedding;
+use otaflash_core::report::JobKind;
+use otaflash_core::stm32::{FlashJob, Stm32Config};
 use otaflash_core::{FlashStep, FotaParams, JobSpec, Lang, PortId, SessionConfig, SotaParams};
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
 use std::cell::RefCell;
@@ -139,7 +139,55 @@ pub fn app() -> Html {
         let handles = handles.clone();
         Callback::from(move |intent: Intent| handle(&state, &handles, intent))
     };
+    use_embedding(&state, embedding, &on_intent);
     views::page(&state, &on_intent)
+}
+
+/// The embedding API: listen for the parent's commands, say ready, and post the screen
+/// and each finished job's report. Progress goes out from the driver's notices
+/// ([`connect`]).
+#[hook]
+fn use_embedding(
+    state: &UseReducerHandle<AppState>,
+    embedding: Option<Rc<Embedding>>,
+    on_intent: &Callback<Intent>,
+) {
+    {
+        let (embedding, on_intent) = (embedding.clone(), on_intent.clone());
+        use_effect_with((), move |()| {
+            let listener = embedding.as_ref().and_then(|e| {
+                let reject = Rc::downgrade(e);
+                let listener = e.listen(
+                    move |command| on_intent.emit(Intent::Embedded(command)),
+                    move |why| {
+                        if let Some(e) = reject.upgrade() {
+                            e.post(&crate::embed::rejected(&why), &Default::default());
+                        }
+                    },
+                );
+                e.post(&embed::ready(), &Default::default());
+                listener
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        let (embedding, secrets) = (embedding.clone(), state.setup.secrets.clone());
+        let screen = views::screen_name(&state.screen);
+        use_effect_with(screen, move |screen| {
+            if let Some(e) = &embedding {
+                e.post(&crate::embed::state(screen), &secrets);
+            }
+        });
+    }
+    {
+        let (shift, secrets) = (state.shift.clone(), state.setup.secrets.clone());
+        use_effect_with(shift.devices().len(), move |_| {
+            if let (Some(e), Some(report)) = (&embedding, shift.last()) {
+                e.post(&crate::embed::result(report), &secrets);
+            }
+        });
+    }
 }
 
 fn store_port(handles: &RefCell<Handles>, id: PortId, port: web_sys::SerialPort) {
@@ -197,57 +245,9 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 let name = file.name();
                 let loaded = match browser::read_file(&file).await {
                     Ok(bytes) => {
-    use_embedding(&state, embedding, &on_intent);
                         let parsed = otaflash_core::image::load(&name, &bytes)
                             .map(|image| image.len())
                             .map_err(|e| e.message(lang));
-/// The embedding API: listen for the parent's commands, say ready, and post the screen
-/// and each finished job's report. Progress goes out from the driver's notices
-/// ([`connect`]).
-#[hook]
-fn use_embedding(
-    state: &UseReducerHandle<AppState>,
-    embedding: Option<Rc<Embedding>>,
-    on_intent: &Callback<Intent>,
-) {
-    {
-        let (embedding, on_intent) = (embedding.clone(), on_intent.clone());
-        use_effect_with((), move |()| {
-            let listener = embedding.as_ref().and_then(|e| {
-                let reject = Rc::downgrade(e);
-                let listener = e.listen(
-                    move |command| on_intent.emit(Intent::Embedded(command)),
-                    move |why| {
-                        if let Some(e) = reject.upgrade() {
-                            e.post(&crate::embed::rejected(&why), &Default::default());
-                        }
-                    },
-                );
-                e.post(&embed::ready(), &Default::default());
-                listener
-            });
-            move || drop(listener)
-        });
-    }
-    {
-        let (embedding, secrets) = (embedding.clone(), state.setup.secrets.clone());
-        let screen = views::screen_name(&state.screen);
-        use_effect_with(screen, move |screen| {
-            if let Some(e) = &embedding {
-                e.post(&crate::embed::state(screen), &secrets);
-            }
-        });
-    }
-    {
-        let (shift, secrets) = (state.shift.clone(), state.setup.secrets.clone());
-        use_effect_with(shift.devices().len(), move |_| {
-            if let (Some(e), Some(report)) = (&embedding, shift.last()) {
-                e.post(&crate::embed::result(report), &secrets);
-            }
-        });
-    }
-}
-
                         LocalFile {
                             name,
                             bytes: bytes.into(),
@@ -328,6 +328,9 @@ fn use_embedding(
 /// Open the chosen links and start the driver.
 fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     let links = match state.setup.source {
+        Source::Demo if state.setup.secrets.product_info().is_some() => {
+            otaflash_web::demo_links_unprovisioned()
+        }
         Source::Demo => otaflash_web::demo_links(),
         Source::Serial => {
             let h = handles.borrow();
@@ -342,6 +345,10 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
         }
     };
     let (dispatcher, handles) = (state.dispatcher(), handles.clone());
+    let (embedding, secrets) = (
+        handles.borrow().embedding.clone(),
+        state.setup.secrets.clone(),
+    );
     dispatcher.dispatch(Action::ConnectStarted);
     spawn_local(async move {
         let sink = dispatcher.clone();
@@ -362,53 +369,6 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
         match Driver::start(links, notify).await {
             Ok(driver) => {
                 dispatcher.dispatch(Action::Connected);
-            }
-        }
-    });
-}
-
-fn start_job(
-    state: &UseReducerHandle<AppState>,
-    handles: &Rc<RefCell<Handles>>,
-    kind: JobKind,
-    job: Job,
-) {
-    let Some(driver) = &handles.borrow().driver else {
-        return;
-    };
-    // The reducer first, so the job's first events find the running screen.
-    state.dispatch(Action::JobStarted {
-        job: kind,
-        started_at: browser::now_iso(),
-    });
-    driver.start_job(job);
-}
-
-        Source::Demo if state.setup.secrets.product_info().is_some() => {
-            otaflash_web::demo_links_unprovisioned()
-        }
-/// Core settings for a job: messages and hints in the UI's current language.
-fn session_config(lang: Lang) -> SessionConfig {
-    SessionConfig {
-        lang,
-        ..SessionConfig::default()
-    }
-}
-
-fn problem(e: WebError) -> ConnectProblem {
-    let detail = e.detail().unwrap_or_default().to_owned();
-    match e {
-        WebError::Unsupported => ConnectProblem::NoWebSerial,
-        WebError::PickerCancelled => ConnectProblem::PickerCancelled,
-        WebError::Blocked(_) => ConnectProblem::Blocked(detail),
-    let (embedding, secrets) = (
-        handles.borrow().embedding.clone(),
-        state.setup.secrets.clone(),
-    );
-        WebError::OpenFailed(_) => ConnectProblem::OpenFailed(detail),
-        _ => ConnectProblem::Other(detail),
-    }
-}
                 let pending = handles.borrow_mut().pending.take();
                 if let Some((kind, job)) = pending {
                     dispatcher.dispatch(Action::JobStarted {
@@ -422,6 +382,11 @@ fn problem(e: WebError) -> ConnectProblem {
             Err(e) => {
                 handles.borrow_mut().pending = None;
                 dispatcher.dispatch(Action::Problem(problem(e)));
+            }
+        }
+    });
+}
+
 /// Station mode: close this device's connection and open the same kind again (a new
 /// demo device, or the same Web Serial ports with the next device on the jig). The
 /// form, settings and shift stay.

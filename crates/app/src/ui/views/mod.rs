@@ -69,12 +69,12 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
                 <div class="primary">{ main }</div>
                 <aside class="secondary">
                     if connected { { device_panel(state) } }
+                    if !state.shift.devices().is_empty() { { shift_panel(state, on) } }
                 </aside>
             </main>
             { console_view(state, on) }
         </div>
     }
-                    if !state.shift.devices().is_empty() { { shift_panel(state, on) } }
 }
 
 fn device_panel(state: &AppState) -> Html {
@@ -93,11 +93,6 @@ fn device_panel(state: &AppState) -> Html {
     }
 }
 
-fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
-    let lang = state.lang;
-    let text: String = state
-        .console
-        .tail(CONSOLE_LINES)
 /// Station mode: this session's devices and the shift CSV.
 fn shift_panel(state: &AppState, on: &Callback<Intent>) -> Html {
     let lang = state.lang;
@@ -118,16 +113,21 @@ fn shift_panel(state: &AppState, on: &Callback<Intent>) -> Html {
     }
 }
 
+fn console_view(state: &AppState, on: &Callback<Intent>) -> Html {
+    let lang = state.lang;
+    let text: String = state
+        .console
+        .tail(CONSOLE_LINES)
         .into_iter()
         .map(|l| console::render(l) + "\n")
         .collect();
+    // Product credentials stay out of what is on screen too (screenshots end up in tickets).
+    let text = state.setup.secrets.redact(&text);
     html! {
         <section class="card console">
             <div class="console-head">
                 <h2>{ T::Console.text(lang) }</h2>
                 <button id="download-transcript" disabled={state.console.is_empty()} onclick={click(on, Intent::DownloadTranscript)}>
-    // Product credentials stay out of what is on screen too (screenshots end up in tickets).
-    let text = state.setup.secrets.redact(&text);
                     { T::DownloadTranscript.text(lang) }
                 </button>
             </div>
