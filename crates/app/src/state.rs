@@ -9,6 +9,8 @@
 use crate::console::{Console, Line};
 use crate::device::DeviceInfo;
 use crate::i18n::T;
+use crate::secrets::Secrets;
+use crate::station::{ModuleFacts, Shift};
 use otaflash_core::report::{JobKind, Outcome, Report};
 use otaflash_core::{DeviceFact, Event, Lang, PlanOffer, PortId, Stage};
 use std::rc::Rc;
@@ -198,6 +200,8 @@ pub struct AppState {
     pub device: DeviceInfo,
     /// The transcript console.
     pub console: Console,
+    /// Every finished job of this session (station mode).
+    pub shift: Shift,
 }
 
 /// Everything that changes the state.
@@ -294,6 +298,7 @@ impl AppState {
             },
             device: DeviceInfo::default(),
             console: Console::default(),
+            shift: Shift::default(),
         }
     }
 

@@ -17,9 +17,9 @@ mod batch;
 pub use batch::Batcher;
 
 mod journal;
-pub use journal::{JournalEntry, JournalError, JournalOp, VerifiedImage, MAX_IMAGE_BYTES};
 #[cfg(target_arch = "wasm32")]
 pub use journal::store::{Journal, JournalWriter};
+pub use journal::{JournalEntry, JournalError, JournalOp, VerifiedImage, MAX_IMAGE_BYTES};
 
 #[cfg(target_arch = "wasm32")]
 mod clock;

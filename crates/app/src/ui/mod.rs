@@ -32,6 +32,7 @@
 //! | `#console` | the transcript console (newest lines) |
 
 mod browser;
+mod embed;
 mod views;
 
 use crate::embed::Command;
@@ -80,6 +81,12 @@ pub(crate) enum Intent {
     DownloadReport,
     DownloadTranscript,
     DownloadImage,
+    ProductKey(String),
+    ProductSecret(String),
+    NextDevice,
+    DownloadShiftCsv,
+    /// A command from an allowlisted parent page.
+    Embedded(Command),
 }
 
 /// Browser objects the reducer must not hold: the chosen ports, the running driver, a
@@ -89,6 +96,22 @@ struct Handles {
     module_port: Option<web_sys::SerialPort>,
     mcu_port: Option<web_sys::SerialPort>,
     driver: Option<Driver>,
+    pending: Option<(JobKind, Job)>,
+    embedding: Option<Rc<Embedding>>,
+}
+
+/// After "next device" on Web Serial, how long the old driver gets to close its ports
+/// before they are opened again (closing is asynchronous and reopening a port that is
+/// still closing fails).
+const REOPEN_DELAY_MS: u32 = 500;
+
+/// What to run: a job of `kind` with the form's values or a parent page's overrides.
+struct JobRequest {
+    kind: JobKind,
+    component: String,
+    current_version: String,
+    auto_confirm: bool,
+    file: Option<(String, Rc<[u8]>)>,
 }
 
 /// The application root.
@@ -131,6 +154,25 @@ pub fn app() -> Html {
                 })
             });
             move || drop(listener)
+        });
+    }
+
+    // Keep the screen on during a job; ask again when the tab comes back (browsers
+    // release the lock while a tab is hidden).
+    {
+        let running = matches!(state.screen, Screen::Running(_));
+        use_effect_with(running, move |running| {
+            let lock = running.then(|| Rc::new(RefCell::new(browser::WakeLock::request())));
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = lock.clone().zip(document).map(|(lock, document)| {
+                let target = document.clone();
+                gloo::events::EventListener::new(&target, "visibilitychange", move |_| {
+                    if !document.hidden() {
+                        *lock.borrow_mut() = browser::WakeLock::request();
+                    }
+                })
+            });
+            move || drop((listener, lock))
         });
     }
 
@@ -486,3 +528,38 @@ fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
     }
 }
 
+fn start_job(
+    state: &UseReducerHandle<AppState>,
+    handles: &Rc<RefCell<Handles>>,
+    kind: JobKind,
+    job: Job,
+) {
+    let Some(driver) = &handles.borrow().driver else {
+        return;
+    };
+    // The reducer first, so the job's first events find the running screen.
+    state.dispatch(Action::JobStarted {
+        job: kind,
+        started_at: browser::now_iso(),
+    });
+    driver.start_job(job);
+}
+
+/// Core settings for a job: messages and hints in the UI's current language.
+fn session_config(lang: Lang) -> SessionConfig {
+    SessionConfig {
+        lang,
+        ..SessionConfig::default()
+    }
+}
+
+fn problem(e: WebError) -> ConnectProblem {
+    let detail = e.detail().unwrap_or_default().to_owned();
+    match e {
+        WebError::Unsupported => ConnectProblem::NoWebSerial,
+        WebError::PickerCancelled => ConnectProblem::PickerCancelled,
+        WebError::Blocked(_) => ConnectProblem::Blocked(detail),
+        WebError::OpenFailed(_) => ConnectProblem::OpenFailed(detail),
+        _ => ConnectProblem::Other(detail),
+    }
+}
