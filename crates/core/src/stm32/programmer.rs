@@ -594,6 +594,8 @@ struct Write {
     erased: u64,
     /// Index of the chunk in flight (or the next to consider).
     next: usize,
+    /// Bytes the chunks before `next` cover (progress).
+    passed: u64,
     written: u64,
     /// Failed attempts on the current chunk.
     failures: u8,
@@ -608,6 +610,7 @@ impl Write {
             target,
             erased,
             next: 0,
+            passed: 0,
             written: 0,
             failures: 0,
             checking: false,
@@ -622,7 +625,7 @@ impl Write {
             return self.send_current(ctx);
         }
         self.written += chunk.map_or(0, Chunk::len);
-        self.next += 1;
+        self.pass();
         self.failures = 0;
         self.send_next(ctx)
     }
@@ -645,17 +648,30 @@ impl Write {
 
     /// Skip blank chunks (erased flash already reads 0xFF), then write the next one.
     fn send_next(mut self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
-        let chunks = &self.target.chunks;
-        while chunks.get(self.next).is_some_and(Chunk::is_blank) {
-            self.next += 1;
+        while self
+            .target
+            .chunks
+            .get(self.next)
+            .is_some_and(Chunk::is_blank)
+        {
+            self.pass();
         }
-        let done = plan::covered(chunks.get(..self.next).unwrap_or(chunks));
-        ctx.progress(Stage::Write, done, plan::covered(chunks));
+        ctx.progress(
+            Stage::Write,
+            self.passed,
+            plan::covered(&self.target.chunks),
+        );
         if self.next >= self.target.chunks.len() {
             ctx.stages.end(ctx.now, ctx.out);
             return Verify::begin(self.target, self.erased, self.written, ctx);
         }
         self.send_current(ctx)
+    }
+
+    /// Move on from the current chunk.
+    fn pass(&mut self) {
+        self.passed += self.target.chunks.get(self.next).map_or(0, Chunk::len);
+        self.next += 1;
     }
 
     /// One attempt at the current chunk; the retry budget is ours, not the client's.
@@ -680,6 +696,8 @@ struct Verify {
     /// One entry per command.
     blocks: Vec<VerifyBlock>,
     next: usize,
+    /// Bytes the blocks before `next` cover (progress).
+    verified: u64,
 }
 
 impl Verify {
@@ -705,13 +723,16 @@ impl Verify {
             method,
             blocks,
             next: 0,
+            verified: 0,
         }
         .send_next(ctx)
     }
 
     fn on_reply(mut self, payload: &[u8], ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
         let Some(VerifyBlock {
-            address, chunks, ..
+            address,
+            len,
+            chunks,
         }) = self.blocks.get(self.next).cloned()
         else {
             return Ok(Phase::Verify(self));
@@ -752,18 +773,13 @@ impl Verify {
             }
         }
         self.next += 1;
+        self.verified += len as u64;
         self.send_next(ctx)
     }
 
     fn send_next(self, ctx: &mut Ctx<'_>) -> Result<Phase, JobError> {
         let total = plan::covered(&self.target.chunks);
-        let done: u64 = self
-            .blocks
-            .iter()
-            .take(self.next)
-            .map(|b| b.len as u64)
-            .sum();
-        ctx.progress(Stage::FlashVerify, done, total);
+        ctx.progress(Stage::FlashVerify, self.verified, total);
         let Some(&VerifyBlock { address, len, .. }) = self.blocks.get(self.next) else {
             ctx.stages.end(ctx.now, ctx.out);
             let summary = self.target.summary(self.erased, self.written, self.method);
