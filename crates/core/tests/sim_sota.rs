@@ -18,19 +18,45 @@ fn drive(
     module: &mut ModuleSim,
     boot: &mut BootloaderSim,
 ) -> (Vec<Event>, u64) {
+    drive_with_outage(session, module, boot, None)
+}
+
+/// The module port goes away `after` ms past the first byte to the MCU, for `lasting` ms
+/// (`None`: for good); the session hears PortLost / PortRestored.
+#[derive(Clone, Copy)]
+struct Outage {
+    after: u64,
+    lasting: Option<u64>,
+}
+
+fn drive_with_outage(
+    session: &mut Session,
+    module: &mut ModuleSim,
+    boot: &mut BootloaderSim,
+    outage: Option<Outage>,
+) -> (Vec<Event>, u64) {
     let mut events = Vec::new();
     let mut now = 0_u64;
+    // (lost at, back at) once the flash step started.
+    let mut window: Option<(u64, Option<u64>)> = None;
+    let mut lost = false;
     loop {
         let until = loop {
             match session.poll_output() {
                 Output::Transmit {
                     port: PortId::Module,
                     bytes,
-                } => module.handle_input(now, &bytes),
+                } if !lost => module.handle_input(now, &bytes),
                 Output::Transmit {
                     port: PortId::Mcu,
                     bytes,
-                } => boot.handle_input(now, &bytes),
+                } => {
+                    if let (None, Some(o)) = (window, outage) {
+                        let from = now + o.after;
+                        window = Some((from, o.lasting.map(|l| from + l)));
+                    }
+                    boot.handle_input(now, &bytes);
+                }
                 Output::SetSignals {
                     port: PortId::Mcu,
                     dtr,
@@ -44,7 +70,15 @@ fn drive(
         if session.is_finished() || now > 3_600_000 {
             return (events, now);
         }
-        let next = [until, module.next_deadline(), boot.next_deadline()]
+        // The next outage edge still to come (0: already passed).
+        let edges = window.and_then(|(from, to)| {
+            if lost {
+                to
+            } else {
+                Some(from).filter(|&f| f > 0)
+            }
+        });
+        let next = [until, module.next_deadline(), boot.next_deadline(), edges]
             .into_iter()
             .flatten()
             .min();
@@ -54,7 +88,30 @@ fn drive(
         now = next.max(now);
         module.handle_timeout(now);
         boot.handle_timeout(now);
-        if let Some(bytes) = module.poll_transmit(now) {
+        match window {
+            Some((from, _)) if !lost && now >= from && from > 0 => {
+                lost = true;
+                window = window.map(|(_, to)| (0, to));
+                session.handle_input(Input::PortLost {
+                    now: Instant(now),
+                    port: PortId::Module,
+                });
+                continue;
+            }
+            Some((_, Some(to))) if lost && now >= to => {
+                lost = false;
+                window = Some((0, None));
+                while module.poll_transmit(now).is_some() {}
+                session.handle_input(Input::PortRestored {
+                    now: Instant(now),
+                    port: PortId::Module,
+                });
+                continue;
+            }
+            _ => {}
+        }
+        let module_bytes = module.poll_transmit(now).filter(|_| !lost);
+        if let Some(bytes) = module_bytes {
             session.handle_input(Input::Received {
                 now: Instant(now),
                 port: PortId::Module,
@@ -292,5 +349,46 @@ fn a_multi_component_plan_is_handled_one_component_after_another() {
             .map(|o| (o.component.as_str(), o.success))
             .collect();
         assert_eq!(outcomes, [("STM32", true), ("GD32", true)]);
+    }
+}
+
+#[test]
+fn losing_the_module_port_while_the_stm32_is_programmed_only_delays_the_version_report() {
+    // Back during programming, back after it, and never back.
+    for lasting in [Some(500), Some(60_000), None] {
+        let mut module = ModuleSim::new(Scenario::default());
+        let mut boot = BootloaderSim::new(BootloaderScenario::default());
+        let mut session = Session::new(SessionConfig::default());
+        let params = SotaParams {
+            flash: FlashStep::Stm32(Stm32Config::default()),
+            ..SotaParams::new("STM32", "1_0_0")
+        };
+        session.start(Instant(0), JobSpec::Sota(params));
+        let outage = Outage {
+            after: 100,
+            lasting,
+        };
+        let (events, _) = drive_with_outage(&mut session, &mut module, &mut boot, Some(outage));
+        let r = report(&events);
+        let image = module.image("STM32").expect("image").to_vec();
+        assert_eq!(
+            &boot.flash()[..image.len()],
+            &image[..],
+            "{lasting:?}: programming went on"
+        );
+        match lasting {
+            Some(_) => {
+                assert_eq!(r.result, Outcome::Success, "{lasting:?}: {r:?}");
+                assert_eq!(module.mcu_version("STM32"), Some("2_0_0"));
+            }
+            None => {
+                assert_eq!(
+                    r.error.as_ref().map(|e| e.code.as_str()),
+                    Some("port_lost"),
+                    "{r:?}"
+                );
+                assert_eq!(module.mcu_version("STM32"), Some("1_0_0"));
+            }
+        }
     }
 }

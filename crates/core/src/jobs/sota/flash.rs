@@ -4,16 +4,22 @@
 //! (a new run re-syncs with the bootloader) after a short pause, inside the module's
 //! 20 minutes after `10704`; only when every attempt failed does the job end the OTA with
 //! the old version, and the error lists each attempt.
+//!
+//! The module port is not needed while the STM32 is programmed: if it goes away then, the
+//! programming goes on, and the version report waits for the port (and an `AT` probe)
+//! within the same 20 minutes.
 
 use std::sync::Arc;
 
 use super::{Phase, Sota, Stop};
+use crate::at::AtEvent;
 use crate::error::{ErrorKind, JobError};
 use crate::event::{DeviceFact, Event};
 use crate::image::{FlashImage, DEFAULT_BIN_BASE};
 use crate::io::PortId;
 use crate::jobs::params::FlashStep;
 use crate::jobs::{Ctx, JobInput};
+use crate::quecthing::commands::Probe;
 use crate::quecthing::PlanEntry;
 use crate::stm32::{Programmer, Stm32Config};
 use crate::time::{Duration, Instant};
@@ -35,6 +41,39 @@ pub(super) struct FlashMcu {
     failures: Vec<ErrorKind>,
     /// Give up (and end the OTA) at this instant.
     deadline: Instant,
+    /// The module port as far as the version report is concerned.
+    module: ModuleLink,
+}
+
+/// Whether the module port can take the version report after programming.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ModuleLink {
+    /// As it was: report at once.
+    Up,
+    /// Lost while programming.
+    Lost,
+    /// Lost and back: probe it before reporting.
+    Back,
+}
+
+/// After programming: the version report waits for the module port.
+#[derive(Debug)]
+pub(super) struct AwaitModule {
+    plan: PlanEntry,
+    deadline: Instant,
+    probing: bool,
+}
+
+impl AwaitModule {
+    /// The job's own deadline (the AT engine times the probe).
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        (!self.probing).then_some(self.deadline)
+    }
+
+    /// The port went away (again): wait for it once more.
+    pub(super) fn lost(&mut self) {
+        self.probing = false;
+    }
 }
 
 impl FlashMcu {
@@ -75,6 +114,7 @@ impl Sota {
             next_attempt: ctx.now,
             failures: Vec::new(),
             deadline: ctx.now + FLASH_BUDGET,
+            module: ModuleLink::Up,
         };
         self.start_attempt(&mut f, ctx);
         self.after_flash_step(f, ctx)
@@ -92,6 +132,9 @@ impl Sota {
                 waited_ms: FLASH_BUDGET.as_ms(),
             });
             return Err(Stop::Fail(attempts_error(f.failures)));
+        }
+        if matches!(input, JobInput::PortRestored(PortId::Module)) && f.module == ModuleLink::Lost {
+            f.module = ModuleLink::Back;
         }
         match (&mut f.programmer, input) {
             (Some(p), JobInput::McuBytes(bytes)) => p.on_received(ctx.now, bytes, ctx.out),
@@ -152,9 +195,57 @@ impl Sota {
                         f.failures.len() + 1
                     )));
                 }
-                Ok(self.report_version(&f.plan, ctx))
+                let mut wait = AwaitModule {
+                    plan: f.plan,
+                    deadline: f.deadline,
+                    probing: false,
+                };
+                match f.module {
+                    ModuleLink::Up => Ok(self.report_version(&wait.plan, ctx)),
+                    ModuleLink::Lost => Ok(Phase::AwaitModule(wait)),
+                    ModuleLink::Back => {
+                        ctx.send(&Probe);
+                        wait.probing = true;
+                        Ok(Phase::AwaitModule(wait))
+                    }
+                }
             }
         }
+    }
+
+    /// The module port went away while the STM32 is being programmed: carry on.
+    pub(super) fn module_lost_while_flashing(f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
+        f.module = ModuleLink::Lost;
+        ctx.event(Event::Warning(
+            "the module port was lost; programming the MCU goes on and the new version is reported when the port is back".into(),
+        ));
+    }
+
+    /// Programmed, waiting for the module port (then an `AT`) to report the version.
+    pub(super) fn on_await_module(
+        &self,
+        mut w: AwaitModule,
+        input: JobInput<'_>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        match input {
+            JobInput::PortRestored(PortId::Module) if !w.probing => {
+                ctx.send(&Probe);
+                w.probing = true;
+            }
+            JobInput::At(AtEvent::Reply(r)) if w.probing && r.failure().is_none() => {
+                return Ok(self.report_version(&w.plan, ctx));
+            }
+            JobInput::At(AtEvent::Reply(_) | AtEvent::TimedOut(_)) if w.probing => {
+                return Err(Stop::Done(Err(ErrorKind::NoModule)));
+            }
+            JobInput::Tick if !w.probing && ctx.now >= w.deadline => {
+                // Nothing to tell the module: its own 20 min timer ends the OTA.
+                return Err(Stop::Done(Err(ErrorKind::PortLost)));
+            }
+            _ => {}
+        }
+        Ok(Phase::AwaitModule(w))
     }
 }
 

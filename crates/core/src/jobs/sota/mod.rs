@@ -120,6 +120,7 @@ enum Phase {
         deadline: Option<Instant>,
     },
     Flash(Box<flash::FlashMcu>),
+    AwaitModule(flash::AwaitModule),
     Reconnect(resume::Reconnect),
     /// After a resume at a block boundary whose read-ahead failed: is the module
     /// downloading (`10702` within its 5 s period) or did it never get our `=2`?
@@ -157,6 +158,7 @@ impl Sota {
             Phase::Reconnect(r) => r.deadline(),
             Phase::ResumeListen { deadline, .. } => Some(*deadline),
             Phase::Flash(f) => Some(f.deadline()),
+            Phase::AwaitModule(w) => w.deadline(),
             _ => None,
         }
     }
@@ -187,7 +189,10 @@ impl Sota {
             JobInput::At(AtEvent::TimedOut(e))
                 if !matches!(
                     self.phase,
-                    Phase::Connect(_) | Phase::Read(_) | Phase::Reconnect(_)
+                    Phase::Connect(_)
+                        | Phase::Read(_)
+                        | Phase::Reconnect(_)
+                        | Phase::AwaitModule(_)
                 ) =>
             {
                 return match self.phase {
@@ -230,6 +235,7 @@ impl Sota {
                 | Phase::Reconnect(_)
                 | Phase::ReportUpdating { .. }
                 | Phase::Flash(_)
+                | Phase::AwaitModule(_)
         )
     }
 
@@ -500,6 +506,7 @@ impl Sota {
                 waited_ms: UPDATING_WAIT.as_ms(),
             })),
             (Phase::Flash(f), input) => self.on_flash(*f, input, ctx),
+            (Phase::AwaitModule(w), input) => self.on_await_module(w, input, ctx),
             (Phase::ReportVersion { deadline: None }, JobInput::At(AtEvent::Reply(r))) => {
                 ctx.parse(
                     &SetMcuVersion {

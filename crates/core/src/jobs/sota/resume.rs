@@ -139,6 +139,16 @@ impl Sota {
                 self.phase = Phase::Reconnect(r);
                 return Flow::Continue(self);
             }
+            Phase::Flash(mut f) => {
+                Self::module_lost_while_flashing(&mut f, ctx);
+                self.phase = Phase::Flash(f);
+                return Flow::Continue(self);
+            }
+            Phase::AwaitModule(mut w) => {
+                w.lost();
+                self.phase = Phase::AwaitModule(w);
+                return Flow::Continue(self);
+            }
             Phase::Download {
                 accepted, image, ..
             } => match (accepted.package, accepted.last_block) {
