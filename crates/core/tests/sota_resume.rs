@@ -416,3 +416,50 @@ fn after_a_reconnect_the_probe_turns_echo_off_again_when_configured() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn checkpoints_inside_a_long_block_when_asked_and_a_reload_resumes_from_one() {
+    // One 27954-byte block: without an interval the only checkpoint is at offset 0.
+    let params = SotaParams {
+        checkpoint_every: Some(8192),
+        ..SotaParams::new("STM32", "1_0_0")
+    };
+    let mut rig = Rig::new(Scenario::default(), params);
+    rig.run_until(
+        |e| matches!(e, Event::Checkpoint { checkpoint, .. } if checkpoint.next_offset >= 16384),
+    );
+    let offsets: Vec<u64> = rig
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Checkpoint {
+                checkpoint,
+                received,
+            } => {
+                assert_eq!(received.len() as u64, checkpoint.next_offset);
+                Some(checkpoint.next_offset)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(offsets, [0, 8192, 16384]);
+    let Some(Event::Checkpoint {
+        checkpoint,
+        received,
+    }) = rig.events.last().cloned()
+    else {
+        panic!("no checkpoint");
+    };
+    let now = rig.now + 1_000;
+    let mut again = resumed_job(
+        rig.module,
+        now,
+        SotaResume {
+            checkpoint,
+            received,
+        },
+    );
+    again.run_until(|_| false);
+    assert_success(&again, "resume inside the block");
+    assert_eq!(again.resumed(), [16384]);
+}

@@ -4,8 +4,8 @@
 //!
 //! # The resume contract
 //! * While the image is read from the module, the job emits
-//!   [`crate::Event::Checkpoint`] at every module block boundary (`10703`) and when the
-//!   module port is lost. `received` holds exactly the image bytes `0..next_offset`; the
+//!   [`crate::Event::Checkpoint`] at every module block boundary (`10703`), when the
+//!   module port is lost, and every [`crate::SotaParams::checkpoint_every`] bytes if set. `received` holds exactly the image bytes `0..next_offset`; the
 //!   checkpoint holds everything else (plan, `10701` digests, block bounds). Both are needed
 //!   to resume; neither contains secrets.
 //! * **Port lost during the transfer** ([`crate::Input::PortLost`] for the module): the job

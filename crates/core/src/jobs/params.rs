@@ -116,6 +116,10 @@ pub struct SotaParams {
     pub flash: FlashStep,
     /// Waiting limits.
     pub waits: Waits,
+    /// Besides every block boundary and every port loss, also emit
+    /// [`crate::Event::Checkpoint`] each time this many more bytes were read (for a journal
+    /// that must survive a page reload inside a long block). `None`: boundaries only.
+    pub checkpoint_every: Option<u64>,
     /// Continue a transfer journaled before (e.g. across a page reload) instead of
     /// requesting the plan; see [`crate::jobs::checkpoint`].
     pub resume: Option<Box<SotaResume>>,
@@ -142,6 +146,7 @@ impl SotaParams {
             auto_confirm: true,
             flash: FlashStep::SaveImage,
             waits: Waits::default(),
+            checkpoint_every: None,
             resume: None,
             flash_attempts: 3,
             flash_retry_pause: Duration::secs(2),
