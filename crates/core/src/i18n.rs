@@ -225,8 +225,8 @@ pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
     use ResumeRefusal as R;
     let (en, zh) = match why {
         R::PortNotBack { .. } | R::NoAnswer => (
-            "Reconnect the module's USB cable within 45 s (the module gives up 60 s after the last read), or start the upgrade again: the module then downloads afresh.",
-            "请在 45 秒内重新插好模组 USB 线（模组在最后一次读取 60 秒后放弃），或重新开始升级：模组会重新下载。",
+            "Reconnect the module's USB cable sooner (the module gives up 60 s after the last read), or start the upgrade again: the module then downloads afresh.",
+            "请尽快重新插好模组 USB 线（模组在最后一次读取 60 秒后放弃），或重新开始升级：模组会重新下载。",
         ),
         R::BlockGone { .. } | R::ModuleEnded => (
             "The module dropped this download; start the upgrade again: the plan is requested anew and nothing was written to the MCU.",

@@ -268,7 +268,7 @@ fn a_port_that_stays_away_fails_with_a_resume_error_and_hint() {
     let error = r.error.as_ref().expect("error section");
     assert_eq!(error.code, "resume_failed", "{r:?}");
     assert!(
-        error.message.contains("did not come back") && error.hint.contains("45 s"),
+        error.message.contains("did not come back") && error.hint.contains("60 s"),
         "{error:?}"
     );
     let checkpoints: Vec<&SotaCheckpoint> = rig
