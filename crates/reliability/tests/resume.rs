@@ -5,9 +5,9 @@
 
 use otaflash_reliability::resume::{every_point_in_one_job, matrix, Figures, READS};
 
-fn check(figures: &Figures) {
+fn check(figures: &Figures, label: &str) {
     println!(
-        "figure: sota resume points tried = {}, resumed with the right SHA-256 = {}",
+        "{label}: sota resume points tried = {}, resumed with the right SHA-256 = {}",
         figures.tried, figures.passed
     );
     assert!(figures.failed.is_empty(), "{:#?}", figures.failed);
@@ -27,11 +27,11 @@ fn a_drop_at_every_read_boundary_and_mid_read_in_one_job_still_ends_with_the_ima
 
 #[test]
 fn every_128th_point_as_its_own_job_resumes() {
-    check(&matrix(128));
+    check(&matrix(128), "figure (sampled)");
 }
 
 #[test]
 #[ignore = "2048 jobs of 1 MiB each: scripts/reliability-report runs it in release"]
 fn every_point_as_its_own_job_resumes() {
-    check(&matrix(1));
+    check(&matrix(1), "figure");
 }

@@ -4,13 +4,13 @@
 
 use otaflash_reliability::stm32_cuts::{clean_command_count, matrix, point, Cut, Figures};
 
-fn check(figures: &Figures) {
+fn check(figures: &Figures, label: &str) {
     println!(
-        "figure: stm32 cut points tried = {}, passed = {} ({} commands per clean 64 KiB flash)",
+        "{label}: stm32 cut points tried = {}, passed = {} ({} commands per clean 64 KiB flash)",
         figures.tried, figures.passed, figures.commands
     );
     println!(
-        "figure: stm32 false successes = {}",
+        "{label}: stm32 false successes = {}",
         figures.false_successes
     );
     assert!(
@@ -24,13 +24,13 @@ fn check(figures: &Figures) {
 
 #[test]
 fn every_37th_command_cut_recovers_on_a_rerun_without_false_success() {
-    check(&matrix(37));
+    check(&matrix(37), "figure (sampled)");
 }
 
 #[test]
 #[ignore = "full matrix, about a thousand 64 KiB flashes: scripts/reliability-report runs it"]
 fn every_command_cut_recovers_on_a_rerun_without_false_success() {
-    check(&matrix(1));
+    check(&matrix(1), "figure");
 }
 
 #[test]
