@@ -2,7 +2,7 @@
 // a deployable copy of the build with an embedding allowlist, a static server that sends
 // the recommended security headers, a browser launch with a chosen locale, and downloads.
 // Like harness.mjs, this file holds no assertions.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,9 +92,9 @@ export async function launchWith({ locale = 'en-US' } = {}) {
   };
 }
 
-/** Click `selector` in `scope` (a page or frame) and return the download's text. */
+/** Click `selector` in `scope` (a page or frame locator) and return the download's text. */
 export async function downloadText(page, scope, selector) {
-  const [download] = await Promise.all([page.waitForEvent('download'), scope.click(selector)]);
+  const [download] = await Promise.all([page.waitForEvent('download'), scope.locator(selector).click()]);
   return readFileSync(await download.path(), 'utf8');
 }
 
@@ -105,4 +105,39 @@ export async function demoSota(scope, { timeout = 60_000 } = {}) {
   const result = scope.locator('#result');
   await result.waitFor({ state: 'visible', timeout });
   return result.getAttribute('data-result');
+}
+
+/** A portal page that embeds `flasherUrl` and records every message and DOM event. */
+export function hostDir(flasherUrl, loaderSource) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'otaflash-host-'));
+  copyFileSync(loaderSource, path.join(dir, 'ota-flasher.js'));
+  const sri = readFileSync(`${loaderSource}.sri`, 'utf8').trim();
+  writeFileSync(path.join(dir, 'index.html'), `<!doctype html>
+<html><head><meta charset="utf-8"><title>support portal</title><link rel="icon" href="data:,">
+<script src="/ota-flasher.js" integrity="${sri}"></script></head>
+<body><h1>Support portal</h1>
+<ota-flasher id="flasher" src="${flasherUrl}" style="display:block;height:800px"></ota-flasher>
+<script>
+  window.raw = []; window.events = [];
+  addEventListener('message', (e) => raw.push({ origin: e.origin, data: e.data }));
+  const f = document.getElementById('flasher');
+  for (const t of ['ready', 'state', 'stage', 'progress', 'plan', 'result', 'rejected']) {
+    f.addEventListener('otaflash:' + t, (e) => events.push(e.detail));
+  }
+</script></body></html>`);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A host page server on a fixed port (the allowlist must name the origin before it starts). */
+export async function serveOn(dir, port) {
+  const server = createServer((req, res) => {
+    const rel = new URL(req.url, 'http://x').pathname.replace(/\/$/, '/index.html');
+    try {
+      const body = readFileSync(path.join(dir, path.normalize(rel)));
+      res.writeHead(200, { 'Content-Type': rel.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(body);
+    } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
