@@ -87,7 +87,7 @@ impl Console {
             let _ = writeln!(out, "# {} earlier lines were dropped", self.dropped);
         }
         for line in self.batches.iter().flat_map(|b| b.iter()) {
-            let _ = writeln!(out, "{}", render(line));
+            let _ = writeln!(out, "{}", render_full(line));
         }
         out
     }
@@ -98,8 +98,28 @@ impl Console {
     }
 }
 
-/// One line as shown on screen and in the downloaded transcript.
+/// Longest payload shown on screen, in bytes. Image reads are kilobytes of hex each, and
+/// re-laying out the console's newest lines at that size slowed a 1 MiB transfer in the
+/// browser threefold (www/e2e/longtasks.test.mjs); the downloaded transcript keeps every byte.
+const SCREEN_BYTES: usize = 64;
+
+/// One line as shown on screen: as in the transcript, with payloads longer than
+/// [`SCREEN_BYTES`] cut there and their full length noted.
 pub fn render(line: &Line) -> String {
+    match line {
+        Line::Record(record) if record.bytes.len() > SCREEN_BYTES => {
+            let shown = Record {
+                bytes: record.bytes.iter().copied().take(SCREEN_BYTES).collect(),
+                ..*record
+            };
+            format!("{shown} … ({} bytes)", record.bytes.len())
+        }
+        line => render_full(line),
+    }
+}
+
+/// One line as written to the downloaded transcript.
+fn render_full(line: &Line) -> String {
     match line {
         Line::Record(record) => record.to_string(),
         Line::Note {
@@ -159,5 +179,24 @@ mod tests {
         assert_eq!(c.len(), MAX_LINES);
         assert_eq!(c.dropped(), 3);
         assert!(c.to_transcript().contains("# 3 earlier lines were dropped"));
+    }
+
+    #[test]
+    fn long_payloads_are_cut_on_screen_but_whole_in_the_transcript() {
+        let block: Vec<u8> = (0..=255).collect();
+        let line = Line::Record(Record::binary(Instant(7), PortId::Module, Dir::Rx, &block));
+        let shown = render(&line);
+        assert!(shown.ends_with("3e3f … (256 bytes)"), "{shown}");
+        assert!(!shown.contains("4041"), "{shown}");
+        assert_eq!(
+            render(&rec(1)),
+            render_full(&rec(1)),
+            "short lines are whole"
+        );
+
+        let mut c = Console::default();
+        c.extend(vec![line]);
+        let records = parse(&c.to_transcript()).expect("a valid transcript");
+        assert_eq!(records.first().map(|r| r.bytes.clone()), Some(block));
     }
 }
