@@ -1,0 +1,61 @@
+// Languages: with a Chinese browser locale the app opens in Simplified Chinese (from
+// navigator.language), renders the connect, job, plan and result screens in Chinese, and
+// shows a failed job's error message and hint in Chinese (the plan is rejected). A choice
+// of English is remembered across a reload, and the language is the only thing stored.
+// Saves out/i18n-zh-connect.png, out/i18n-zh-plan.png and out/i18n-zh-error.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, screenshot } from './lib/harness.mjs';
+import { launchWith } from './lib/field.mjs';
+
+const HAN = /[\u4e00-\u9fff]/;
+
+test('a zh-CN browser gets every main screen and an error hint in Chinese', async () => {
+  const server = await serveDist();
+  const browser = await launchWith({ locale: 'zh-CN' });
+  try {
+    const { page, errors } = browser;
+    await page.goto(server.url);
+    await page.locator('#demo-device').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getAttribute('#app', 'lang'), 'zh-CN', 'chosen from navigator.language');
+    assert.match(await page.textContent('#demo-device'), /演示设备/);
+    assert.match(await page.textContent('#connect'), /连接/);
+    assert.match(await page.textContent('#advanced summary'), /高级/);
+    await screenshot(page, 'i18n-zh-connect');
+
+    await page.click('#connect');
+    await page.locator('#start-sota:not([disabled])').waitFor({ timeout: 10_000 });
+    assert.match(await page.textContent('#start-sota'), /开始 SOTA/);
+    assert.match(await page.textContent('#device-panel'), /设备/);
+    await page.click('#start-sota');
+    await page.locator('#reject-plan').waitFor({ timeout: 20_000 });
+    assert.match(await page.textContent('#plan-card'), /升级计划/);
+    assert.match(await page.textContent('#progress'), /连接 QuecThing/);
+    await screenshot(page, 'i18n-zh-plan');
+
+    await page.click('#reject-plan');
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(await result.getAttribute('data-result'), 'failed');
+    assert.match(await result.textContent(), /升级失败/);
+    assert.match(await page.textContent('#error-message'), HAN);
+    assert.match(await page.textContent('#error-hint'), /处理建议/);
+    const hint = (await page.textContent('#error-hint')).replace('处理建议', '');
+    assert.match(hint, HAN, `the hint itself is Chinese: ${hint}`);
+    assert.match(await page.textContent('#next-device'), /下一台设备/);
+    assert.match(await page.textContent('#shift'), /本班次/);
+    await screenshot(page, 'i18n-zh-error');
+
+    // Switching to English is remembered, and the language is all that is stored.
+    await page.click('#lang-en');
+    await page.reload();
+    await page.locator('#demo-device').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getAttribute('#app', 'lang'), 'en');
+    assert.match(await page.textContent('#demo-device'), /Demo device/);
+    assert.deepEqual(await page.evaluate(() => ({ ...localStorage })), { 'otaflash.lang': 'en' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
