@@ -11,7 +11,7 @@
 //! - a SOTA started for a component and MCU version the journal holds a transfer for
 //!   resumes from it ([`ResumeState::resume_for`]); the core decides whether it can.
 
-use otaflash_core::jobs::SotaResume;
+use otaflash_core::jobs::{ResumeRefusal, SotaResume};
 use otaflash_core::report::{JobKind, Outcome};
 use otaflash_core::{Event, Lang, PortId};
 use otaflash_web::{JournalEntry, JournalOp, VerifiedImage};
@@ -24,13 +24,8 @@ pub enum ResumeNote {
         /// Absolute file offset of the next read.
         offset: u64,
     },
-    /// The journaled transfer could not be used; the job started over.
-    Rejected {
-        /// Why, in the job's language.
-        message: String,
-        /// What the technician can do.
-        hint: String,
-    },
+    /// The journaled transfer could not be used (why); the job started over.
+    Rejected(ResumeRefusal),
 }
 
 /// Resume-related changes to the UI state.
@@ -54,6 +49,23 @@ pub enum ResumeAction {
         /// Which port.
         port: PortId,
     },
+    /// A job was handed to the driver: earlier resume news is stale.
+    JobStarted,
+    /// What the core said about resuming.
+    Note(ResumeNote),
+}
+
+impl ResumeAction {
+    /// The action a core event calls for, if it is about resuming.
+    pub fn from_event(event: &Event) -> Option<Self> {
+        match event {
+            Event::Resumed { offset } => Some(Self::Note(ResumeNote::Resumed { offset: *offset })),
+            Event::ResumeRejected { reason } => {
+                Some(Self::Note(ResumeNote::Rejected(reason.clone())))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The resume part of the UI state.
@@ -87,25 +99,9 @@ impl ResumeState {
                 self.lost.push((port, why));
             }
             ResumeAction::PortRestored { port } => self.lost.retain(|(p, _)| *p != port),
-        }
-    }
-
-    /// A new job starts: earlier news is stale (lost ports stay until they are back).
-    pub fn job_started(&mut self) {
-        self.note = None;
-    }
-
-    /// Take note of what the core says about resuming (other events are ignored).
-    pub fn on_event(&mut self, event: &Event, lang: Lang) {
-        match event {
-            Event::Resumed { offset } => self.note = Some(ResumeNote::Resumed { offset: *offset }),
-            Event::ResumeRejected { reason } => {
-                self.note = Some(ResumeNote::Rejected {
-                    message: reason.message(lang),
-                    hint: reason.hint(lang),
-                });
-            }
-            _ => {}
+            // Lost ports stay until they are back, whatever job runs.
+            ResumeAction::JobStarted => self.note = None,
+            ResumeAction::Note(note) => self.note = Some(note),
         }
     }
 
@@ -256,7 +252,7 @@ impl Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otaflash_core::jobs::{ResumeRefusal, SotaCheckpoint};
+    use otaflash_core::jobs::SotaCheckpoint;
     use otaflash_core::report::Report;
     use otaflash_core::PlanOffer;
     use std::sync::Arc;
@@ -387,24 +383,25 @@ mod tests {
             why: "NetworkError: The device has been lost.".into(),
         });
         assert_eq!(state.lost.len(), 1);
-        state.on_event(&Event::Resumed { offset: 5120 }, Lang::En);
+        let resumed = ResumeAction::from_event(&Event::Resumed { offset: 5120 });
+        state.apply(resumed.expect("a resume event"));
         state.apply(ResumeAction::PortRestored {
             port: PortId::Module,
         });
         assert!(state.lost.is_empty());
         assert_eq!(state.note, Some(ResumeNote::Resumed { offset: 5120 }));
 
-        state.on_event(
-            &Event::ResumeRejected {
-                reason: ResumeRefusal::BlockGone { offset: 5120 },
-            },
-            Lang::Zh,
+        let refusal = ResumeRefusal::BlockGone { offset: 5120 };
+        let rejected = ResumeAction::from_event(&Event::ResumeRejected {
+            reason: refusal.clone(),
+        });
+        state.apply(rejected.expect("a resume event"));
+        assert_eq!(state.note, Some(ResumeNote::Rejected(refusal)));
+        assert_eq!(
+            ResumeAction::from_event(&Event::StageStarted(otaflash_core::Stage::Verify)),
+            None
         );
-        let Some(ResumeNote::Rejected { message, hint }) = &state.note else {
-            panic!("expected a rejection, got {:?}", state.note);
-        };
-        assert!(!message.is_empty() && !hint.is_empty());
-        state.job_started();
+        state.apply(ResumeAction::JobStarted);
         assert_eq!(state.note, None);
     }
 

@@ -9,6 +9,7 @@
 use crate::console::{Console, Line};
 use crate::device::DeviceInfo;
 use crate::i18n::T;
+use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
 use crate::station::{ModuleFacts, Shift};
 use otaflash_core::report::{JobKind, Outcome, Report};
@@ -200,6 +201,8 @@ pub struct AppState {
     pub device: DeviceInfo,
     /// The transcript console.
     pub console: Console,
+    /// The job journal, ports being re-acquired, resume news.
+    pub resume: ResumeState,
     /// Every finished job of this session (station mode).
     pub shift: Shift,
 }
@@ -270,6 +273,8 @@ pub enum Action {
     PageHidden,
     /// Leave the result view for a new job.
     NewJob,
+    /// Journal, port re-acquisition and resume news (see [`crate::resume`]).
+    Resume(ResumeAction),
 }
 
 impl AppState {
@@ -298,6 +303,7 @@ impl AppState {
             },
             device: DeviceInfo::default(),
             console: Console::default(),
+            resume: ResumeState::default(),
             shift: Shift::default(),
         }
     }
@@ -373,6 +379,7 @@ impl AppState {
                     run.warning = Some(text);
                 }
             }
+            Action::Resume(action) => self.resume.apply(action),
             Action::NewJob => {
                 if matches!(self.screen, Screen::Finished(_)) {
                     self.screen = Screen::Ready;

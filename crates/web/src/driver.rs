@@ -36,14 +36,27 @@ const INITIAL_SETTINGS: LineSettings = LineSettings {
 pub enum Notice {
     /// Core events, in order (routine ones batched, at most every 100 ms).
     Events(Vec<Event>),
-    /// A link problem the core does not see as an input: a non-fatal line error, a
-    /// failed DTR/RTS change, or why a port was lost. For the console.
+    /// A link note for the console: a non-fatal line error, a failed DTR/RTS change, why
+    /// a port was lost, or that it is back (the driver re-acquires lost ports itself).
     Link {
         /// Which port.
         port: PortId,
         /// What happened.
         what: String,
+        /// What it means for the port.
+        status: LinkStatus,
     },
+}
+
+/// What a [`Notice::Link`] means for its port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// The port works on (line error, signal change refused).
+    Glitch,
+    /// The port is gone; the driver is trying to get it back.
+    Lost,
+    /// A lost port is open again.
+    Restored,
 }
 
 /// A job for the driver to run.
@@ -223,13 +236,21 @@ impl Task {
                     });
                 }
             }
-            LinkEvent::Glitch { port, what } => (self.notify)(Notice::Link { port, what }),
+            LinkEvent::Glitch { port, what } => (self.notify)(Notice::Link {
+                port,
+                what,
+                status: LinkStatus::Glitch,
+            }),
             LinkEvent::Lost { port, why } => {
                 if self.lost.contains(&port) {
                     return;
                 }
                 self.lost.push(port);
-                (self.notify)(Notice::Link { port, what: why });
+                (self.notify)(Notice::Link {
+                    port,
+                    what: why,
+                    status: LinkStatus::Lost,
+                });
                 if let Some(engine) = &mut self.engine {
                     engine.handle_input(Input::PortLost { now, port });
                 }
@@ -239,6 +260,7 @@ impl Task {
                 (self.notify)(Notice::Link {
                     port,
                     what: "reconnected".to_owned(),
+                    status: LinkStatus::Restored,
                 });
                 if let Some(engine) = &mut self.engine {
                     engine.handle_input(Input::PortRestored { now, port });

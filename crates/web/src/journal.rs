@@ -76,6 +76,8 @@ impl JournalEntry {
         };
         if component.is_empty() {
             Some("no component".to_owned())
+        } else if matches!(self, Self::Verified(v) if v.image.is_empty()) {
+            Some("an empty image".to_owned())
         } else if size > MAX_IMAGE_BYTES {
             Some(format!("{size} bytes is more than the journal keeps"))
         } else {

@@ -40,7 +40,7 @@ pub use demo::{
     SimDevice, DEMO_COMPONENT, DEMO_MCU_VERSION, DEMO_MODULE_TARGET,
 };
 #[cfg(target_arch = "wasm32")]
-pub use driver::{Driver, Job, Links, Notice};
+pub use driver::{Driver, Job, LinkStatus, Links, Notice};
 #[cfg(target_arch = "wasm32")]
 pub use link::Link;
 #[cfg(target_arch = "wasm32")]

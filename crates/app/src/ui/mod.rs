@@ -33,6 +33,7 @@
 
 mod browser;
 mod embed;
+mod resume;
 mod views;
 
 use crate::embed::Command;
@@ -81,6 +82,7 @@ pub(crate) enum Intent {
     DownloadReport,
     DownloadTranscript,
     DownloadImage,
+    Resume(resume::ResumeIntent),
     ProductKey(String),
     ProductSecret(String),
     NextDevice,
@@ -96,6 +98,7 @@ struct Handles {
     module_port: Option<web_sys::SerialPort>,
     mcu_port: Option<web_sys::SerialPort>,
     driver: Option<Driver>,
+    resume: resume::Journaling,
     pending: Option<(JobKind, Job)>,
     embedding: Option<Rc<Embedding>>,
 }
@@ -175,6 +178,8 @@ pub fn app() -> Html {
             move || drop((listener, lock))
         });
     }
+
+    resume::use_journal(&state, &handles);
 
     let on_intent = {
         let state = state.clone();
@@ -262,6 +267,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
         Intent::Component(c) => dispatch(Action::SetComponent(c)),
         Intent::CurrentVersion(v) => dispatch(Action::SetCurrentVersion(v)),
         Intent::NewJob => dispatch(Action::NewJob),
+        Intent::Resume(intent) => resume::handle(state, handles, intent),
         Intent::PickPort(id) => {
             let (dispatcher, handles) = (state.dispatcher(), handles.clone());
             spawn_local(async move {
@@ -406,8 +412,9 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
                     events,
                 });
             }
-            Notice::Link { port, what } => sink.dispatch(Action::LinkNote { port, what }),
+            Notice::Link { port, what, status } => resume::link_note(&sink, port, what, status),
         };
+        let notify = resume::journal_events(&handles, &dispatcher, notify);
         match Driver::start(links, notify).await {
             Ok(driver) => {
                 dispatcher.dispatch(Action::Connected);
@@ -537,6 +544,7 @@ fn start_job(
     let Some(driver) = &handles.borrow().driver else {
         return;
     };
+    let job = resume::prepare(state, job);
     // The reducer first, so the job's first events find the running screen.
     state.dispatch(Action::JobStarted {
         job: kind,

@@ -6,6 +6,7 @@ mod connect;
 mod job;
 mod progress;
 mod result;
+mod resume;
 
 use super::Intent;
 use crate::console;
@@ -42,9 +43,13 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
         Screen::Connecting => {
             html! { <section class="card"><p class="busy">{ T::Connecting.text(lang) }</p></section> }
         }
-        Screen::Ready => job::form(state, on),
-        Screen::Running(run) => progress::view(state, run, on),
-        Screen::Finished(done) => result::view(state, done, on),
+        Screen::Ready => html! { <>{ resume::offers(state, on) }{ job::form(state, on) }</> },
+        Screen::Running(run) => {
+            html! { <>{ resume::running(state) }{ progress::view(state, run, on) }</> }
+        }
+        Screen::Finished(done) => {
+            html! { <>{ result::view(state, done, on) }{ resume::offers(state, on) }</> }
+        }
     };
     let connected = matches!(
         state.screen,
