@@ -50,7 +50,7 @@ function merge(base, patch) {
 
 /**
  * Start `otaflash sim <device> --ws` on a free port with `scenario` (or the sim's defaults)
- * and a state file; resolves once it listens. Returns { url, state(), waitFor(), stop() }.
+ * and a state file; resolves once it listens. Returns { url, pid, state(), waitFor(), stop() }.
  */
 export async function startSim(device, scenario) {
   if (!existsSync(BIN)) throw new Error(`no CLI at ${BIN}: cargo build -p otaflash-cli (or set OTAFLASH_BIN)`);
@@ -74,6 +74,7 @@ export async function startSim(device, scenario) {
   const state = () => JSON.parse(readFileSync(stateFile, 'utf8'));
   return {
     url: `ws://127.0.0.1:${port}`,
+    pid: proc.pid,
     state,
     /**
      * The state once `ready(state)` holds, or the last state after `timeoutMs` (the caller's
