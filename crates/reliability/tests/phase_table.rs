@@ -25,10 +25,7 @@ const TIMEOUT: Expect = Fails("timeout", "module is powered and still connected"
 const REFUSED: Expect = Fails("command_error", "The module refused the command");
 const ENDED: Expect = Fails("module_7_10706", "The module ended the OTA");
 const MCU: Expect = Fails("bootloader", "Check the MCU cable");
-const NOT_BACK: Expect = Fails(
-    "resume_failed",
-    "Reconnect the module's USB cable within 45 s",
-);
+const NOT_BACK: Expect = Fails("resume_failed", "Reconnect the module's USB cable");
 /// Reported to the lead: after `PortLost` on the MCU port the flash step retries on the
 /// lost port and ends with the last attempt's "no answer", so the technician reads "check
 /// TX/RX and BOOT0" instead of "reconnect the USB cable". The correct cell is `LOST`; see
