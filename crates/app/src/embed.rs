@@ -15,7 +15,7 @@
 use crate::station::DeviceReport;
 use otaflash_core::report::JobKind;
 use otaflash_core::{Event, Stage};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// Version of the message contract, sent with `otaflash:ready`.
 pub const API_VERSION: u32 = 1;
@@ -170,42 +170,101 @@ impl RawCommand {
     }
 }
 
-/// `otaflash:ready`: the API listens (sent once, when the app has started).
-pub fn ready() -> Value {
-    json!({ "type": "otaflash:ready", "api": API_VERSION })
+/// A message to the parent page. Serialized as one JSON object whose `type` names it
+/// (`otaflash:ready`, …); the loader re-dispatches it as a DOM event of that name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum Message<'a> {
+    /// The API listens (sent once, when the app has started).
+    #[serde(rename = "otaflash:ready")]
+    Ready {
+        /// [`API_VERSION`].
+        api: u32,
+    },
+    /// The screen changed: `connect`, `connecting`, `ready`, `running`, `finished`.
+    #[serde(rename = "otaflash:state")]
+    State {
+        /// The screen's name.
+        screen: &'a str,
+    },
+    /// A stage started or finished.
+    #[serde(rename = "otaflash:stage")]
+    Stage {
+        /// The stage (`transfer`, `flash_verify`, …).
+        stage: Stage,
+        /// `started` or `finished`.
+        state: &'static str,
+    },
+    /// Progress of a stage (`total` 0: unknown).
+    #[serde(rename = "otaflash:progress")]
+    Progress {
+        /// The stage.
+        stage: Stage,
+        /// Units done.
+        done: u64,
+        /// Units in total.
+        total: u64,
+    },
+    /// The module offered a plan.
+    #[serde(rename = "otaflash:plan")]
+    Plan {
+        /// Component ID.
+        component: &'a str,
+        /// Version before.
+        from_version: &'a str,
+        /// Version after.
+        to_version: &'a str,
+        /// Image size in bytes.
+        size: u64,
+        /// Whether every strategy check passed.
+        checks_passed: bool,
+    },
+    /// The device report of a finished job.
+    #[serde(rename = "otaflash:result")]
+    Result {
+        /// The report (the same JSON as "download report").
+        report: &'a DeviceReport,
+    },
+    /// A command from an allowlisted parent could not be carried out.
+    #[serde(rename = "otaflash:rejected")]
+    Rejected {
+        /// Why.
+        reason: &'a str,
+    },
 }
 
-/// `otaflash:state`: the screen changed (`connect`, `connecting`, `ready`, `running`,
-/// `finished`).
-pub fn state(screen: &str) -> Value {
-    json!({ "type": "otaflash:state", "screen": screen })
-}
-
-/// `otaflash:rejected`: a command from an allowlisted parent could not be carried out.
-pub fn rejected(why: &str) -> Value {
-    json!({ "type": "otaflash:rejected", "reason": why })
-}
-
-/// `otaflash:result`: the device report of the finished job.
-pub fn result(report: &DeviceReport) -> Value {
-    json!({ "type": "otaflash:result", "report": report })
+impl Message<'_> {
+    /// The message as JSON text (pretty, like the report download, so the wasm carries
+    /// one serializer).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
 }
 
 /// The messages for a batch of core events: stage starts and ends, the plan offer, and
 /// the last progress of each stage in the batch (a parent needs no more than the UI's
 /// ~10 updates a second). Transcript lines, device facts and the final report are not
-/// forwarded from here (the report goes out as [`result`] with the module's facts).
-pub fn from_events(events: &[Event]) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
+/// forwarded from here (the report goes out as [`Message::Result`] with the module's
+/// facts).
+pub fn from_events(events: &[Event]) -> Vec<Message<'_>> {
+    let mut out: Vec<Message<'_>> = Vec::new();
     let mut last_progress: Vec<(Stage, usize)> = Vec::new();
     for event in events {
         match event {
-            Event::StageStarted(stage) => out.push(stage_message(*stage, "started")),
-            Event::StageFinished(stage) => out.push(stage_message(*stage, "finished")),
+            Event::StageStarted(stage) => out.push(Message::Stage {
+                stage: *stage,
+                state: "started",
+            }),
+            Event::StageFinished(stage) => out.push(Message::Stage {
+                stage: *stage,
+                state: "finished",
+            }),
             Event::Progress { stage, done, total } => {
-                let message = json!({
-                    "type": "otaflash:progress", "stage": stage, "done": done, "total": total,
-                });
+                let message = Message::Progress {
+                    stage: *stage,
+                    done: *done,
+                    total: *total,
+                };
                 match last_progress.iter().find(|(s, _)| s == stage) {
                     Some((_, at)) => {
                         if let Some(slot) = out.get_mut(*at) {
@@ -218,22 +277,17 @@ pub fn from_events(events: &[Event]) -> Vec<Value> {
                     }
                 }
             }
-            Event::PlanOffered(offer) => out.push(json!({
-                "type": "otaflash:plan",
-                "component": offer.component,
-                "from_version": offer.from_version,
-                "to_version": offer.to_version,
-                "size": offer.size,
-                "checks_passed": offer.checks.iter().all(|c| c.passed),
-            })),
+            Event::PlanOffered(offer) => out.push(Message::Plan {
+                component: &offer.component,
+                from_version: &offer.from_version,
+                to_version: &offer.to_version,
+                size: offer.size,
+                checks_passed: offer.checks.iter().all(|c| c.passed),
+            }),
             _ => {}
         }
     }
     out
-}
-
-fn stage_message(stage: Stage, state: &str) -> Value {
-    json!({ "type": "otaflash:stage", "stage": stage, "state": state })
 }
 
 #[cfg(test)]
@@ -335,8 +389,12 @@ mod tests {
             },
             Event::StageFinished(Stage::Transfer),
         ];
-        let out = from_events(&events);
+        let out: Vec<serde_json::Value> = from_events(&events)
+            .iter()
+            .map(|m| serde_json::from_str(&m.to_json()).unwrap_or_default())
+            .collect();
         assert_eq!(out.len(), 3);
+        assert_eq!(out[1]["type"], "otaflash:progress");
         assert_eq!(out[1]["done"], 7);
         assert_eq!(out[2]["state"], "finished");
         assert_eq!(out[0]["stage"], "transfer");

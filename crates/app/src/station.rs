@@ -57,8 +57,7 @@ impl DeviceReport {
         self.report.durations.iter().map(|d| d.ms).sum()
     }
 
-    /// Pretty JSON for download (`None` cannot happen for these plain fields, but a
-    /// serializer error must not panic the page).
+    /// Pretty JSON for download (a serializer error must not panic the page).
     pub fn to_json(&self) -> Option<String> {
         serde_json::to_string_pretty(self).ok()
     }
@@ -169,12 +168,13 @@ impl Shift {
     }
 }
 
-/// The serde name of a unit enum variant ("success", "sota").
+/// The serde name of a unit enum variant ("success", "sota"): its JSON string without
+/// the quotes. (The pretty serializer is the one reports already use, so this adds no
+/// second copy of it to the wasm.)
 fn enum_name(value: &impl Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
+    serde_json::to_string_pretty(value)
+        .map(|s| s.trim_matches('"').to_owned())
+        .unwrap_or_default()
 }
 
 /// The serde name of a stage ("flash_verify"), as in the JSON report.

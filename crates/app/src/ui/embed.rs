@@ -6,11 +6,10 @@
 //! Every outgoing payload is serialized, passed through [`Secrets::redact`] and parsed
 //! back, so a ProductKey or ProductSecret cannot reach the parent by any field.
 
-use crate::embed::{self, Allowlist, Command, RawCommand};
+use crate::embed::{self, Allowlist, Command, Message, RawCommand};
 use crate::secrets::Secrets;
 use gloo::events::EventListener;
 use js_sys::Reflect;
-use serde_json::Value;
 use wasm_bindgen::{JsCast as _, JsValue};
 
 /// The name of the meta tag that holds the allowlist.
@@ -54,11 +53,11 @@ impl Embedding {
     }
 
     /// Post `message` (redacted) to the parent at its exact origin.
-    pub(crate) fn post(&self, message: &Value, secrets: &Secrets) {
+    pub(crate) fn post(&self, message: &Message<'_>, secrets: &Secrets) {
         let Some(origin) = &self.origin else {
             return;
         };
-        let text = secrets.redact(&message.to_string());
+        let text = secrets.redact(&message.to_json());
         if let Ok(value) = js_sys::JSON::parse(&text) {
             let _ = self.parent.post_message(&value, origin);
         }
@@ -95,11 +94,6 @@ impl Embedding {
             }
         }))
     }
-}
-
-/// The ready message, sent once the listener is in place.
-pub(crate) fn ready() -> Value {
-    embed::ready()
 }
 
 fn meta_content(window: &web_sys::Window) -> Option<String> {

@@ -36,8 +36,9 @@ mod embed;
 mod resume;
 mod views;
 
-use crate::embed::Command;
+use crate::embed::{Command, Message};
 use crate::i18n::T;
+use crate::secrets::Secrets;
 use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
 use embed::Embedding;
 use otaflash_core::report::JobKind;
@@ -208,11 +209,16 @@ fn use_embedding(
                     move |command| on_intent.emit(Intent::Embedded(command)),
                     move |why| {
                         if let Some(e) = reject.upgrade() {
-                            e.post(&crate::embed::rejected(&why), &Default::default());
+                            e.post(&Message::Rejected { reason: &why }, &Secrets::default());
                         }
                     },
                 );
-                e.post(&embed::ready(), &Default::default());
+                e.post(
+                    &Message::Ready {
+                        api: crate::embed::API_VERSION,
+                    },
+                    &Secrets::default(),
+                );
                 listener
             });
             move || drop(listener)
@@ -223,7 +229,7 @@ fn use_embedding(
         let screen = views::screen_name(&state.screen);
         use_effect_with(screen, move |screen| {
             if let Some(e) = &embedding {
-                e.post(&crate::embed::state(screen), &secrets);
+                e.post(&Message::State { screen }, &secrets);
             }
         });
     }
@@ -231,7 +237,7 @@ fn use_embedding(
         let (shift, secrets) = (state.shift.clone(), state.setup.secrets.clone());
         use_effect_with(shift.devices().len(), move |_| {
             if let (Some(e), Some(report)) = (&embedding, shift.last()) {
-                e.post(&crate::embed::result(report), &secrets);
+                e.post(&Message::Result { report }, &secrets);
             }
         });
     }
@@ -464,7 +470,7 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
     };
     let reject = |why: &str| {
         if let Some(e) = &handles.borrow().embedding {
-            e.post(&crate::embed::rejected(why), &state.setup.secrets);
+            e.post(&Message::Rejected { reason: why }, &state.setup.secrets);
         }
     };
     if let Some(c) = &start.component {
