@@ -9,6 +9,10 @@
 //! - [`Driver`]: one `spawn_local` task owning the links and the core `Session`; the UI
 //!   sends it commands and receives [`Notice`]s.
 //! - [`Batcher`]: how core events are batched for the UI (plain Rust, host-tested).
+//! - [`Journal`], [`JournalWriter`], [`JournalEntry`]: the job journal in IndexedDB (a
+//!   resumable transfer or a verified image per MCU component). A lost serial port is
+//!   re-acquired by the link itself (`connect` events, USB vendor/product ids) and
+//!   reported as [`LinkStatus::Lost`] / [`LinkStatus::Restored`].
 //!
 //! What is not here: protocol logic (otaflash-core), device models (otaflash-sim) and
 //! anything visual (otaflash-app).

@@ -30,6 +30,11 @@
 //! | `#advanced`, `#product-key`, `#product-secret` | product credentials for an unprovisioned module (memory only) |
 //! | `#shift` | this session's devices: `data-count`, `data-succeeded`, `data-failed`; `#download-shift-csv` |
 //! | `#console` | the transcript console (newest lines) |
+//! | `#reconnecting` | while a job runs: a lost port is being re-acquired; `data-port` = module, mcu; says why |
+//! | `#resume-note` | `data-kind` = resumed (`data-offset`) or rejected (`#resume-reason`, why the job started over) |
+//! | `#resume-card`, `#resume-sota`, `#discard-journal` | a journaled transfer (`data-component`, `data-offset`): resume it / forget it |
+//! | `#kept-image`, `#write-again`, `#discard-image` | a kept verified image (`data-component`, `data-bytes`): write it to the MCU again / forget it |
+//! | `#journal-unavailable` | why the job journal (IndexedDB) cannot be used |
 
 mod browser;
 mod embed;
