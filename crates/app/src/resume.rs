@@ -406,6 +406,24 @@ mod tests {
     }
 
     #[test]
+    fn the_app_state_carries_the_journal_across_jobs() {
+        use crate::state::{Action, AppState};
+        let mut app = AppState::new(Lang::En, &[]);
+        app.apply(Action::Resume(ResumeAction::Loaded(vec![
+            JournalEntry::Transfer(SotaResume {
+                checkpoint: checkpoint(2048),
+                received: vec![0_u8; 2048].into(),
+            }),
+        ])));
+        app.apply(Action::Resume(ResumeAction::Note(ResumeNote::Resumed {
+            offset: 2048,
+        })));
+        app.apply(Action::Resume(ResumeAction::JobStarted));
+        assert_eq!(app.resume.note, None);
+        assert!(app.resume.resume_for("STM32", "1_0_0").is_some());
+    }
+
+    #[test]
     fn every_text_exists_in_both_languages_and_differs() {
         use Text as X;
         for t in [
