@@ -85,6 +85,8 @@ pub enum ErrorKind {
     /// Every attempt of the STM32 flash step failed; why, in attempt order (the last one
     /// gives the code, hint and result).
     FlashAttempts(Vec<Self>),
+    /// An ESP-AT upgrade (`AT+CIUPDATE` / `AT+USEROTA`) failed (protocol.md §3).
+    EspAt(crate::espat::EspAtFailure),
 }
 
 /// A failure with context; see the module docs.
@@ -129,6 +131,7 @@ impl JobError {
             ErrorKind::FlashAttempts(all) => all
                 .last()
                 .map_or_else(|| "bootloader".into(), |e| Self::from(e.clone()).code()),
+            ErrorKind::EspAt(f) => f.code().into(),
         }
     }
 
@@ -159,6 +162,7 @@ impl JobError {
             ErrorKind::NoPlan | ErrorKind::Rejected(_) | ErrorKind::Cancelled => 0,
             ErrorKind::CommandError { .. } => 8,
             ErrorKind::Bootloader { .. } | ErrorKind::FlashVerify { .. } => 8,
+            ErrorKind::EspAt(f) => f.lwm2m_result(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! so a translator sees every string at once.
 
 use crate::error::{ErrorKind, Lang};
+use crate::espat::EspAtFailure;
 use crate::jobs::ResumeRefusal;
 
 /// The message for `kind` in `lang`, with its context filled in.
@@ -99,6 +100,7 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
             format!("The transfer could not be resumed: {}", why.message(lang))
         }
         (K::Resume(why), Lang::Zh) => format!("无法续传：{}", why.message(lang)),
+        (K::EspAt(f), _) => espat_message(f, lang),
         (K::FlashAttempts(all), _) => {
             let each: Vec<String> = all
                 .iter()
@@ -125,6 +127,9 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
     }
     if let K::FlashAttempts(all) = kind {
         return all.last().map_or_else(String::new, |e| error_hint(e, lang));
+    }
+    if let K::EspAt(f) = kind {
+        return espat_hint(f, lang);
     }
     if let K::ModuleEvent { kind, code } = kind {
         if let Some(t) = module_event(*kind, *code) {
@@ -183,7 +188,7 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
             "Use a .bin, Intel HEX or S-record file built for this MCU.",
             "请使用为此 MCU 构建的 .bin、Intel HEX 或 S-record 文件。",
         ),
-        K::Cancelled | K::Resume(_) | K::FlashAttempts(_) => {
+        K::Cancelled | K::Resume(_) | K::FlashAttempts(_) | K::EspAt(_) => {
             ("Start the job again when ready.", "准备好后可重新开始任务。")
         }
     };
@@ -235,6 +240,124 @@ pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
         R::Mismatch(_) => (
             "Discard the saved progress and start the upgrade again.",
             "请丢弃已保存的进度并重新开始升级。",
+        ),
+    };
+    match lang {
+        Lang::En => en.into(),
+        Lang::Zh => zh.into(),
+    }
+}
+
+/// The message for an ESP-AT upgrade failure.
+fn espat_message(f: &EspAtFailure, lang: Lang) -> String {
+    use EspAtFailure as F;
+    match (f, lang) {
+        (F::NotEspAt { answer }, Lang::En) => {
+            format!("The module is not an ESP-AT module (AT+GMR answered \"{answer}\")")
+        }
+        (F::NotEspAt { answer }, Lang::Zh) => {
+            format!("该模组不是 ESP-AT 模组（AT+GMR 返回 \"{answer}\"）")
+        }
+        (F::BadParameter(what), Lang::En) => format!("AT+CIUPDATE cannot take the {what}"),
+        (F::BadParameter(what), Lang::Zh) => format!("AT+CIUPDATE 无法接受该参数：{what}"),
+        (F::BadUrl(why), Lang::En) => format!("The upgrade URL is not usable: {why}"),
+        (F::BadUrl(why), Lang::Zh) => format!("升级 URL 不可用：{why}"),
+        (F::ServerUnreachable { state }, Lang::En) => format!(
+            "AT+CIUPDATE could not reach the OTA server (stopped at +CIPUPDATE:{state})"
+        ),
+        (F::ServerUnreachable { state }, Lang::Zh) => {
+            format!("AT+CIUPDATE 无法连接 OTA 服务器（停在 +CIPUPDATE:{state}）")
+        }
+        (F::NoSuchVersion { version: Some(v) }, Lang::En) => format!(
+            "The OTA server has no firmware version \"{v}\" for this device (stopped at +CIPUPDATE:2)"
+        ),
+        (F::NoSuchVersion { version: None }, Lang::En) => {
+            "The OTA server offered no firmware for this device (stopped at +CIPUPDATE:2)".into()
+        }
+        (F::NoSuchVersion { version: Some(v) }, Lang::Zh) => {
+            format!("OTA 服务器上没有该设备的固件版本 \"{v}\"（停在 +CIPUPDATE:2）")
+        }
+        (F::NoSuchVersion { version: None }, Lang::Zh) => {
+            "OTA 服务器没有为该设备提供固件（停在 +CIPUPDATE:2）".into()
+        }
+        (F::DownloadFailed { state }, Lang::En) => {
+            format!("The module failed while downloading the firmware (stopped at +CIPUPDATE:{state})")
+        }
+        (F::DownloadFailed { state }, Lang::Zh) => {
+            format!("模组下载固件时失败（停在 +CIPUPDATE:{state}）")
+        }
+        (F::UserOtaFailed { server }, Lang::En) => {
+            format!("AT+USEROTA answered ERROR: the module could not download the firmware from {server}")
+        }
+        (F::UserOtaFailed { server }, Lang::Zh) => {
+            format!("AT+USEROTA 返回 ERROR：模组无法从 {server} 下载固件")
+        }
+        (F::OtaTimeout { command, waited_ms }, Lang::En) => format!(
+            "{command} did not finish within {} s (the module's limit is 180 s)",
+            waited_ms / 1000
+        ),
+        (F::OtaTimeout { command, waited_ms }, Lang::Zh) => format!(
+            "{command} 在 {} 秒内未完成（模组自身上限为 180 秒）",
+            waited_ms / 1000
+        ),
+        (F::UrlLength { sent, received }, Lang::En) => {
+            format!("AT+USEROTA received {received} URL bytes, {sent} were sent")
+        }
+        (F::UrlLength { sent, received }, Lang::Zh) => {
+            format!("AT+USEROTA 收到 {received} 字节 URL，实际发送 {sent} 字节")
+        }
+        (F::VersionMismatch { expected, actual }, Lang::En) => format!(
+            "After the reboot the module runs version {actual}, not {expected}"
+        ),
+        (F::VersionMismatch { expected, actual }, Lang::Zh) => {
+            format!("重启后模组运行的版本为 {actual}，而非 {expected}")
+        }
+    }
+}
+
+/// What to do about an ESP-AT upgrade failure.
+fn espat_hint(f: &EspAtFailure, lang: Lang) -> String {
+    use EspAtFailure as F;
+    let (en, zh) = match f {
+        F::NotEspAt { .. } => (
+            "Pick the ESP module's AT port, or use otaflash sota/fota for a Quectel module.",
+            "请选择 ESP 模组的 AT 口；Quectel 模组请使用 otaflash sota/fota。",
+        ),
+        F::BadParameter(_) => (
+            "Give the version as on the OTA server (e.g. v2.2.0.0) and a partition name from at_customize.csv.",
+            "请按 OTA 服务器上的写法填写版本号（如 v2.2.0.0），分区名须来自 at_customize.csv。",
+        ),
+        F::BadUrl(_) => (
+            "Give a full http:// or https:// URL of the .bin file (at most 8192 bytes, no spaces); open it from a PC to check it.",
+            "请填写 .bin 文件完整的 http:// 或 https:// URL（最长 8192 字节，不含空格）；可先在电脑上打开验证。",
+        ),
+        F::ServerUnreachable { .. } => (
+            "Connect the module to Wi-Fi first (AT+CWJAP, check AT+CIPSTA? has an IP), check the network reaches iot.espressif.cn (or your server), then retry.",
+            "请先让模组连上 Wi-Fi（AT+CWJAP，确认 AT+CIPSTA? 有 IP 地址），确认网络能访问 iot.espressif.cn（或自建服务器），然后重试。",
+        ),
+        F::NoSuchVersion { .. } => (
+            "Check on the OTA server that this version (or partition .bin) is uploaded for the device whose token the firmware carries; leave the version empty for the latest.",
+            "请在 OTA 服务器上确认该版本（或分区 .bin）已上传到固件令牌对应的设备；版本留空则升级到最新版本。",
+        ),
+        F::DownloadFailed { .. } => (
+            "The download broke off: improve the Wi-Fi signal and retry; the running firmware is untouched.",
+            "下载中断：请改善 Wi-Fi 信号后重试；当前运行的固件未受影响。",
+        ),
+        F::UserOtaFailed { .. } => (
+            "Server unreachable, wrong URL or not an ESP-AT image: check Wi-Fi (AT+CIPSTA?), open the URL from a PC on the same network, and that it serves esp-at.bin; then retry.",
+            "服务器不可达、URL 错误或文件不是 ESP-AT 固件：请检查 Wi-Fi（AT+CIPSTA?），在同一网络的电脑上打开该 URL，确认其提供 esp-at.bin，然后重试。",
+        ),
+        F::OtaTimeout { .. } => (
+            "The network is too slow or the server stalled: move closer to the access point, or use a server on the local network, then retry.",
+            "网络太慢或服务器无响应：请靠近无线接入点，或使用局域网内的服务器，然后重试。",
+        ),
+        F::UrlLength { .. } => (
+            "Characters were lost on the serial line: check the cable and baud rate, then retry.",
+            "串口传输丢失了字符：请检查线缆和波特率，然后重试。",
+        ),
+        F::VersionMismatch { .. } => (
+            "The module booted other firmware (the new image may have failed its check and rolled back): check the image on the server, then retry.",
+            "模组启动了其他固件（新镜像可能校验失败并已回滚）：请检查服务器上的镜像，然后重试。",
         ),
     };
     match lang {

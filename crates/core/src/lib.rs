@@ -17,6 +17,7 @@
 
 pub mod at;
 pub mod error;
+pub mod espat;
 pub mod event;
 mod i18n;
 pub mod image;
@@ -32,7 +33,10 @@ pub mod transcript;
 pub use error::{ErrorKind, JobError, Lang};
 pub use event::{DeviceFact, Event, PlanOffer, Stage};
 pub use io::{Input, LineSettings, Outbox, Output, Parity, PortId};
-pub use jobs::{FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy, Waits};
+pub use jobs::{
+    EspAtMethod, EspAtParams, FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy,
+    Waits,
+};
 pub use report::{JobKind, Outcome, Report};
 pub use session::{Session, SessionConfig};
 pub use time::{Duration, Instant};

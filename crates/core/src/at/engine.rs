@@ -26,6 +26,10 @@ const URC_PREFIXES: &[&str] = &[
     "APP RDY",
     "POWERED DOWN",
     "+CPIN:",
+    // ESP-AT `AT+CIUPDATE` progress: live stage changes while the command is in flight
+    // (the docs say `+CIPUPDATE:`, current firmware prints `+CIUPDATE:`; protocol.md §3.1).
+    "+CIPUPDATE:",
+    "+CIUPDATE:",
 ];
 
 /// The `AT+QIOTOTARD` data header.

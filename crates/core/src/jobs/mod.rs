@@ -15,7 +15,8 @@ pub(crate) mod tracker;
 
 pub use checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
 pub use params::{
-    FlashStep, FotaParams, JobSpec, ProductInfo, SotaComponent, SotaParams, Strategy, Waits,
+    EspAtMethod, EspAtParams, FlashStep, FotaParams, JobSpec, ProductInfo, SotaComponent,
+    SotaParams, Strategy, Waits,
 };
 
 use crate::at::{AtCommand, AtEngine, AtEvent, Reply};
@@ -104,6 +105,7 @@ impl core::fmt::Debug for Ctx<'_> {
 enum Run {
     Sota(Box<sota::Sota>),
     Fota(Box<fota::Fota>),
+    EspAt(Box<crate::espat::job::EspAt>),
     Finished,
 }
 
@@ -125,7 +127,8 @@ impl Job {
     ) -> Self {
         let kind = match spec {
             JobSpec::Sota(_) => JobKind::Sota,
-            JobSpec::Fota(_) => JobKind::Fota,
+            // An ESP-AT upgrade is the module's own firmware, like FOTA.
+            JobSpec::Fota(_) | JobSpec::EspAt(_) => JobKind::Fota,
         };
         let mut tracker = Tracker::new(kind, config.lang);
         let mut ctx = Ctx {
@@ -137,6 +140,17 @@ impl Job {
         let run = match spec {
             JobSpec::Sota(p) => Run::Sota(Box::new(sota::Sota::begin(p, &config, &mut ctx))),
             JobSpec::Fota(p) => Run::Fota(Box::new(fota::Fota::begin(p, &config, &mut ctx))),
+            JobSpec::EspAt(p) => match crate::espat::job::EspAt::begin(p, &mut ctx) {
+                Ok(job) => Run::EspAt(Box::new(job)),
+                // Parameters the module cannot take: the job ends before anything is sent.
+                Err(e) => {
+                    tracker.fail(now, &JobError::from(e), out);
+                    return Self {
+                        run: Run::Finished,
+                        tracker: None,
+                    };
+                }
+            },
         };
         Self {
             run,
@@ -154,6 +168,7 @@ impl Job {
         match &self.run {
             Run::Sota(s) => s.deadline(),
             Run::Fota(f) => f.deadline(),
+            Run::EspAt(e) => e.deadline(),
             Run::Finished => None,
         }
     }
@@ -191,6 +206,10 @@ impl Job {
             },
             Run::Fota(f) => match (*f).handle(input, &mut ctx) {
                 Flow::Continue(f) => Flow::Continue(Run::Fota(Box::new(f))),
+                Flow::Done(r) => Flow::Done(r),
+            },
+            Run::EspAt(e) => match (*e).handle(input, &mut ctx) {
+                Flow::Continue(e) => Flow::Continue(Run::EspAt(Box::new(e))),
                 Flow::Done(r) => Flow::Done(r),
             },
             Run::Finished => return,

@@ -13,6 +13,9 @@ pub enum JobSpec {
     Sota(SotaParams),
     /// Upgrade the module's own firmware (protocol.md §2.3).
     Fota(FotaParams),
+    /// Upgrade an ESP-AT module's firmware or a partition (protocol.md §3); reported as
+    /// [`crate::JobKind::Fota`], since it is the module's own firmware.
+    EspAt(EspAtParams),
 }
 
 /// ProductKey / ProductSecret to configure before registering (only set when the module
@@ -171,4 +174,35 @@ pub struct FotaParams {
     pub auto_confirm: bool,
     /// Waiting limits.
     pub waits: Waits,
+}
+
+/// How an ESP-AT module gets its new firmware.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EspAtMethod {
+    /// `AT+CIUPDATE`: from Espressif's (or the firmware's custom) OTA server.
+    CiUpdate(crate::espat::CiUpdate),
+    /// `AT+USEROTA`: from this HTTP(S) URL (application partition only).
+    UserOta {
+        /// The firmware URL, sent to the module byte for byte.
+        url: String,
+    },
+}
+
+/// Parameters of an ESP-AT upgrade job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EspAtParams {
+    /// Which command does the upgrade.
+    pub method: EspAtMethod,
+    /// From the module's `OK` (and reboot) to it answering `AT` again.
+    pub reboot: Duration,
+}
+
+impl EspAtParams {
+    /// `method` with the default 60 s reboot allowance.
+    pub fn new(method: EspAtMethod) -> Self {
+        Self {
+            method,
+            reboot: Duration::secs(60),
+        }
+    }
 }

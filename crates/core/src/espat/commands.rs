@@ -1,0 +1,297 @@
+//! Typed ESP-AT commands used by the OTA job, with their limits (protocol.md §3.1–3.2),
+//! plus the parsers for what the module prints around them. Parsers never panic.
+
+use crate::at::command::{AtCommand, Reply};
+use crate::error::ErrorKind;
+use crate::espat::failure::EspAtFailure;
+use crate::espat::family::{detect_family, ModuleFamily};
+use crate::time::Duration;
+
+/// The module's own limit for a whole `AT+CIUPDATE` (`ESP_AT_OTA_TIMEOUT_MS`).
+pub const CIUPDATE_LIMIT: Duration = Duration::mins(3);
+/// What we wait beyond [`CIUPDATE_LIMIT`] for the module to say `ERROR` itself.
+const CIUPDATE_MARGIN: Duration = Duration::secs(15);
+/// Longest `<version>` / `<firmware name>` the module accepts (`ESP_AT_VERSION_LEN_MAX`).
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest URL `AT+USEROTA` accepts (`AT_USEROTA_URL_LEN_MAX`).
+pub const MAX_URL_LEN: usize = 8 * 1024;
+
+/// `AT` once, with a short timeout: is the module back from its reboot yet?
+#[derive(Clone, Copy, Debug)]
+pub struct Alive;
+
+impl AtCommand for Alive {
+    type Response = ();
+    fn line(&self) -> String {
+        "AT".into()
+    }
+    fn timeout(&self) -> Duration {
+        Duration::secs(1)
+    }
+    fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+/// `AT+GMR`: the firmware versions.
+#[derive(Clone, Copy, Debug)]
+pub struct Version;
+
+/// What `AT+GMR` answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirmwareVersion {
+    /// The `AT version:` value without its build note, e.g. "2.2.0.0".
+    pub at: Option<String>,
+    /// The `Bin version:` value, e.g. "2.2.0(WROOM-32)".
+    pub bin: Option<String>,
+    /// Every information line, for family detection and the log.
+    pub lines: Vec<String>,
+}
+
+impl FirmwareVersion {
+    /// The dialect these lines belong to (`ATI` is not asked: ESP-AT has none).
+    pub fn family(&self) -> ModuleFamily {
+        detect_family(&[], &self.lines)
+    }
+
+    /// The version to show and compare: the AT version, else the bin version.
+    pub fn shown(&self) -> Option<&str> {
+        self.at.as_deref().or(self.bin.as_deref())
+    }
+
+    /// Whether this firmware is `wanted` ("v2.2.0.0" and "2.2.0.0" are the same).
+    pub fn matches(&self, wanted: &str) -> bool {
+        let wanted = wanted.trim().trim_start_matches(['v', 'V']);
+        [self.at.as_deref(), self.bin.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|v| v.trim_start_matches(['v', 'V']).starts_with(wanted))
+    }
+}
+
+impl AtCommand for Version {
+    type Response = FirmwareVersion;
+    fn line(&self) -> String {
+        "AT+GMR".into()
+    }
+    fn parse(&self, reply: &Reply) -> Result<FirmwareVersion, ErrorKind> {
+        let value = |prefix: &str| {
+            reply.value(prefix).map(|v| {
+                // "2.2.0.0(c6fa6bf - ESP32 - Jul  2 2021)" → "2.2.0.0"
+                v.split('(').next().unwrap_or(v).trim().to_owned()
+            })
+        };
+        Ok(FirmwareVersion {
+            at: value("AT version:").filter(|v| !v.is_empty()),
+            bin: reply
+                .value("Bin version:")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
+            lines: reply.lines.clone(),
+        })
+    }
+}
+
+/// `AT+CIUPDATE[=<mode>,<"version">,<"firmware name">]`, blocking (protocol.md §3.1).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CiUpdate {
+    /// `<ota mode>` 1 (HTTPS) instead of 0 (HTTP).
+    pub https: bool,
+    /// The version to install; `None`: the latest.
+    pub version: Option<String>,
+    /// The partition to upgrade; `None`: `ota`, the application.
+    pub partition: Option<String>,
+}
+
+impl CiUpdate {
+    /// Whether it upgrades the application (after which the module reboots by itself).
+    pub fn upgrades_app(&self) -> bool {
+        self.partition.as_deref().is_none_or(|p| p == "ota")
+    }
+
+    /// Refuses values the module would reject or the line could not carry.
+    pub fn validate(&self) -> Result<(), EspAtFailure> {
+        for (what, value) in [("version", &self.version), ("partition", &self.partition)] {
+            let Some(v) = value else { continue };
+            let bad = v.is_empty()
+                || v.len() > MAX_NAME_LEN
+                || v.chars().any(|c| c == '"' || c == ',' || c.is_control());
+            if bad {
+                return Err(EspAtFailure::BadParameter(format!(
+                    "{what} \"{v}\" (1 to {MAX_NAME_LEN} characters, no quotes, commas or control characters)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AtCommand for CiUpdate {
+    type Response = ();
+    fn line(&self) -> String {
+        if !self.https && self.version.is_none() && self.partition.is_none() {
+            return "AT+CIUPDATE".into();
+        }
+        let mut line = format!("AT+CIUPDATE={}", u8::from(self.https));
+        match (&self.version, &self.partition) {
+            (Some(v), Some(p)) => line += &format!(",\"{v}\",\"{p}\""),
+            (Some(v), None) => line += &format!(",\"{v}\""),
+            (None, Some(p)) => line += &format!(",,\"{p}\""),
+            (None, None) => {}
+        }
+        line
+    }
+    fn timeout(&self) -> Duration {
+        Duration::ms(CIUPDATE_LIMIT.as_ms() + CIUPDATE_MARGIN.as_ms())
+    }
+    fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+/// `AT+USEROTA=<url len>`: the first half; the URL bytes follow the `>` prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserOta {
+    /// The URL length in bytes.
+    pub len: usize,
+}
+
+impl AtCommand for UserOta {
+    type Response = ();
+    fn line(&self) -> String {
+        format!("AT+USEROTA={}", self.len)
+    }
+    fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+/// Refuses a URL `AT+USEROTA` cannot take: not HTTP(S), no host, whitespace or control
+/// characters (they would be sent verbatim), or longer than [`MAX_URL_LEN`].
+pub fn check_url(url: &str) -> Result<(), EspAtFailure> {
+    let bad = |why: &str| Err(EspAtFailure::BadUrl(why.to_owned()));
+    if url.is_empty() || url.len() > MAX_URL_LEN {
+        return bad(&format!("length {} (1 to {MAX_URL_LEN} bytes)", url.len()));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it contains spaces or control characters");
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        None => bad("it does not start with http:// or https://"),
+        Some(r) if r.split(['/', '?', '#']).next().is_none_or(str::is_empty) => {
+            bad("it names no server")
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// The state of a `+CIPUPDATE:<n>` (or `+CIUPDATE:<n>`, what current firmware prints)
+/// progress line: 1 server found, 2 connected, 3 got the version, 4 done, -1 failed.
+pub fn progress_state(line: &str) -> Option<i8> {
+    let value = line
+        .strip_prefix("+CIPUPDATE:")
+        .or_else(|| line.strip_prefix("+CIUPDATE:"))?;
+    value.trim().parse().ok().filter(|n| (-1..=4).contains(n))
+}
+
+/// The count of a `Recv <n> bytes` line.
+pub fn received_count(line: &str) -> Option<usize> {
+    line.strip_prefix("Recv ")?
+        .strip_suffix(" bytes")?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ciupdate_lines() {
+        assert_eq!(CiUpdate::default().line(), "AT+CIUPDATE");
+        let v = CiUpdate {
+            version: Some("v2.2.0.0".into()),
+            ..CiUpdate::default()
+        };
+        assert_eq!(v.line(), "AT+CIUPDATE=0,\"v2.2.0.0\"");
+        let p = CiUpdate {
+            https: true,
+            partition: Some("mqtt_ca".into()),
+            ..CiUpdate::default()
+        };
+        assert_eq!(p.line(), "AT+CIUPDATE=1,,\"mqtt_ca\"");
+        assert!(!p.upgrades_app());
+        assert!(v.upgrades_app());
+    }
+
+    #[test]
+    fn ciupdate_refuses_what_the_line_cannot_carry() {
+        let quoted = CiUpdate {
+            version: Some("v\"1".into()),
+            ..CiUpdate::default()
+        };
+        assert!(matches!(
+            quoted.validate(),
+            Err(EspAtFailure::BadParameter(_))
+        ));
+        let long = CiUpdate {
+            partition: Some("p".repeat(65)),
+            ..CiUpdate::default()
+        };
+        assert!(long.validate().is_err());
+        assert_eq!(CiUpdate::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(check_url("http://192.168.1.2:8080/esp-at.bin"), Ok(()));
+        assert_eq!(check_url("https://ota.example.com/a.bin?x=1"), Ok(()));
+        for bad in [
+            "",
+            "ftp://x/y",
+            "http://",
+            "http:///a.bin",
+            "http://a b/c",
+            "x",
+        ] {
+            assert!(
+                matches!(check_url(bad), Err(EspAtFailure::BadUrl(_))),
+                "{bad}"
+            );
+        }
+        assert!(check_url(&format!("http://h/{}", "a".repeat(MAX_URL_LEN))).is_err());
+    }
+
+    #[test]
+    fn progress_and_recv_lines() {
+        assert_eq!(progress_state("+CIPUPDATE:3"), Some(3));
+        assert_eq!(progress_state("+CIUPDATE:-1"), Some(-1));
+        assert_eq!(progress_state("+CIPUPDATE:9"), None);
+        assert_eq!(progress_state("+CIPUPDATE:"), None);
+        assert_eq!(received_count("Recv 31 bytes"), Some(31));
+        assert_eq!(received_count("Recv x bytes"), None);
+    }
+
+    #[test]
+    fn gmr_parses_and_matches() {
+        let reply = Reply {
+            command: "AT+GMR".into(),
+            lines: vec![
+                "AT version:2.2.0.0(c6fa6bf - ESP32 - Jul  2 2021 06:44:05)".into(),
+                "SDK version:v4.2.2".into(),
+                "Bin version:2.2.0(WROOM-32)".into(),
+            ],
+            payload: None,
+            result: crate::at::FinalResult::Ok,
+        };
+        let v = Version.parse(&reply).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(v.at.as_deref(), Some("2.2.0.0"));
+        assert_eq!(v.family(), ModuleFamily::EspAt);
+        assert!(v.matches("v2.2.0.0"));
+        assert!(!v.matches("2.3.0.0"));
+    }
+}
