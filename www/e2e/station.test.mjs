@@ -58,3 +58,49 @@ test('two devices in a row make a two-row shift CSV', async () => {
     await server.stop();
   }
 });
+
+test('a job holds a screen wake lock, warns when the tab is hidden, and lets go at the end', async () => {
+  const server = await serveDist();
+  const browser = await launchWith();
+  try {
+    const { page, errors } = browser;
+    // A recording stand-in for navigator.wakeLock (headless Chromium has no screen to keep on).
+    await page.addInitScript(() => {
+      window.wake = [];
+      const wakeLock = {
+        request: async (type) => {
+          window.wake.push(`request:${type}`);
+          return { release: async () => { window.wake.push('release'); } };
+        },
+      };
+      Object.defineProperty(Navigator.prototype, 'wakeLock', { get: () => wakeLock });
+    });
+    const setHidden = (hidden) => page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await page.goto(server.url);
+    await page.locator('#demo-device').waitFor({ timeout: 20_000 });
+    await page.click('#connect');
+    await page.locator('#start-sota:not([disabled])').click({ timeout: 10_000 });
+    await page.locator('#confirm-plan').waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => window.wake.includes('request:screen'));
+    assert.deepEqual(await page.evaluate(() => window.wake), ['request:screen'], 'no lock before the job');
+
+    await setHidden(true);
+    await page.locator('#warning').waitFor({ timeout: 5_000 });
+    assert.match(await page.textContent('#warning'), /background/);
+    await setHidden(false);
+    await page.waitForFunction(() => window.wake.filter((w) => w === 'request:screen').length === 2);
+
+    await page.click('#confirm-plan');
+    await page.locator('#result').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(() => window.wake.filter((w) => w === 'release').length === 2);
+    assert.match(await downloadText(page, page, '#download-transcript'), /# This tab went to the background/,
+      'the warning stays in the transcript');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
