@@ -283,13 +283,15 @@ fn a_port_that_stays_away_fails_with_a_resume_error_and_hint() {
     assert_eq!(last.next_offset, 9 * 1024, "the loss is journaled");
 }
 
-/// Runs a job up to the checkpoint at `offset` and returns it with its bytes; the module
-/// (still downloading) is kept for the "reloaded" job.
+/// Runs a job up to the checkpoint at the start of the block at `offset` (its `10703`)
+/// and returns it with its bytes; the module (still downloading) is kept for the
+/// "reloaded" job.
 fn reload_at(offset: u64) -> (ModuleSim, u64, SotaResume) {
     let mut rig = Rig::new(blocks(), SotaParams::new("STM32", "1_0_0"));
-    rig.run_until(
-        |e| matches!(e, Event::Checkpoint { checkpoint, .. } if checkpoint.next_offset == offset),
-    );
+    rig.run_until(|e| {
+        matches!(e, Event::Checkpoint { checkpoint, .. }
+            if checkpoint.next_offset == offset && checkpoint.block_start == offset)
+    });
     let Some(Event::Checkpoint {
         checkpoint,
         received,
@@ -462,4 +464,46 @@ fn checkpoints_inside_a_long_block_when_asked_and_a_reload_resumes_from_one() {
     again.run_until(|_| false);
     assert_success(&again, "resume inside the block");
     assert_eq!(again.resumed(), [16384]);
+}
+
+#[test]
+fn a_reload_after_a_blocks_last_read_waits_for_the_next_block_instead_of_starting_over() {
+    // The journal's last entry is written before `=2`; the page reloads only once the
+    // module has dropped that block and holds the next one.
+    let mut rig = Rig::new(blocks(), SotaParams::new("STM32", "1_0_0"));
+    let at_end_of_block = |e: &Event| {
+        matches!(e, Event::Checkpoint { checkpoint, .. }
+            if checkpoint.next_offset == 2 * 4096 && checkpoint.block_end == 2 * 4096)
+    };
+    rig.run_until(at_end_of_block);
+    let Some(Event::Checkpoint {
+        checkpoint,
+        received,
+    }) = rig.events.last().cloned()
+    else {
+        panic!("no checkpoint before =2");
+    };
+    rig.run_until(
+        |e| matches!(e, Event::Checkpoint { checkpoint, .. } if checkpoint.block_start == 2 * 4096),
+    );
+    let requests_before = rig.module.commands().len();
+    let mut again = resumed_job(
+        rig.module,
+        rig.now + 1_000,
+        SotaResume {
+            checkpoint,
+            received,
+        },
+    );
+    again.run_until(|_| false);
+    assert_success(&again, "resume at a block boundary after =2");
+    assert_eq!(again.resumed(), [2 * 4096]);
+    let sent: Vec<&str> = again.module.commands()[requests_before..]
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(
+        !sent.iter().any(|c| c.starts_with("AT+QIOTOTAREQ")),
+        "{sent:?}"
+    );
 }

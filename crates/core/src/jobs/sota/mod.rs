@@ -21,6 +21,7 @@ use crate::at::AtEvent;
 use crate::error::ErrorKind;
 use crate::event::{DeviceFact, Event, Stage};
 use crate::io::PortId;
+use crate::jobs::checkpoint::ResumeRefusal;
 use crate::jobs::connect::{self, Connect, ConnectParams};
 use crate::jobs::params::SotaParams;
 use crate::jobs::strategy::{self, Measured};
@@ -127,9 +128,10 @@ enum Phase {
     ResumeListen {
         t: Transfer,
         deadline: Instant,
+        origin: resume::Origin,
     },
     /// `AT+QIOTUPDATE=2` again after a resume at a block boundary.
-    ResumeNextBlock(Transfer),
+    ResumeNextBlock(Transfer, resume::Origin),
     ReportVersion {
         deadline: Option<Instant>,
     },
@@ -230,7 +232,7 @@ impl Sota {
                 | Phase::ReadLimit(_)
                 | Phase::Read(_)
                 | Phase::NextBlock(_)
-                | Phase::ResumeNextBlock(_)
+                | Phase::ResumeNextBlock(..)
                 | Phase::ResumeListen { .. }
                 | Phase::Reconnect(_)
                 | Phase::ReportUpdating { .. }
@@ -361,7 +363,7 @@ impl Sota {
             ) if ctx.now >= deadline => Err(Stop::Fail(if retry.is_some() {
                 ErrorKind::Timeout {
                     command: "+QIOTEVT: 7,10700 (re-push)".into(),
-                    waited_ms: 0,
+                    waited_ms: self.p.waits.plan.as_ms(),
                 }
             } else {
                 ErrorKind::NoPlan
@@ -456,13 +458,24 @@ impl Sota {
                     .map_err(Stop::Fail)?;
                 Ok(self.await_next_block(t, ctx))
             }
-            (Phase::ResumeNextBlock(t), JobInput::At(AtEvent::Reply(_))) => {
+            (Phase::ResumeNextBlock(t, origin), JobInput::At(AtEvent::Reply(r))) => {
+                if r.failure().is_some() {
+                    // Neither downloading nor holding a finished block: the module's OTA
+                    // is gone (its read watchdog ended it while we were away).
+                    let offset = u64::try_from(t.image.len()).unwrap_or(u64::MAX);
+                    return self.give_up_resume(origin, ResumeRefusal::BlockGone { offset }, ctx);
+                }
                 Ok(self.await_next_block(t, ctx))
             }
             (Phase::Reconnect(r), input) => self.on_reconnect(r, input, ctx),
-            (Phase::ResumeListen { t, deadline }, input) => {
-                self.on_resume_listen(t, deadline, input, ctx)
-            }
+            (
+                Phase::ResumeListen {
+                    t,
+                    deadline,
+                    origin,
+                },
+                input,
+            ) => self.on_resume_listen(t, deadline, origin, input, ctx),
             (
                 Phase::ReportUpdating {
                     plan,

@@ -132,7 +132,7 @@ impl Sota {
             Phase::Read(t)
             | Phase::ReadLimit(t)
             | Phase::NextBlock(t)
-            | Phase::ResumeNextBlock(t)
+            | Phase::ResumeNextBlock(t, _)
             | Phase::ResumeListen { t, .. } => t,
             Phase::Reconnect(mut r) => {
                 r.step = Step::AwaitPort;
@@ -243,6 +243,7 @@ impl Sota {
         &self,
         t: Transfer,
         deadline: Instant,
+        origin: Origin,
         input: JobInput<'_>,
         ctx: &mut Ctx<'_>,
     ) -> Result<Phase, Stop> {
@@ -253,9 +254,13 @@ impl Sota {
             }
             JobInput::Tick if ctx.now >= deadline => {
                 ctx.send(&Update(UpdateAction::NextBlock));
-                Ok(Phase::ResumeNextBlock(t))
+                Ok(Phase::ResumeNextBlock(t, origin))
             }
-            _ => Ok(Phase::ResumeListen { t, deadline }),
+            _ => Ok(Phase::ResumeListen {
+                t,
+                deadline,
+                origin,
+            }),
         }
     }
 
@@ -361,6 +366,7 @@ impl Sota {
             return Ok(Phase::ResumeListen {
                 t,
                 deadline: ctx.now + NOTIFY_WAIT,
+                origin: r.origin,
             });
         }
         let reason = if r.ended {
@@ -370,7 +376,18 @@ impl Sota {
                 offset: t.read.start,
             }
         };
-        match r.origin {
+        self.give_up_resume(r.origin, reason, ctx)
+    }
+
+    /// The module cannot go on where we left off: after a port loss the job fails; from a
+    /// journaled checkpoint it says why and starts over from the plan request.
+    pub(super) fn give_up_resume(
+        &self,
+        origin: Origin,
+        reason: ResumeRefusal,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        match origin {
             Origin::PortLoss => Err(Stop::Fail(ErrorKind::Resume(reason))),
             Origin::Checkpoint => {
                 ctx.event(Event::ResumeRejected { reason });

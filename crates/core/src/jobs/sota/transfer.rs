@@ -183,6 +183,10 @@ impl Sota {
             return Ok(self.next_read(t, ctx));
         }
         if cursor < t.package.size {
+            // Journal the block's end before asking for the next one: once the module takes
+            // `=2` it drops this block, and a page reloaded before the next `10703` must wait
+            // for that block instead of re-reading one the module no longer holds.
+            ctx.event(self.checkpoint(&t));
             ctx.send(&Update(UpdateAction::NextBlock));
             return Ok(Phase::NextBlock(t));
         }
