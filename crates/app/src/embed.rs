@@ -137,7 +137,7 @@ impl RawCommand {
                     Some("sota") => JobKind::Sota,
                     Some("fota") => JobKind::Fota,
                     Some("flash") => JobKind::Flash,
-                    other => return Err(format!("unknown job {other:?}")),
+                    other => return Err(format!("unknown job '{}'", other.unwrap_or(""))),
                 };
                 let file = match (job, self.file) {
                     (JobKind::Flash, Some(bytes)) => Some((
@@ -165,7 +165,7 @@ impl RawCommand {
                 .ok_or_else(|| "`accept` must be true or false".into()),
             Some("otaflash:cancel") => Ok(Command::Cancel),
             Some("otaflash:next-device") => Ok(Command::NextDevice),
-            other => Err(format!("unknown command type {other:?}")),
+            other => Err(format!("unknown command type '{}'", other.unwrap_or(""))),
         }
     }
 }

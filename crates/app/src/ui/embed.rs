@@ -82,7 +82,7 @@ impl Embedding {
             if !allow.allows(&origin) || !from_parent {
                 web_sys::console::warn_1(
                     &format!(
-                        "otaflash: ignored a message from {origin:?} (not an allowlisted parent)"
+                        "otaflash: ignored a message from '{origin}' (not an allowlisted parent)"
                     )
                     .into(),
                 );
