@@ -1,5 +1,6 @@
 //! Seeded, sans-IO device models for otaflash: a QuecThing cellular module
-//! (with the cloud side of an OTA plan) and an STM32 ROM bootloader (AN3155).
+//! (with the cloud side of an OTA plan), an ESP-AT Wi-Fi module (with its OTA server)
+//! and an STM32 ROM bootloader (AN3155).
 //!
 //! This crate is a *second, independent reading* of the protocols in
 //! `shared/docs/protocol.md`. It deliberately does not depend on
@@ -31,6 +32,7 @@
 //! ```
 
 mod bootloader;
+mod espat;
 mod hex;
 mod image;
 mod module;
@@ -38,6 +40,7 @@ mod pacing;
 mod scenario;
 
 pub use bootloader::{BootloaderSim, Part};
+pub use espat::{EspAtFault, EspAtScenario, EspAtSim};
 pub use module::{ModuleSim, OtaOutcome, OtaStatus, SimLine};
 pub use pacing::Serial;
 pub use scenario::{
