@@ -11,6 +11,9 @@ use crate::time::Duration;
 pub const CIUPDATE_LIMIT: Duration = Duration::mins(3);
 /// What we wait beyond [`CIUPDATE_LIMIT`] for the module to say `ERROR` itself.
 const CIUPDATE_MARGIN: Duration = Duration::secs(15);
+/// How long we wait for a whole upgrade by default: the module's limit plus our margin.
+pub const DEFAULT_OTA_LIMIT: Duration =
+    Duration::ms(CIUPDATE_LIMIT.as_ms() + CIUPDATE_MARGIN.as_ms());
 /// Longest `<version>` / `<firmware name>` the module accepts (`ESP_AT_VERSION_LEN_MAX`).
 pub const MAX_NAME_LEN: usize = 64;
 /// Longest URL `AT+USEROTA` accepts (`AT_USEROTA_URL_LEN_MAX`).
@@ -142,7 +145,7 @@ impl AtCommand for CiUpdate {
         line
     }
     fn timeout(&self) -> Duration {
-        Duration::ms(CIUPDATE_LIMIT.as_ms() + CIUPDATE_MARGIN.as_ms())
+        DEFAULT_OTA_LIMIT
     }
     fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
         Ok(())

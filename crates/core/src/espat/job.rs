@@ -7,11 +7,10 @@
 //! states 1–4 are progress out of 4), Reboot, Report (the version check). A partition
 //! other than `ota` is written without a reboot, so its job ends at the module's `OK`.
 
-use crate::at::{AtEvent, Reply};
+use crate::at::{AtCommand, AtEvent, Reply};
 use crate::error::ErrorKind;
 use crate::espat::commands::{
     check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, UserOta, Version,
-    CIUPDATE_LIMIT,
 };
 use crate::espat::failure::{server_of, EspAtFailure};
 use crate::event::{DeviceFact, Event, Stage};
@@ -26,9 +25,6 @@ use crate::transcript::{Dir, Record};
 /// tell a lone `>` from the start of a `> ` line until more bytes come, so the URL goes
 /// out this long after the `OK` instead of on the prompt itself.
 const PROMPT_SETTLE: Duration = Duration::ms(200);
-/// From the URL to `OK` / `ERROR`: the module's HTTP client has its own 10 s timeouts;
-/// the whole download gets the same allowance as `AT+CIUPDATE`.
-const USEROTA_LIMIT: Duration = Duration::ms(CIUPDATE_LIMIT.as_ms() + 15_000);
 /// After `OK`, first probe this late unless `ready` comes first.
 const FIRST_PROBE: Duration = Duration::secs(3);
 /// After an unanswered probe during the reboot, try again this much later.
@@ -181,7 +177,7 @@ impl EspAt {
             (Phase::Prompt { send_at }, JobInput::Tick) if ctx.now >= send_at => {
                 self.send_url(ctx);
                 Ok(Phase::UrlSent {
-                    deadline: ctx.now + USEROTA_LIMIT,
+                    deadline: ctx.now + self.p.ota_limit,
                 })
             }
             (Phase::Prompt { .. } | Phase::UrlSent { .. }, JobInput::At(AtEvent::Urc(line))) => {
@@ -190,7 +186,7 @@ impl EspAt {
             (Phase::UrlSent { deadline }, JobInput::Tick) if ctx.now >= deadline => {
                 Err(Err(ErrorKind::EspAt(EspAtFailure::OtaTimeout {
                     command: "AT+USEROTA".into(),
-                    waited_ms: USEROTA_LIMIT.as_ms(),
+                    waited_ms: self.p.ota_limit.as_ms(),
                 })))
             }
             (Phase::Reboot { deadline, .. }, JobInput::At(AtEvent::Urc(line)))
@@ -251,7 +247,9 @@ impl EspAt {
     fn start_upgrade(&self, ctx: &mut Ctx<'_>) -> Phase {
         match &self.p.method {
             EspAtMethod::CiUpdate(c) => {
-                ctx.send(c);
+                let mut request = c.request();
+                request.timeout = self.p.ota_limit;
+                ctx.at.send(ctx.now, request, ctx.out);
                 Phase::Update { state: 0 }
             }
             EspAtMethod::UserOta { url } => {
@@ -294,7 +292,9 @@ impl EspAt {
                 "USEROTA line outside USEROTA".into(),
             )));
         };
-        let deadline = ctx.now + USEROTA_LIMIT;
+        // The module's HTTP client has its own 10 s timeouts; the whole download gets the
+        // same allowance as `AT+CIUPDATE`, counted from the last sign of life.
+        let deadline = ctx.now + self.p.ota_limit;
         match line.trim() {
             "OK" => Ok(self.reboot(ctx)),
             "ERROR" => Err(Err(ErrorKind::EspAt(EspAtFailure::UserOtaFailed {

@@ -195,14 +195,18 @@ pub struct EspAtParams {
     pub method: EspAtMethod,
     /// From the module's `OK` (and reboot) to it answering `AT` again.
     pub reboot: Duration,
+    /// How long the module may take to download and write the image before we give up
+    /// (the module's own limit is 3 minutes; the default adds a 15 s margin).
+    pub ota_limit: Duration,
 }
 
 impl EspAtParams {
-    /// `method` with the default 60 s reboot allowance.
+    /// `method` with the default allowances: 60 s for the reboot, 3 min 15 s for the upgrade.
     pub fn new(method: EspAtMethod) -> Self {
         Self {
             method,
             reboot: Duration::secs(60),
+            ota_limit: crate::espat::commands::DEFAULT_OTA_LIMIT,
         }
     }
 }
