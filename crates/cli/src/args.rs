@@ -29,6 +29,10 @@ pub(crate) enum Command {
     Fota(FotaArgs),
     /// Write a local firmware file into the STM32 through its ROM bootloader.
     Flash(FlashArgs),
+    /// ESP-AT module firmware: AT+CIUPDATE from the OTA server, or AT+USEROTA from a URL;
+    /// then follow the module's reboot and check its new version. (AT+WEBSERVER uploads
+    /// are started from a phone or browser on the module's own Wi-Fi, not over this port.)
+    Espat(EspatArgs),
     /// Serve a simulated device on a pseudo-terminal or a WebSocket (tests, demos, benchmarks).
     Sim(SimArgs),
 }
@@ -145,6 +149,47 @@ pub(crate) struct FotaArgs {
     pub(crate) job: JobOptions,
 }
 
+/// `otaflash espat`.
+#[derive(Debug, Args)]
+#[command(
+    disable_version_flag = true,
+    group(ArgGroup::new("method").required(true).args(["ciupdate", "url"]))
+)]
+pub(crate) struct EspatArgs {
+    /// The module's AT port, e.g. /dev/ttyUSB0.
+    #[arg(long, value_name = "PORT")]
+    pub(crate) module: String,
+    /// Module AT port baud rate.
+    #[arg(long, value_name = "N", default_value_t = 115_200)]
+    pub(crate) baud: u32,
+    /// Upgrade with AT+CIUPDATE from the OTA server the firmware knows (iot.espressif.cn
+    /// or a custom one).
+    #[arg(long)]
+    pub(crate) ciupdate: bool,
+    /// With --ciupdate: the version to install, e.g. v2.4.0.0 (default: the latest).
+    #[arg(long = "version", value_name = "V", conflicts_with = "url")]
+    pub(crate) target_version: Option<String>,
+    /// With --ciupdate: the partition to upgrade, from at_customize.csv (default: ota, the
+    /// application).
+    #[arg(long, value_name = "P", conflicts_with = "url")]
+    pub(crate) partition: Option<String>,
+    /// With --ciupdate: use HTTPS (needs firmware built with OTA over SSL).
+    #[arg(long, conflicts_with = "url")]
+    pub(crate) https: bool,
+    /// Upgrade with AT+USEROTA from this http:// or https:// URL of the firmware .bin.
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+    /// Seconds the module may take to download and write the image (default 195: its own
+    /// 3-minute limit plus a margin).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) ota_timeout: Option<u64>,
+    /// Seconds to wait for the module to answer again after its reboot.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) reboot_wait: u64,
+    #[command(flatten)]
+    pub(crate) job: JobOptions,
+}
+
 /// `otaflash flash`.
 #[derive(Debug, Args)]
 pub(crate) struct FlashArgs {
@@ -174,6 +219,8 @@ pub(crate) enum SimDevice {
     Module,
     /// An STM32 in its ROM bootloader (AN3155).
     Stm32,
+    /// An ESP-AT Wi-Fi module with its OTA server.
+    Espat,
 }
 
 /// `otaflash sim`.
@@ -243,6 +290,42 @@ mod tests {
             Ok(Cli {
                 lang: LangArg::Zh,
                 command: Command::Sota(SotaArgs { out: Some(_), .. })
+            })
+        ));
+    }
+
+    #[test]
+    fn espat_needs_exactly_one_method() {
+        let base = ["otaflash", "espat", "--module", "/dev/x"];
+        assert!(Cli::try_parse_from(base).is_err());
+        assert!(
+            Cli::try_parse_from(base.iter().chain(&["--ciupdate", "--url", "http://a/b"])).is_err()
+        );
+        // --version belongs to --ciupdate (and is not clap's version flag here).
+        assert!(Cli::try_parse_from(base.iter().chain(&[
+            "--url",
+            "http://a/b",
+            "--version",
+            "v2"
+        ]))
+        .is_err());
+        let cli = Cli::try_parse_from(base.iter().chain(&[
+            "--ciupdate",
+            "--version",
+            "v2.4.0.0",
+            "--partition",
+            "ota",
+        ]));
+        assert!(matches!(
+            cli,
+            Ok(Cli {
+                command: Command::Espat(EspatArgs {
+                    ciupdate: true,
+                    target_version: Some(_),
+                    partition: Some(_),
+                    ..
+                }),
+                ..
             })
         ));
     }

@@ -148,7 +148,7 @@ pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
 }
 
 /// A driver over `links`, with the transcript file the options ask for.
-fn driver(
+pub(crate) fn driver(
     links: Links,
     clock: Clock,
     lang: Lang,
@@ -171,7 +171,7 @@ fn driver(
     ))
 }
 
-fn run_session(
+pub(crate) fn run_session(
     driver: Driver,
     config: SessionConfig,
     spec: JobSpec,
@@ -198,7 +198,7 @@ fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
 }
 
 /// The module's AT line: `baud` 8N1.
-fn module_line(baud: u32) -> LineSettings {
+pub(crate) fn module_line(baud: u32) -> LineSettings {
     LineSettings {
         baud,
         parity: Parity::None,
@@ -206,7 +206,7 @@ fn module_line(baud: u32) -> LineSettings {
 }
 
 /// Opens `path` at `baud` 8N1 as port `id` (the STM32 job switches to 8E1 itself).
-fn open_into(
+pub(crate) fn open_into(
     links: &mut Links,
     id: PortId,
     path: &str,
@@ -227,7 +227,7 @@ fn open_into(
 }
 
 /// A report for a job that never got going: failed, with what we know.
-fn blank_report(job: JobKind, component: &str) -> Report {
+pub(crate) fn blank_report(job: JobKind, component: &str) -> Report {
     Report {
         result: Outcome::Failed,
         job,
@@ -243,7 +243,12 @@ fn blank_report(job: JobKind, component: &str) -> Report {
     }
 }
 
-fn setup_failed(failure: &Failure, report: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+pub(crate) fn setup_failed(
+    failure: &Failure,
+    report: Report,
+    job: &JobOptions,
+    lang: Lang,
+) -> ExitCode {
     fail(failure, report, job, lang, EXIT_SETUP)
 }
 

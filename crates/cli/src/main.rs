@@ -6,6 +6,7 @@
 
 mod args;
 mod driver;
+mod espat;
 mod failure;
 mod files;
 mod jobs;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Sota(args) => jobs::sota(args, lang),
         Command::Fota(args) => jobs::fota(args, lang),
         Command::Flash(args) => jobs::flash(args, lang),
+        Command::Espat(args) => espat::run(args, lang),
         Command::Sim(args) => match sim::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -11,7 +11,9 @@ mod ws;
 use std::fs;
 
 use anyhow::Context as _;
-use otaflash_sim::{BootloaderScenario, BootloaderSim, ModuleSim, Scenario};
+use otaflash_sim::{
+    BootloaderScenario, BootloaderSim, EspAtScenario, EspAtSim, ModuleSim, Scenario,
+};
 
 use crate::args::{SimArgs, SimDevice};
 use bridge::Bridge;
@@ -41,6 +43,12 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
         }
         (SimDevice::Stm32, Some(t)) => SimModel::Stm32(Box::new(BootloaderSim::new(
             BootloaderScenario::from_json(&t).with_context(context)?,
+        ))),
+        (SimDevice::Espat, None) => {
+            SimModel::EspAt(Box::new(EspAtSim::new(EspAtScenario::default())))
+        }
+        (SimDevice::Espat, Some(t)) => SimModel::EspAt(Box::new(EspAtSim::new(
+            EspAtScenario::from_json(&t).with_context(context)?,
         ))),
     };
     let bridge = Bridge::new(model, args.state_out.clone().map(StateFile::new));

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use otaflash_sim::{BootloaderSim, Device, ModuleSim, OtaOutcome};
+use otaflash_sim::{BootloaderSim, Device, EspAtSim, ModuleSim, OtaOutcome};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -27,6 +27,8 @@ pub(crate) enum SimModel {
     Module(Box<ModuleSim>, Vec<String>),
     /// An STM32 bootloader.
     Stm32(Box<BootloaderSim>),
+    /// An ESP-AT module.
+    EspAt(Box<EspAtSim>),
 }
 
 impl SimModel {
@@ -35,6 +37,7 @@ impl SimModel {
         match self {
             Self::Module(m, _) => m.as_mut(),
             Self::Stm32(b) => b.as_mut(),
+            Self::EspAt(e) => e.as_mut(),
         }
     }
 
@@ -43,6 +46,7 @@ impl SimModel {
         match self {
             Self::Stm32(b) => b.handle_input_us(micros(now), bytes),
             Self::Module(m, _) => m.handle_input(millis(now), bytes),
+            Self::EspAt(e) => e.handle_input(millis(now), bytes),
         }
     }
 
@@ -64,6 +68,13 @@ impl SimModel {
                     out.extend_from_slice(&bytes);
                 }
             }
+            Self::EspAt(e) => {
+                let now = millis(now);
+                e.handle_timeout(now);
+                while let Some(bytes) = e.poll_transmit(now) {
+                    out.extend_from_slice(&bytes);
+                }
+            }
         }
         out
     }
@@ -73,6 +84,7 @@ impl SimModel {
         match self {
             Self::Stm32(b) => b.next_deadline_us().map(Duration::from_micros),
             Self::Module(m, _) => m.next_deadline().map(Duration::from_millis),
+            Self::EspAt(e) => e.next_deadline().map(Duration::from_millis),
         }
     }
 
@@ -81,6 +93,7 @@ impl SimModel {
         match self {
             Self::Module(m, components) => Snapshot::Module(ModuleState::of(m, components)),
             Self::Stm32(b) => Snapshot::Stm32(Stm32State::of(b)),
+            Self::EspAt(e) => Snapshot::Espat(EspAtState::of(e)),
         }
     }
 }
@@ -93,6 +106,38 @@ pub(crate) enum Snapshot {
     Module(ModuleState),
     /// `{"device": "stm32", ...}`.
     Stm32(Stm32State),
+    /// `{"device": "espat", ...}`.
+    Espat(EspAtState),
+}
+
+/// The ESP-AT module's observable state.
+#[derive(Debug, PartialEq, Serialize)]
+pub(crate) struct EspAtState {
+    /// The AT version running now.
+    version: String,
+    /// Command echo on.
+    echo: bool,
+    /// Restarts so far.
+    reboots: u32,
+    /// Every URL `AT+USEROTA` received.
+    urls: Vec<String>,
+    /// Partitions other than `ota` written.
+    partitions: Vec<String>,
+    /// Every command line received, in order.
+    commands: Vec<String>,
+}
+
+impl EspAtState {
+    fn of(e: &EspAtSim) -> Self {
+        Self {
+            version: e.version().to_owned(),
+            echo: e.echo(),
+            reboots: e.reboots(),
+            urls: e.urls().to_vec(),
+            partitions: e.partitions().to_vec(),
+            commands: e.commands().to_vec(),
+        }
+    }
 }
 
 /// The module's observable state.
