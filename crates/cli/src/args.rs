@@ -79,6 +79,12 @@ pub(crate) struct JobOptions {
     /// Battery charge in percent, for the plan's battery check when the device cannot tell.
     #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub(crate) battery: Option<u8>,
+    /// Run a failed job again up to N more times (the report lists every attempt).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) retries: u32,
+    /// Seconds to wait before each retry (IoTDA recommends 300).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub(crate) retry_interval: u64,
 }
 
 /// `otaflash sota`.

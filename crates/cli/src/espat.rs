@@ -13,9 +13,14 @@ use crate::args::EspatArgs;
 use crate::driver::{Confirm, Reopen};
 use crate::jobs::{blank_report, driver, module_line, open_into, run_session, setup_failed};
 use crate::link::Links;
+use crate::retry::{self, Attempt};
 
-/// `otaflash espat`.
+/// `otaflash espat`, with the retry policy of its options.
 pub(crate) fn run(args: &EspatArgs, lang: Lang) -> ExitCode {
+    retry::run(&args.job, lang, || once(args, lang))
+}
+
+fn once(args: &EspatArgs, lang: Lang) -> Attempt {
     let method = match &args.url {
         Some(url) => EspAtMethod::UserOta { url: url.clone() },
         None => EspAtMethod::CiUpdate(CiUpdate {
@@ -34,7 +39,7 @@ pub(crate) fn run(args: &EspatArgs, lang: Lang) -> ExitCode {
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
-        return setup_failed(&f, blank, &args.job, lang);
+        return setup_failed(&f, blank, lang);
     }
     let config = SessionConfig {
         lang,
@@ -47,9 +52,8 @@ pub(crate) fn run(args: &EspatArgs, lang: Lang) -> ExitCode {
             driver.reopen(PortId::Module, reopen),
             config,
             JobSpec::EspAt(params),
-            &args.job,
             blank,
         ),
-        Err(f) => setup_failed(&f, blank, &args.job, lang),
+        Err(f) => setup_failed(&f, blank, lang),
     }
 }

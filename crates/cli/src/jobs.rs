@@ -1,7 +1,7 @@
 //! The three jobs (`sota`, `fota`, `flash`): turn command-line options into the core's
-//! job parameters, open the ports, run the driver, then write the report and say how it
-//! went. Exit status: 0 only for a verified success; 1 when the job failed; 3 when it
-//! could not start (port, file).
+//! job parameters, open the ports, run the driver, and say how each attempt went
+//! (`retry.rs` repeats attempts by policy and writes the report). Exit status: 0 only for
+//! a verified success; 1 when the job failed; 3 when it could not start (port, file).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,9 +17,9 @@ use otaflash_core::{
 use crate::args::{BootArg, FlashArgs, FotaArgs, JobOptions, SotaArgs};
 use crate::driver::{Confirm, Driver, Ending, Reopen};
 use crate::failure::Failure;
-use crate::files;
 use crate::link::Links;
 use crate::port::{self, OpenError};
+use crate::retry::{self, Attempt};
 use crate::text;
 use crate::transcript::TranscriptFile;
 
@@ -28,19 +28,23 @@ const EXIT_FAILED: u8 = 1;
 /// Exit status of a job that could not start.
 const EXIT_SETUP: u8 = 3;
 
-/// `otaflash sota`.
+/// `otaflash sota`, with the retry policy of its options.
 pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
+    retry::run(&args.job, lang, || sota_once(args, lang))
+}
+
+fn sota_once(args: &SotaArgs, lang: Lang) -> Attempt {
     let mut blank = blank_report(JobKind::Sota, &args.component);
     blank.from_version.clone_from(&args.current);
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
-        return setup_failed(&f, blank, &args.job, lang);
+        return setup_failed(&f, blank, lang);
     }
     let flash = match &args.mcu {
         Some(mcu) => {
             if let Err(f) = open_into(&mut links, PortId::Mcu, mcu, args.mcu_baud, lang) {
-                return setup_failed(&f, blank, &args.job, lang);
+                return setup_failed(&f, blank, lang);
             }
             FlashStep::Stm32(stm32_config(args.mcu_baud, args.boot))
         }
@@ -66,20 +70,23 @@ pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
             driver.reopen(PortId::Module, reopen),
             config,
             JobSpec::Sota(params),
-            &args.job,
             blank,
         ),
-        Err(f) => setup_failed(&f, blank, &args.job, lang),
+        Err(f) => setup_failed(&f, blank, lang),
     }
 }
 
-/// `otaflash fota`.
+/// `otaflash fota`, with the retry policy of its options.
 pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
+    retry::run(&args.job, lang, || fota_once(args, lang))
+}
+
+fn fota_once(args: &FotaArgs, lang: Lang) -> Attempt {
     let blank = blank_report(JobKind::Fota, args.component.as_deref().unwrap_or_default());
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
-        return setup_failed(&f, blank, &args.job, lang);
+        return setup_failed(&f, blank, lang);
     }
     let confirm = Confirm::from_flags(args.job.yes, lang);
     let mut params = FotaParams {
@@ -102,15 +109,18 @@ pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
             driver.reopen(PortId::Module, reopen),
             config,
             JobSpec::Fota(params),
-            &args.job,
             blank,
         ),
-        Err(f) => setup_failed(&f, blank, &args.job, lang),
+        Err(f) => setup_failed(&f, blank, lang),
     }
 }
 
-/// `otaflash flash`.
+/// `otaflash flash`, with the retry policy of its options.
 pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
+    retry::run(&args.job, lang, || flash_once(args, lang))
+}
+
+fn flash_once(args: &FlashArgs, lang: Lang) -> Attempt {
     let name = args
         .file
         .file_name()
@@ -121,7 +131,7 @@ pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
         Ok(bytes) => bytes,
         Err(e) => {
             let f = Failure::file(&args.file, &e, lang);
-            return setup_failed(&f, blank, &args.job, lang);
+            return setup_failed(&f, blank, lang);
         }
     };
     let loaded = match args.address {
@@ -130,21 +140,21 @@ pub(crate) fn flash(args: &FlashArgs, lang: Lang) -> ExitCode {
     };
     let image = match loaded {
         Ok(image) => image,
-        Err(e) => return setup_failed(&Failure::job(&e, lang), blank, &args.job, lang),
+        Err(e) => return setup_failed(&Failure::job(&e, lang), blank, lang),
     };
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Mcu, &args.mcu, args.mcu_baud, lang) {
-        return setup_failed(&f, blank, &args.job, lang);
+        return setup_failed(&f, blank, lang);
     }
     let driver = match driver(links, clock, lang, Confirm::Auto, &args.job, None) {
         Ok(driver) => driver,
-        Err(f) => return setup_failed(&f, blank, &args.job, lang),
+        Err(f) => return setup_failed(&f, blank, lang),
     };
     let mut job = FlashJob::new(name, image, stm32_config(args.mcu_baud, args.boot), lang);
     job.start(driver.now());
     let ending = driver.run(&mut job);
-    conclude(ending, blank, &args.job, lang)
+    conclude(ending, blank, lang)
 }
 
 /// A driver over `links`, with the transcript file the options ask for.
@@ -175,14 +185,13 @@ pub(crate) fn run_session(
     driver: Driver,
     config: SessionConfig,
     spec: JobSpec,
-    job: &JobOptions,
     blank: Report,
-) -> ExitCode {
+) -> Attempt {
     let lang = config.lang;
     let mut session = Session::new(config);
     session.start(driver.now(), spec);
     let ending = driver.run(&mut session);
-    conclude(ending, blank, job, lang)
+    conclude(ending, blank, lang)
 }
 
 fn stm32_config(baud: u32, boot: BootArg) -> Stm32Config {
@@ -243,23 +252,13 @@ pub(crate) fn blank_report(job: JobKind, component: &str) -> Report {
     }
 }
 
-pub(crate) fn setup_failed(
-    failure: &Failure,
-    report: Report,
-    job: &JobOptions,
-    lang: Lang,
-) -> ExitCode {
-    fail(failure, report, job, lang, EXIT_SETUP)
+/// A job that could not start: printed, with the report marked failed (exit status 3).
+pub(crate) fn setup_failed(failure: &Failure, report: Report, lang: Lang) -> Attempt {
+    fail(failure, report, lang, EXIT_SETUP)
 }
 
 /// Reports `failure`: printed, recorded in the report (marked failed), and exit `status`.
-fn fail(
-    failure: &Failure,
-    mut report: Report,
-    job: &JobOptions,
-    lang: Lang,
-    status: u8,
-) -> ExitCode {
+fn fail(failure: &Failure, mut report: Report, lang: Lang, status: u8) -> Attempt {
     failure.print(lang);
     report.result = Outcome::Failed;
     report.error = Some(ErrorReport {
@@ -267,27 +266,25 @@ fn fail(
         message: failure.message.clone(),
         hint: failure.hint.clone(),
     });
-    write_report(&report, job, lang);
-    ExitCode::from(status)
+    Attempt { report, status }
 }
 
-/// Prints the outcome, writes the report, and picks the exit status.
-fn conclude(ending: Ending, blank: Report, job: &JobOptions, lang: Lang) -> ExitCode {
+/// Prints the outcome and picks the exit status; the caller writes the report.
+fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
     let Some(report) = ending.report else {
         let failure = Failure::internal(lang);
-        return setup_failed(&failure, blank, job, lang);
+        return setup_failed(&failure, blank, lang);
     };
     if report.result == Outcome::Success && ending.image_missing {
         // A success without the saved image would be a lie to the technician.
-        return fail(&Failure::internal(lang), report, job, lang, EXIT_FAILED);
+        return fail(&Failure::internal(lang), report, lang, EXIT_FAILED);
     }
-    write_report(&report, job, lang);
     if report.result == Outcome::Success {
         println!("{}", summary(&report, lang));
         if let Some(path) = &ending.saved_image {
             println!("{}", saved_line(path, lang));
         }
-        return ExitCode::SUCCESS;
+        return Attempt { report, status: 0 };
     }
     match &report.error {
         Some(e) => {
@@ -303,7 +300,10 @@ fn conclude(ending: Ending, blank: Report, job: &JobOptions, lang: Lang) -> Exit
         }
         None => Failure::internal(lang).print(lang),
     }
-    ExitCode::from(EXIT_FAILED)
+    Attempt {
+        report,
+        status: EXIT_FAILED,
+    }
 }
 
 fn summary(report: &Report, lang: Lang) -> String {
@@ -329,15 +329,5 @@ fn saved_line(path: &Path, lang: Lang) -> String {
     match lang {
         Lang::En => format!("verified image saved to {}", path.display()),
         Lang::Zh => format!("已校验的固件已保存到 {}", path.display()),
-    }
-}
-
-fn write_report(report: &Report, job: &JobOptions, lang: Lang) {
-    let Some(path) = &job.report else { return };
-    let written = serde_json::to_vec_pretty(report)
-        .map_err(std::io::Error::other)
-        .and_then(|json| files::write_atomic(path, &json));
-    if let Err(e) = written {
-        Failure::file(path, &e, lang).print(lang);
     }
 }

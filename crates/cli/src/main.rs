@@ -13,6 +13,7 @@ mod jobs;
 mod link;
 mod port;
 mod progress;
+mod retry;
 mod sim;
 mod text;
 mod transcript;

@@ -76,6 +76,8 @@ pub struct EspAtSim {
     urls: Vec<String>,
     partitions: Vec<String>,
     reboots: u32,
+    /// Upgrade commands started so far.
+    upgrades: u32,
 }
 
 impl EspAtSim {
@@ -95,6 +97,7 @@ impl EspAtSim {
             urls: Vec::new(),
             partitions: Vec::new(),
             reboots: 0,
+            upgrades: 0,
         }
     }
 
@@ -225,6 +228,15 @@ impl EspAtSim {
         }
     }
 
+    /// The fault for the upgrade starting now (counting it).
+    fn next_fault(&mut self) -> Option<EspAtFault> {
+        let n = self.upgrades;
+        self.upgrades = n.saturating_add(1);
+        self.sc
+            .fault
+            .filter(|_| self.sc.fault_times.is_none_or(|times| n < times))
+    }
+
     fn prefix(&self) -> &'static str {
         if self.sc.new_prefix {
             "+CIUPDATE:"
@@ -239,6 +251,7 @@ impl EspAtSim {
             return self.say(t, "\r\nERROR\r\n");
         };
         self.mode = Mode::Busy;
+        let fault = self.next_fault();
         let step = self.sc.step_ms;
         let p = self.prefix();
         let state = |n: i8| format!("\r\n{p}{n}\r\n");
@@ -247,7 +260,7 @@ impl EspAtSim {
             .is_none_or(|v| same_version(v, &self.sc.server_version));
         let known_partition = PARTITIONS.contains(&partition.as_str());
         self.say(t + step, &state(1));
-        if self.sc.fault == Some(EspAtFault::ServerUnreachable) {
+        if fault == Some(EspAtFault::ServerUnreachable) {
             return self.fail(t + 2 * step);
         }
         self.say(t + 2 * step, &state(2));
@@ -256,7 +269,7 @@ impl EspAtSim {
         }
         self.say(t + 3 * step, &state(3));
         let done = t + 3 * step + self.sc.download_ms;
-        match self.sc.fault {
+        match fault {
             Some(EspAtFault::Timeout) => {}
             Some(EspAtFault::DownloadBroken) => self.fail(t + 3 * step + self.sc.download_ms / 2),
             _ => {
@@ -279,7 +292,8 @@ impl EspAtSim {
         self.say(t, &format!("\r\nRecv {} bytes\r\n", url.len()));
         let valid = url.starts_with("http://") || url.starts_with("https://");
         self.urls.push(url);
-        match self.sc.fault {
+        let fault = self.next_fault();
+        match fault {
             _ if !valid => self.fail(t + self.sc.step_ms),
             Some(EspAtFault::BadUrl) => self.fail(t + self.sc.step_ms),
             Some(EspAtFault::ServerUnreachable) => self.fail(t + self.sc.http_timeout_ms),
@@ -485,6 +499,21 @@ mod tests {
         let mut sim = EspAtSim::new(EspAtScenario::default());
         let (out, _) = exchange(&mut sim, 0, b"AT+USEROTA=0\r\n");
         assert!(out.ends_with("\r\nERROR\r\n"));
+    }
+
+    #[test]
+    fn a_fault_can_clear_after_some_attempts() {
+        let mut sim = EspAtSim::new(EspAtScenario {
+            echo: false,
+            fault: Some(EspAtFault::ServerUnreachable),
+            fault_times: Some(1),
+            ..EspAtScenario::default()
+        });
+        let (out, t) = exchange(&mut sim, 0, b"AT+CIUPDATE\r\n");
+        assert!(out.ends_with("\r\nERROR\r\n"), "{out}");
+        let (out, _) = exchange(&mut sim, t + 10, b"AT+CIUPDATE\r\n");
+        assert!(out.ends_with("\r\nready\r\n"), "{out}");
+        assert_eq!(sim.version(), "2.4.0.0");
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct EspAtScenario {
     pub http_timeout_ms: u64,
     /// The injected fault, if any.
     pub fault: Option<EspAtFault>,
+    /// The fault hits only the first this many upgrade commands, then clears (a flaky
+    /// network); `None`: every one.
+    pub fault_times: Option<u32>,
 }
 
 impl Default for EspAtScenario {
@@ -59,6 +62,7 @@ impl Default for EspAtScenario {
             reboot_ms: 1_200,
             http_timeout_ms: 10_000,
             fault: None,
+            fault_times: None,
         }
     }
 }
