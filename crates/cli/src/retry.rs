@@ -2,7 +2,7 @@
 //! have: e.g. 2 retries, 5 minutes apart; protocol.md §6.1): run an attempt, and while it
 //! failed for a cause another attempt can cure, wait and run it again. The report written
 //! at the end is the last attempt's, plus an `attempts` list with each attempt's result
-//! and cause when retries were allowed.
+//! and cause when retries were allowed; the transcript holds every attempt, in order.
 //!
 //! What it does not do: resume a transfer across attempts (each attempt starts the job
 //! afresh; a module that still holds its download serves it again), or retry failures
@@ -77,6 +77,11 @@ impl AttemptEntry {
 pub(crate) fn run(options: &JobOptions, lang: Lang, mut once: impl FnMut() -> Attempt) -> ExitCode {
     let total = options.retries.saturating_add(1);
     let interval = Duration::from_secs(options.retry_interval);
+    // Each attempt appends to the transcript; start from an empty one. A failure here is
+    // reported by the attempt itself, when it opens the file.
+    if let Some(path) = &options.transcript {
+        let _ = std::fs::File::create(path);
+    }
     let start = Instant::now();
     let mut entries = Vec::new();
     let mut n = 1;

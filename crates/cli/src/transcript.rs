@@ -17,11 +17,16 @@ pub(crate) struct TranscriptFile {
 }
 
 impl TranscriptFile {
-    /// Creates (truncates) `path`.
+    /// Opens `path` for appending, creating it if needed: every attempt of a retried job
+    /// adds to the same file (`retry.rs` empties it before the first attempt).
     pub(crate) fn create(path: &Path) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         Ok(Self {
             path: path.to_owned(),
-            out: BufWriter::new(File::create(path)?),
+            out: BufWriter::new(file),
             failed: false,
         })
     }

@@ -36,7 +36,19 @@ fn espat(sim: &Sim, extra: &[&str]) -> TestResult<(common::Run, Value)> {
 #[test]
 fn a_fault_that_clears_succeeds_on_the_second_attempt() -> TestResult {
     let sim = Sim::start("espat", &scenario("server_unreachable", Some(1)))?;
-    let (run, report) = espat(&sim, &["--retries", "2", "--retry-interval", "1"])?;
+    let transcript = sim.file("transcript.txt").to_string_lossy().into_owned();
+    std::fs::write(&transcript, "left over from an earlier run\n")?;
+    let (run, report) = espat(
+        &sim,
+        &[
+            "--retries",
+            "2",
+            "--retry-interval",
+            "1",
+            "--transcript",
+            &transcript,
+        ],
+    )?;
     assert_eq!(run.code(), 0, "{run:?}");
     assert_eq!(report["result"], "success", "{report}");
     let attempts = report["attempts"].as_array().cloned().unwrap_or_default();
