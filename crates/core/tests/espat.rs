@@ -230,27 +230,85 @@ fn a_bad_url_is_refused_before_anything_is_sent() {
 #[test]
 fn a_quectel_module_is_not_upgraded_as_esp_at() {
     // A module answering AT+GMR with a bare revision, as Quectel modules do.
-    struct Quectel(Vec<u8>);
-    impl Device for Quectel {
-        fn handle_input(&mut self, _: u64, bytes: &[u8]) {
-            let text = String::from_utf8_lossy(bytes);
-            let answer = if text.starts_with("AT+GMR") {
-                "\r\nEC200UCNAAR02A01M08\r\n\r\nOK\r\n"
-            } else {
-                "\r\nOK\r\n"
-            };
-            self.0.extend_from_slice(answer.as_bytes());
-        }
-        fn handle_timeout(&mut self, _: u64) {}
-        fn poll_transmit(&mut self, _: u64) -> Option<Vec<u8>> {
-            Some(std::mem::take(&mut self.0)).filter(|b| !b.is_empty())
-        }
-        fn next_deadline(&self) -> Option<u64> {
-            None
-        }
-    }
-    let (report, _, _) = run(&mut Quectel(Vec::new()), ciupdate(None, None), Lang::En);
+    let mut quectel = Scripted {
+        replies: vec!["\r\nOK\r\n", "\r\nEC200UCNAAR02A01M08\r\n\r\nOK\r\n"],
+        on_data: "",
+        out: Vec::new(),
+    };
+    let (report, _, _) = run(&mut quectel, ciupdate(None, None), Lang::En);
     assert_eq!(code(&report), "espat_not_espat");
     let message = report.error.map(|e| e.message).unwrap_or_default();
     assert!(message.contains("EC200U"), "{message}");
+}
+
+/// A scripted module: answers each line the host sends with the next canned reply, and
+/// raw (non-line) input with `on_data`.
+struct Scripted {
+    replies: Vec<&'static str>,
+    on_data: &'static str,
+    out: Vec<u8>,
+}
+
+impl Device for Scripted {
+    fn handle_input(&mut self, _: u64, bytes: &[u8]) {
+        let reply = if bytes.ends_with(b"\r\n") {
+            if self.replies.is_empty() {
+                return;
+            }
+            self.replies.remove(0)
+        } else {
+            self.on_data
+        };
+        self.out.extend_from_slice(reply.as_bytes());
+    }
+    fn handle_timeout(&mut self, _: u64) {}
+    fn poll_transmit(&mut self, _: u64) -> Option<Vec<u8>> {
+        Some(std::mem::take(&mut self.out)).filter(|b| !b.is_empty())
+    }
+    /// Replies are due at once.
+    fn next_deadline(&self) -> Option<u64> {
+        (!self.out.is_empty()).then_some(0)
+    }
+}
+
+const GMR: &str = "\r\nAT version:2.2.0.0(x)\r\nBin version:2.2.0(WROOM-32)\r\n\r\nOK\r\n";
+
+#[test]
+fn a_url_the_module_counted_differently_is_a_line_fault() {
+    let mut device = Scripted {
+        replies: vec!["\r\nOK\r\n", GMR, "\r\nOK\r\n\r\n>"],
+        on_data: "\r\nRecv 5 bytes\r\n",
+        out: Vec::new(),
+    };
+    let (report, _, _) = run(&mut device, userota("http://10.0.0.2/esp-at.bin"), Lang::En);
+    assert_eq!(code(&report), "espat_url_length");
+    let message = report.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("received 5"), "{message}");
+}
+
+#[test]
+fn a_module_refusing_the_url_length_names_the_command() {
+    let mut device = Scripted {
+        replies: vec!["\r\nOK\r\n", GMR, "\r\nERROR\r\n"],
+        on_data: "",
+        out: Vec::new(),
+    };
+    let (report, _, _) = run(&mut device, userota("http://10.0.0.2/esp-at.bin"), Lang::En);
+    assert_eq!(code(&report), "espat_bad_url");
+    let message = report.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("AT+USEROTA=26"), "{message}");
+}
+
+#[test]
+fn a_module_that_never_comes_back_times_out_after_the_reboot_allowance() {
+    let mut device = Scripted {
+        replies: vec!["\r\nOK\r\n", GMR, "\r\n+CIPUPDATE:4\r\n\r\nOK\r\n"],
+        on_data: "",
+        out: Vec::new(),
+    };
+    let (report, events, now) = run(&mut device, ciupdate(None, None), Lang::En);
+    assert_eq!(code(&report), "timeout");
+    assert!(stages(&events).contains(&Stage::Reboot));
+    // 60 s allowance, plus at most one 1 s probe still in flight.
+    assert!((60_000..=62_000).contains(&now), "{now}");
 }

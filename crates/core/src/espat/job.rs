@@ -311,11 +311,13 @@ impl EspAt {
                     sent: url.len(),
                     received: n,
                 }))),
-                Some(n) => {
+                // The module took the URL and starts downloading; it reports no progress
+                // on the AT port, so this is the one liveness tick (total unknown).
+                Some(_) => {
                     ctx.event(Event::Progress {
                         stage: Stage::Download,
-                        done: n as u64,
-                        total: url.len() as u64,
+                        done: 1,
+                        total: 0,
                     });
                     Ok(Phase::UrlSent { deadline })
                 }
