@@ -26,11 +26,6 @@ const REFUSED: Expect = Fails("command_error", "The module refused the command")
 const ENDED: Expect = Fails("module_7_10706", "The module ended the OTA");
 const MCU: Expect = Fails("bootloader", "Check the MCU cable");
 const NOT_BACK: Expect = Fails("resume_failed", "Reconnect the module's USB cable");
-/// Reported to the lead: after `PortLost` on the MCU port the flash step retries on the
-/// lost port and ends with the last attempt's "no answer", so the technician reads "check
-/// TX/RX and BOOT0" instead of "reconnect the USB cable". The correct cell is `LOST`; see
-/// the ignored test at the end.
-const MCU_LOST_TODAY: Expect = MCU;
 
 /// The expected table. A stale 10706 before the confirm belongs to no OTA session of
 /// ours and must not end the job; noise before a module answer must be ridden out; on the
@@ -70,17 +65,17 @@ const TABLE: &[(Phase, Fault, Expect)] = &[
     (Verify, Error, REFUSED),
     (Verify, Garbage, Success),
     (Verify, Failed, ENDED),
-    (Erase, Drop, MCU_LOST_TODAY),
+    (Erase, Drop, LOST),
     (Erase, Timeout, MCU),
     (Erase, Error, MCU),
     (Erase, Garbage, MCU),
     (Erase, Failed, ENDED),
-    (Write, Drop, MCU_LOST_TODAY),
+    (Write, Drop, LOST),
     (Write, Timeout, MCU),
     (Write, Error, MCU),
     (Write, Garbage, MCU),
     (Write, Failed, ENDED),
-    (VerifyAfterWrite, Drop, MCU_LOST_TODAY),
+    (VerifyAfterWrite, Drop, LOST),
     (VerifyAfterWrite, Timeout, MCU),
     (VerifyAfterWrite, Error, MCU),
     (VerifyAfterWrite, Garbage, MCU),
@@ -137,13 +132,4 @@ fn every_phase_fault_cell_ends_with_the_expected_code_and_hint() {
         PHASES.len() * FAULTS.len()
     );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-}
-
-#[test]
-#[ignore = "known bug, reported: an MCU port loss ends as 'bootloader' after retries on the lost port"]
-fn an_mcu_port_loss_is_reported_as_a_lost_port() {
-    for phase in [Erase, Write, VerifyAfterWrite] {
-        let outcome = run(phase, Drop).expect("applicable");
-        assert_eq!(outcome.code, "port_lost", "{phase:?}: {outcome:?}");
-    }
 }

@@ -43,6 +43,9 @@ pub(super) struct FlashMcu {
     deadline: Instant,
     /// The module port as far as the version report is concerned.
     module: ModuleLink,
+    /// The MCU port went away: no attempt can succeed on it, so none is retried (the
+    /// verified image stays with the driver for a later "write again").
+    mcu_lost: bool,
 }
 
 /// Whether the module port can take the version report after programming.
@@ -115,6 +118,7 @@ impl Sota {
             failures: Vec::new(),
             deadline: ctx.now + FLASH_BUDGET,
             module: ModuleLink::Up,
+            mcu_lost: false,
         };
         self.start_attempt(&mut f, ctx);
         self.after_flash_step(f, ctx)
@@ -139,6 +143,7 @@ impl Sota {
         match (&mut f.programmer, input) {
             (Some(p), JobInput::McuBytes(bytes)) => p.on_received(ctx.now, bytes, ctx.out),
             (Some(p), JobInput::PortLost(PortId::Mcu)) => {
+                f.mcu_lost = true;
                 p.abort(ctx.now, ErrorKind::PortLost.into(), ctx.out);
             }
             (Some(p), JobInput::Tick) if p.deadline().is_some_and(|d| ctx.now >= d) => {
@@ -170,7 +175,7 @@ impl Sota {
                 let attempts = u8::try_from(f.failures.len()).unwrap_or(u8::MAX);
                 let pause = self.p.flash_retry_pause;
                 let next = ctx.now + pause;
-                if attempts >= self.p.flash_attempts.max(1) || next >= f.deadline {
+                if f.mcu_lost || attempts >= self.p.flash_attempts.max(1) || next >= f.deadline {
                     return Err(Stop::Fail(attempts_error(f.failures)));
                 }
                 ctx.event(Event::Retrying(JobError::from(e.kind)));
