@@ -2,6 +2,7 @@
 //! sees them all at once. Error messages and hints of jobs come from the core
 //! (`JobError::message(lang)` / `hint(lang)`); stage names and connection problems are here.
 
+use otaflash_core::report::JobKind;
 use otaflash_core::{Lang, Stage};
 
 /// A UI string.
@@ -57,6 +58,15 @@ pub enum T {
     StartFota,
     StartFlash,
     ChooseFile,
+    EspAt,
+    EspAtCommand,
+    EspAtCiUpdate,
+    EspAtUserOta,
+    EspAtVersion,
+    EspAtPartition,
+    EspAtUrl,
+    StartEspAt,
+    EspAtWebServer,
     PlanTitle,
     PlanFromTo,
     Size,
@@ -182,6 +192,27 @@ impl T {
             Self::StartFota => ("Start FOTA", "开始 FOTA"),
             Self::StartFlash => ("Flash file", "烧录文件"),
             Self::ChooseFile => ("Firmware file (.bin, .hex, .s19)", "固件文件（.bin、.hex、.s19）"),
+            Self::EspAt => ("ESP-AT module upgrade", "ESP-AT 模组升级"),
+            Self::EspAtCommand => ("Upgrade with", "升级方式"),
+            Self::EspAtCiUpdate => (
+                "AT+CIUPDATE (the module's OTA server)",
+                "AT+CIUPDATE（模组的 OTA 服务器）",
+            ),
+            Self::EspAtUserOta => ("AT+USEROTA (firmware URL)", "AT+USEROTA（固件 URL）"),
+            Self::EspAtVersion => ("Version (empty: the latest)", "版本（留空：最新版）"),
+            Self::EspAtPartition => (
+                "Partition (empty: the application, ota)",
+                "分区（留空：应用程序 ota）",
+            ),
+            Self::EspAtUrl => (
+                "Firmware URL (http:// or https://)",
+                "固件 URL（http:// 或 https://）",
+            ),
+            Self::StartEspAt => ("Start ESP-AT upgrade", "开始 ESP-AT 升级"),
+            Self::EspAtWebServer => (
+                "AT+WEBSERVER (uploading firmware from a phone to the module's own web page) is not done here: it runs between the phone and the module, not over this serial port.",
+                "AT+WEBSERVER（用手机把固件上传到模组自带的网页）不在此处进行：它在手机与模组之间完成，不经过本串口。",
+            ),
             Self::PlanTitle => ("Upgrade plan", "升级计划"),
             Self::PlanFromTo => ("Version", "版本"),
             Self::Size => ("Size", "大小"),
@@ -227,9 +258,47 @@ impl T {
     }
 }
 
-/// The name of a stage as shown on its progress row.
-pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
-    let (en, zh) = match stage {
+/// The name of a stage of `job` as shown on its progress row.
+pub fn stage_name(job: JobKind, stage: Stage, lang: Lang) -> &'static str {
+    let (en, zh) = match (job, stage) {
+        // An ESP-AT module has no QuecThing: its stages are the AT commands it runs.
+        (JobKind::EspAt, Stage::Connect) => {
+            ("Connect to the module (AT+GMR)", "连接模组（AT+GMR）")
+        }
+        (JobKind::EspAt, Stage::Download) => (
+            "Module downloads and writes the firmware",
+            "模组下载并写入固件",
+        ),
+        (JobKind::EspAt, Stage::Reboot) => ("Module reboots", "模组重启"),
+        (JobKind::EspAt, Stage::Report) => {
+            ("Check the new version (AT+GMR)", "核对新版本（AT+GMR）")
+        }
+        (_, stage) => stage_pair(stage),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// What a `+CIUPDATE:<n>` progress state means (protocol.md §3.1), or `None` for a state
+/// that names no step.
+pub fn espat_step(state: u64, lang: Lang) -> Option<&'static str> {
+    let (en, zh) = match state {
+        1 => ("server found", "已找到服务器"),
+        2 => ("connected to the server", "已连接服务器"),
+        3 => ("got the version", "已获取版本"),
+        4 => ("firmware written", "固件已写入"),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    })
+}
+
+fn stage_pair(stage: Stage) -> (&'static str, &'static str) {
+    match stage {
         Stage::Connect => ("Connect to QuecThing", "连接 QuecThing"),
         Stage::Plan => ("Upgrade plan", "升级计划"),
         Stage::Download => ("Module download", "模组下载"),
@@ -240,10 +309,6 @@ pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
         Stage::FlashVerify => ("MCU verify", "MCU 校验"),
         Stage::Report => ("Report version", "上报版本"),
         Stage::Reboot => ("Module applies and reboots", "模组升级并重启"),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
     }
 }
 
@@ -279,11 +344,29 @@ mod tests {
             T::ProductInfoHint,
             T::DownloadShiftCsv,
             T::NextDevice,
+            T::EspAt,
+            T::EspAtVersion,
+            T::EspAtUrl,
+            T::StartEspAt,
+            T::EspAtWebServer,
         ] {
             assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
             assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");
         }
-        assert_eq!(stage_name(Stage::Transfer, Lang::Zh), "传输到主机");
+        assert_eq!(
+            stage_name(JobKind::Sota, Stage::Transfer, Lang::Zh),
+            "传输到主机"
+        );
+        assert_eq!(
+            stage_name(JobKind::EspAt, Stage::Report, Lang::En),
+            "Check the new version (AT+GMR)"
+        );
+        assert_ne!(
+            stage_name(JobKind::EspAt, Stage::Connect, Lang::Zh),
+            stage_name(JobKind::Sota, Stage::Connect, Lang::Zh)
+        );
+        assert_eq!(espat_step(2, Lang::Zh), Some("已连接服务器"));
+        assert_eq!(espat_step(0, Lang::En), None);
         assert_eq!(stage_slug(Stage::FlashVerify), "flash-verify");
     }
 }

@@ -3,7 +3,7 @@
 //! The browser UI. Its state is a reducer over core events and the technician's actions
 //! ([`state`]); the device panel ([`device`]), console ([`console`]), progress numbers
 //! ([`view_model`]), strings ([`i18n`]), station reports ([`station`]), secret masking
-//! ([`secrets`]) and the embedding contract ([`embed`]) are plain Rust, tested on the host with
+//! ([`secrets`]), the embedding contract ([`embed`]) and the ESP-AT form ([`espat`]) are plain Rust, tested on the host with
 //! `cargo test -p otaflash-app`. The Yew components and the bridge to the driver
 //! (`otaflash-web`) exist only on wasm32.
 //!
@@ -13,6 +13,7 @@
 pub mod console;
 pub mod device;
 pub mod embed;
+pub mod espat;
 pub mod i18n;
 pub mod resume;
 pub mod secrets;

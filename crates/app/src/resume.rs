@@ -283,16 +283,7 @@ mod tests {
     fn finished(job: JobKind, result: Outcome, component: &str) -> Event {
         Event::Finished(Box::new(Report {
             result,
-            job,
-            lwm2m_result: 0,
-            component: component.into(),
-            from_version: String::new(),
-            to_version: String::new(),
-            size: 0,
-            md5: String::new(),
-            sha256: String::new(),
-            durations: Vec::new(),
-            error: None,
+            ..Report::blank(job, component)
         }))
     }
 

@@ -8,6 +8,7 @@
 
 use crate::console::{Console, Line};
 use crate::device::DeviceInfo;
+use crate::espat::{EspAtEdit, EspAtForm};
 use crate::i18n::T;
 use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
@@ -85,6 +86,8 @@ pub struct JobForm {
     pub current_version: String,
     /// The file for "flash a local file".
     pub file: Option<LocalFile>,
+    /// The ESP-AT upgrade's command and fields.
+    pub espat: EspAtForm,
 }
 
 /// How far a stage is.
@@ -237,6 +240,8 @@ pub enum Action {
     SetComponent(String),
     /// Job form: current MCU version.
     SetCurrentVersion(String),
+    /// Job form: an edit of the ESP-AT fields.
+    EspAt(EspAtEdit),
     /// Job form: a local file was read (`parsed` as in [`LocalFile`]).
     FileLoaded(LocalFile),
     /// Advanced: the module's ProductKey.
@@ -300,6 +305,7 @@ impl AppState {
                 component: "STM32".to_owned(),
                 current_version: "1_0_0".to_owned(),
                 file: None,
+                espat: EspAtForm::default(),
             },
             device: DeviceInfo::default(),
             console: Console::default(),
@@ -333,6 +339,7 @@ impl AppState {
             Action::Disconnected => self.screen = Screen::Connect(None),
             Action::SetComponent(c) => self.form.component = c,
             Action::SetCurrentVersion(v) => self.form.current_version = v,
+            Action::EspAt(edit) => self.form.espat.apply(edit),
             Action::FileLoaded(file) => self.form.file = Some(file),
             Action::SetProductKey(key) => self.setup.secrets.set_key(&key),
             Action::SetProductSecret(secret) => self.setup.secrets.set_secret(&secret),
@@ -414,6 +421,7 @@ impl AppState {
                     && !self.form.current_version.trim().is_empty()
             }
             JobKind::Fota => self.has_module(),
+            JobKind::EspAt => self.has_module() && self.form.espat.method().is_ok(),
             JobKind::Flash => {
                 self.has_mcu() && self.form.file.as_ref().is_some_and(|f| f.parsed.is_ok())
             }
@@ -575,6 +583,8 @@ pub fn expected_stages(job: JobKind, save_image: bool) -> Vec<Stage> {
             S::Report,
         ],
         JobKind::Fota => vec![S::Connect, S::Plan, S::Download, S::Reboot],
+        // Report: the new version read back with AT+GMR after the reboot.
+        JobKind::EspAt => vec![S::Connect, S::Download, S::Reboot, S::Report],
         JobKind::Flash => vec![S::Erase, S::Write, S::FlashVerify],
     }
 }

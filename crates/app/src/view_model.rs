@@ -1,7 +1,10 @@
 //! Numbers as the progress view shows them: percentages, sizes, transfer rate and time
 //! remaining. Pure functions of a [`StageRow`], so they are tested on the host.
 
+use crate::i18n::espat_step;
 use crate::state::{StageRow, StageState};
+use otaflash_core::report::JobKind;
+use otaflash_core::{Lang, Stage};
 
 /// What a progress row shows besides its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +55,23 @@ pub fn row_view(row: &StageRow) -> RowView {
     }
 }
 
+/// The view of one row of `job`: an ESP-AT module's download counts the module's own
+/// steps (`+CIUPDATE:<n>` out of 4, or one "URL received" tick for `AT+USEROTA`), not
+/// bytes, so it shows the step instead of sizes, a rate and a time remaining.
+pub fn job_row_view(job: JobKind, row: &StageRow, lang: Lang) -> RowView {
+    let mut view = row_view(row);
+    if job == JobKind::EspAt && row.stage == Stage::Download {
+        view.rate = None;
+        view.eta_secs = None;
+        view.amount = match (row.total, espat_step(row.done, lang)) {
+            (0, _) => String::new(),
+            (total, Some(step)) => format!("{} / {total} · {step}", row.done),
+            (total, None) => format!("{} / {total}", row.done),
+        };
+    }
+    view
+}
+
 /// Bytes per second since the stage started, for rows with a known total.
 fn rate_bytes_per_sec(row: &StageRow) -> Option<u64> {
     let (start, updated) = (row.started_ms?, row.updated_ms?);
@@ -87,7 +107,6 @@ pub fn percent(done: u64, total: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otaflash_core::Stage;
 
     fn row(state: StageState, done: u64, total: u64, started: u64, updated: u64) -> StageRow {
         StageRow {
@@ -98,6 +117,23 @@ mod tests {
             started_ms: Some(started),
             updated_ms: Some(updated),
         }
+    }
+
+    #[test]
+    fn espat_download_shows_the_module_step_not_bytes() {
+        let mut r = row(StageState::Active, 2, 4, 1_000, 3_000);
+        r.stage = Stage::Download;
+        let v = job_row_view(JobKind::EspAt, &r, Lang::En);
+        assert_eq!(v.bar, Some((2, 4)));
+        assert_eq!(v.amount, "2 / 4 · connected to the server");
+        assert_eq!((v.rate, v.eta_secs), (None, None));
+        // The same numbers in another job are bytes.
+        let sota = job_row_view(JobKind::Sota, &r, Lang::En);
+        assert!(sota.amount.contains('B') && sota.rate.is_some(), "{sota:?}");
+        // AT+USEROTA: one liveness tick, no count to show.
+        r.total = 0;
+        r.done = 1;
+        assert_eq!(job_row_view(JobKind::EspAt, &r, Lang::Zh).amount, "");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The UI reducer driven with event sequences like those a SOTA job produces.
+//! The UI reducer driven with event sequences like those a SOTA (and an ESP-AT) job produces.
 
 use otaflash_app::state::{
     Action, AppState, ConnectProblem, McuTarget, PlanCard, Screen, Source, StageState,
@@ -308,4 +308,79 @@ fn every_finished_job_joins_the_shift_with_the_module_facts_and_settings_survive
     );
     assert_eq!(s.shift.tally(), (1, 1));
     assert_eq!(s.shift.to_csv().lines().count(), 3);
+}
+
+#[test]
+fn an_espat_job_needs_usable_fields_and_runs_through_its_own_stages() {
+    use otaflash_app::espat::{EspAtEdit, EspAtMode};
+    let mut s = AppState::new(Lang::En, &[]);
+    s.apply(Action::ConnectStarted);
+    s.apply(Action::Connected);
+    // AT+CIUPDATE with empty fields: the latest application firmware.
+    assert!(s.can_start(JobKind::EspAt));
+    s.apply(Action::EspAt(EspAtEdit::Partition("a,b".into())));
+    assert!(
+        !s.can_start(JobKind::EspAt),
+        "a comma cannot go on the line"
+    );
+    s.apply(Action::EspAt(EspAtEdit::Partition(String::new())));
+    s.apply(Action::EspAt(EspAtEdit::Mode(EspAtMode::UserOta)));
+    assert!(!s.can_start(JobKind::EspAt), "USEROTA needs a URL");
+    s.apply(Action::EspAt(EspAtEdit::Url(
+        "http://fw.example.com/at.bin".into(),
+    )));
+    assert!(s.can_start(JobKind::EspAt));
+
+    s.apply(Action::JobStarted {
+        job: JobKind::EspAt,
+        started_at: "2026-11-23T12:00:00.000Z".into(),
+    });
+    let Screen::Running(run) = &s.screen else {
+        panic!("not running: {:?}", s.screen);
+    };
+    let stages: Vec<Stage> = run.stages.iter().map(|r| r.stage).collect();
+    assert_eq!(
+        stages,
+        [
+            Stage::Connect,
+            Stage::Download,
+            Stage::Reboot,
+            Stage::Report
+        ]
+    );
+    engine(
+        &mut s,
+        10,
+        vec![
+            Event::StageStarted(Stage::Connect),
+            Event::StageFinished(Stage::Connect),
+            Event::StageStarted(Stage::Download),
+            Event::Progress {
+                stage: Stage::Download,
+                done: 3,
+                total: 4,
+            },
+        ],
+    );
+    assert_eq!(stage_state(&s, Stage::Connect), Some(StageState::Done));
+    assert_eq!(stage_state(&s, Stage::Download), Some(StageState::Active));
+    let Screen::Running(run) = &s.screen else {
+        panic!("not running: {:?}", s.screen);
+    };
+    let download = run.stages.iter().find(|r| r.stage == Stage::Download);
+    assert_eq!(download.map(|r| (r.done, r.total)), Some((3, 4)));
+    let espat_report = Box::new(Report {
+        result: Outcome::Success,
+        lwm2m_result: 1,
+        to_version: "2.4.0.0".into(),
+        ..Report::blank(JobKind::EspAt, "ota")
+    });
+    engine(&mut s, 20, vec![Event::Finished(espat_report)]);
+    let Screen::Finished(done) = &s.screen else {
+        panic!("not finished: {:?}", s.screen);
+    };
+    assert_eq!(done.report.job, JobKind::EspAt);
+    assert_eq!(s.shift.devices().len(), 1);
+    let json = s.shift.last().and_then(|d| d.to_json()).unwrap_or_default();
+    assert!(json.contains("\"espat\""), "{json}");
 }

@@ -7,11 +7,11 @@ use std::time::Instant as Clock;
 
 use otaflash_core::espat::CiUpdate;
 use otaflash_core::SessionConfig;
-use otaflash_core::{Duration, EspAtMethod, EspAtParams, JobKind, JobSpec, Lang, PortId};
+use otaflash_core::{Duration, EspAtMethod, EspAtParams, JobKind, JobSpec, Lang, PortId, Report};
 
 use crate::args::EspatArgs;
 use crate::driver::{Confirm, Reopen};
-use crate::jobs::{blank_report, driver, module_line, open_into, run_session, setup_failed};
+use crate::jobs::{driver, module_line, open_into, run_session, setup_failed};
 use crate::link::Links;
 use crate::retry::{self, Attempt};
 
@@ -35,7 +35,7 @@ fn once(args: &EspatArgs, lang: Lang) -> Attempt {
         params.ota_limit = Duration::secs(secs);
     }
     let component = args.partition.as_deref().unwrap_or("ota");
-    let blank = blank_report(JobKind::Fota, component);
+    let blank = Report::blank(JobKind::EspAt, component);
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {

@@ -34,7 +34,7 @@ pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
 }
 
 fn sota_once(args: &SotaArgs, lang: Lang) -> Attempt {
-    let mut blank = blank_report(JobKind::Sota, &args.component);
+    let mut blank = Report::blank(JobKind::Sota, &args.component);
     blank.from_version.clone_from(&args.current);
     let clock = Clock::now();
     let mut links = Links::new();
@@ -82,7 +82,7 @@ pub(crate) fn fota(args: &FotaArgs, lang: Lang) -> ExitCode {
 }
 
 fn fota_once(args: &FotaArgs, lang: Lang) -> Attempt {
-    let blank = blank_report(JobKind::Fota, args.component.as_deref().unwrap_or_default());
+    let blank = Report::blank(JobKind::Fota, args.component.as_deref().unwrap_or_default());
     let clock = Clock::now();
     let mut links = Links::new();
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
@@ -126,7 +126,7 @@ fn flash_once(args: &FlashArgs, lang: Lang) -> Attempt {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let blank = blank_report(JobKind::Flash, &name);
+    let blank = Report::blank(JobKind::Flash, &name);
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -233,23 +233,6 @@ pub(crate) fn open_into(
             lang,
         )
     })
-}
-
-/// A report for a job that never got going: failed, with what we know.
-pub(crate) fn blank_report(job: JobKind, component: &str) -> Report {
-    Report {
-        result: Outcome::Failed,
-        job,
-        lwm2m_result: 0,
-        component: component.into(),
-        from_version: String::new(),
-        to_version: String::new(),
-        size: 0,
-        md5: String::new(),
-        sha256: String::new(),
-        durations: Vec::new(),
-        error: None,
-    }
 }
 
 /// A job that could not start: printed, with the report marked failed (exit status 3).

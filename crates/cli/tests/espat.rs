@@ -30,6 +30,7 @@ fn assert_failed(sim: &Sim, run: &common::Run, code: &str) -> TestResult<Value> 
     assert_eq!(run.code(), 1, "{run:?}");
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "failed", "{report}");
+    assert_eq!(report["job"], "espat", "{report}");
     assert_eq!(report["error"]["code"], code, "{report}");
     let hint = report["error"]["hint"].as_str().unwrap_or_default();
     assert!(!hint.is_empty(), "{report}");
@@ -49,6 +50,7 @@ fn ciupdate_upgrades_and_confirms_the_new_version() -> TestResult {
     assert_eq!(run.code(), 0, "{run:?}");
     let report = read_json(&sim.file("report.json"))?;
     assert_eq!(report["result"], "success", "{report}");
+    assert_eq!(report["job"], "espat", "{report}");
     assert_eq!(report["from_version"], "2.2.0.0");
     assert_eq!(report["to_version"], "2.4.0.0");
     assert_eq!(report["lwm2m_result"], 1);

@@ -24,6 +24,9 @@ pub enum JobKind {
     Fota,
     /// Local file into the MCU.
     Flash,
+    /// An ESP-AT module's own firmware (`AT+CIUPDATE` / `AT+USEROTA`).
+    #[serde(rename = "espat")]
+    EspAt,
 }
 
 /// The error section of a failed report.
@@ -72,4 +75,24 @@ pub struct Report {
     /// Set when `result` is failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+}
+
+impl Report {
+    /// A failed report with only what is known before a job got going: its kind and
+    /// component (or file name). Drivers fill in the error and whatever else they learn.
+    pub fn blank(job: JobKind, component: &str) -> Self {
+        Self {
+            result: Outcome::Failed,
+            job,
+            lwm2m_result: 0,
+            component: component.into(),
+            from_version: String::new(),
+            to_version: String::new(),
+            size: 0,
+            md5: String::new(),
+            sha256: String::new(),
+            durations: Vec::new(),
+            error: None,
+        }
+    }
 }

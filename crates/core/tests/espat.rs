@@ -96,7 +96,9 @@ fn ciupdate_upgrades_reboots_and_confirms_the_new_version() {
     let mut sim = with(None);
     let (report, events, _) = run(&mut sim, ciupdate(Some("v2.4.0.0"), None), Lang::En);
     assert_eq!(report.result, Outcome::Success, "{report:?}");
-    assert_eq!(report.job, JobKind::Fota);
+    assert_eq!(report.job, JobKind::EspAt);
+    let json = serde_json::to_value(&report).unwrap_or_default();
+    assert_eq!(json["job"], "espat", "{json}");
     assert_eq!(report.lwm2m_result, 1);
     assert_eq!(report.from_version, "2.2.0.0");
     assert_eq!(report.to_version, "2.4.0.0");

@@ -19,6 +19,10 @@
 //! | `#component`, `#current-version` | SOTA form fields |
 //! | `#start-sota`, `#start-fota`, `#start-flash`, `#flash-file` | start a job / choose a local file |
 //! | `#file-error` | why the chosen file cannot be flashed |
+//! | `#espat-ciupdate`, `#espat-userota` | ESP-AT job: the command (radio buttons) |
+//! | `#espat-version`, `#espat-partition`, `#espat-url` | ESP-AT fields (version and partition for AT+CIUPDATE, URL for AT+USEROTA) |
+//! | `#espat-error` | why the ESP-AT fields cannot be used; `#espat-webserver-help` the AT+WEBSERVER note |
+//! | `#start-espat` | start the ESP-AT upgrade (stages connect, download, reboot, report) |
 //! | `#plan-card` | the offered plan: `#plan-component`, `#plan-from`, `#plan-to`, `#plan-size`; checks `data-testid="check-<name>"` with `data-passed` |
 //! | `#confirm-plan`, `#reject-plan` | answer the plan |
 //! | `#progress` | stage rows `#stage-<stage>` (connect, plan, download, transfer, verify, erase, write, flash-verify, report, reboot) with `data-state` = pending, active, done, failed and a `<progress>` inside |
@@ -78,10 +82,12 @@ pub(crate) enum Intent {
     Disconnect,
     Component(String),
     CurrentVersion(String),
+    EspAt(crate::espat::EspAtEdit),
     File(web_sys::File),
     StartSota,
     StartFota,
     StartFlash,
+    StartEspAt,
     DecidePlan(bool),
     Cancel,
     NewJob,
@@ -277,6 +283,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
         Intent::McuTarget(target) => dispatch(Action::SetMcuTarget(target)),
         Intent::Component(c) => dispatch(Action::SetComponent(c)),
         Intent::CurrentVersion(v) => dispatch(Action::SetCurrentVersion(v)),
+        Intent::EspAt(edit) => dispatch(Action::EspAt(edit)),
         Intent::NewJob => dispatch(Action::NewJob),
         Intent::Resume(intent) => resume::handle(state, handles, intent),
         Intent::PickPort(id) => {
@@ -322,10 +329,11 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                 dispatcher.dispatch(Action::FileLoaded(loaded));
             });
         }
-        Intent::StartSota | Intent::StartFota | Intent::StartFlash => {
+        Intent::StartSota | Intent::StartFota | Intent::StartFlash | Intent::StartEspAt => {
             let kind = match intent {
                 Intent::StartSota => JobKind::Sota,
                 Intent::StartFota => JobKind::Fota,
+                Intent::StartEspAt => JobKind::EspAt,
                 _ => JobKind::Flash,
             };
             let request = JobRequest {
@@ -342,8 +350,10 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
             };
             match build_job(state, request) {
                 Ok(job) => start_job(state, handles, kind, job),
+                // The ESP-AT button is only enabled for usable fields, so only a file
+                // can be refused here.
                 Err(why) => {
-                    if let Some(file) = &state.form.file {
+                    if let (JobKind::Flash, Some(file)) = (kind, &state.form.file) {
                         dispatch(Action::FileLoaded(LocalFile {
                             parsed: Err(why),
                             ..file.clone()
@@ -534,6 +544,13 @@ fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
                 ..FotaParams::default()
             };
             Ok(Job::Module(JobSpec::Fota(params), session_config(lang)))
+        }
+        // Always the form's fields: a parent page cannot start an ESP-AT job (yet).
+        JobKind::EspAt => {
+            let params = state.form.espat.params().map_err(|f| {
+                otaflash_core::JobError::from(otaflash_core::ErrorKind::EspAt(f)).message(lang)
+            })?;
+            Ok(Job::Module(JobSpec::EspAt(params), session_config(lang)))
         }
         JobKind::Flash => {
             let Some((name, bytes)) = request.file else {

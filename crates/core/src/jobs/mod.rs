@@ -127,8 +127,8 @@ impl Job {
     ) -> Self {
         let kind = match spec {
             JobSpec::Sota(_) => JobKind::Sota,
-            // An ESP-AT upgrade is the module's own firmware, like FOTA.
-            JobSpec::Fota(_) | JobSpec::EspAt(_) => JobKind::Fota,
+            JobSpec::Fota(_) => JobKind::Fota,
+            JobSpec::EspAt(_) => JobKind::EspAt,
         };
         let mut tracker = Tracker::new(kind, config.lang);
         let mut ctx = Ctx {

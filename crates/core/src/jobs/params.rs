@@ -14,7 +14,7 @@ pub enum JobSpec {
     /// Upgrade the module's own firmware (protocol.md §2.3).
     Fota(FotaParams),
     /// Upgrade an ESP-AT module's firmware or a partition (protocol.md §3); reported as
-    /// [`crate::JobKind::Fota`], since it is the module's own firmware.
+    /// [`crate::JobKind::EspAt`].
     EspAt(EspAtParams),
 }
 

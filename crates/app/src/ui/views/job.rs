@@ -1,7 +1,7 @@
-//! The job form (SOTA, FOTA, flash a local file) and the plan card with its strategy
+//! The job form (SOTA, FOTA, flash a local file, ESP-AT in `espat.rs`) and the plan card with its strategy
 //! checks and the confirm / reject decision.
 
-use super::click;
+use super::{click, espat};
 use crate::i18n::T;
 use crate::state::AppState;
 use crate::ui::Intent;
@@ -74,6 +74,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                     { T::StartFlash.text(lang) }
                 </button>
             </div>
+            { espat::form(state, on) }
         </section>
     }
 }

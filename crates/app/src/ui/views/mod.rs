@@ -3,6 +3,7 @@
 //! [`Intent`]s; element ids are listed in the `ui` module docs.
 
 mod connect;
+mod espat;
 mod job;
 mod progress;
 mod result;

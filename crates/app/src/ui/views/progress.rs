@@ -6,7 +6,8 @@ use super::{click, job};
 use crate::i18n::{stage_name, stage_slug, T};
 use crate::state::{AppState, PlanCard, Run, StageRow, StageState};
 use crate::ui::Intent;
-use crate::view_model::row_view;
+use crate::view_model::job_row_view;
+use otaflash_core::report::JobKind;
 use otaflash_core::{Lang, Stage};
 use yew::prelude::*;
 
@@ -21,7 +22,7 @@ pub(super) fn view(state: &AppState, run: &Run, on: &Callback<Intent>) -> Html {
     html! {
         <>
             { plan }
-            { stages(&run.stages, lang) }
+            { stages(run.job, &run.stages, lang) }
             if let Some(warning) = &run.warning {
                 <p id="warning" class="warning" role="status">{ T::Warning.text(lang) }{ ": " }{ warning.clone() }</p>
             }
@@ -31,17 +32,17 @@ pub(super) fn view(state: &AppState, run: &Run, on: &Callback<Intent>) -> Html {
 }
 
 /// The stage rows (also shown, frozen, on the result screen).
-pub(super) fn stages(rows: &[StageRow], lang: Lang) -> Html {
+pub(super) fn stages(job: JobKind, rows: &[StageRow], lang: Lang) -> Html {
     html! {
         <section id="progress" class="card">
             <h2>{ T::ProgressTitle.text(lang) }</h2>
-            <ol class="stages">{ for rows.iter().map(|row| stage_row(row, lang)) }</ol>
+            <ol class="stages">{ for rows.iter().map(|row| stage_row(job, row, lang)) }</ol>
         </section>
     }
 }
 
-fn stage_row(row: &StageRow, lang: Lang) -> Html {
-    let view = row_view(row);
+fn stage_row(job: JobKind, row: &StageRow, lang: Lang) -> Html {
+    let view = job_row_view(job, row, lang);
     let state = match row.state {
         StageState::Pending => "pending",
         StageState::Active => "active",
@@ -60,7 +61,7 @@ fn stage_row(row: &StageRow, lang: Lang) -> Html {
     html! {
         <li id={format!("stage-{}", stage_slug(row.stage))} class={classes!("stage", state)} data-state={state}
             data-done={row.done.to_string()} data-total={row.total.to_string()}>
-            <span class="stage-name">{ stage_name(row.stage, lang) }</span>
+            <span class="stage-name">{ stage_name(job, row.stage, lang) }</span>
             { bar }
             <span class="stage-detail">
                 if alive { { T::Alive.text(lang) }{ " " } }

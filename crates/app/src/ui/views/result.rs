@@ -20,7 +20,7 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
         .map(|d| {
             format!(
                 "{} {}.{:01} s",
-                stage_name(d.stage, lang),
+                stage_name(report.job, d.stage, lang),
                 d.ms / 1000,
                 (d.ms % 1000) / 100
             )
@@ -56,7 +56,7 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
                     <button id="next-device" class="primary-action" onclick={click(on, Intent::NextDevice)}>{ T::NextDevice.text(lang) }</button>
                 </div>
             </section>
-            { progress::stages(&done.stages, lang) }
+            { progress::stages(report.job, &done.stages, lang) }
         </>
     }
 }
