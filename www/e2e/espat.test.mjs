@@ -1,0 +1,62 @@
+// ESP-AT module upgrade over the fake Web Serial port bridged to `otaflash sim espat --ws`:
+// choose AT+USEROTA, type the firmware URL, start, and follow the module through its
+// download and its own reboot to the AT+GMR version check. Ends in a verified success whose
+// report says job "espat", and the simulator's state file shows the new version and the
+// exact URL it received. Saves out/serial-espat.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { serveDist, launch, screenshot } from './lib/harness.mjs';
+import { appErrors, connectBridged, startSim } from './lib/sim.mjs';
+
+const URL = 'http://fw.example.com/esp-at/v2.4.0.0/ota.bin';
+
+test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () => {
+  // Timings cut for CI, as in crates/cli/tests/espat.rs.
+  const module = await startSim('espat', {
+    latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, http_timeout_ms: 600,
+  });
+  const server = await serveDist();
+  const browser = await launch();
+  try {
+    const { page, errors } = browser;
+    await connectBridged(page, server.url, { module });
+    assert.match(await page.textContent('#espat-webserver-help'), /AT\+WEBSERVER/);
+    await page.check('#espat-userota');
+    assert.ok(await page.isDisabled('#start-espat'), 'no URL yet: the job cannot start');
+    await page.fill('#espat-url', 'ftp://fw.example.com/ota.bin');
+    await page.locator('#espat-error').waitFor();
+    assert.ok(await page.isDisabled('#start-espat'), 'an ftp:// URL is refused before the module hears it');
+    await page.fill('#espat-url', URL);
+    await page.locator('#espat-error').waitFor({ state: 'detached' });
+    await page.click('#start-espat');
+
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
+    for (const stage of ['connect', 'download', 'reboot', 'report']) {
+      assert.equal(await page.getAttribute(`#stage-${stage}`, 'data-state'), 'done', `stage ${stage}`);
+    }
+    assert.match(await page.textContent('[data-testid="device-firmware"]'), /2\.4\.0\.0/, 'the panel shows the new version');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+    const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(report.job, 'espat');
+    assert.equal(report.result, 'success');
+    assert.equal(report.from_version, '2.2.0.0');
+    assert.equal(report.to_version, '2.4.0.0');
+    assert.equal(report.lwm2m_result, 1);
+
+    const state = await module.waitFor((s) => s.version === '2.4.0.0');
+    assert.equal(state.version, '2.4.0.0', 'the simulated module runs the new firmware');
+    assert.deepEqual(state.urls, [URL], 'the module received the URL byte for byte, once');
+    assert.equal(state.reboots, 1);
+
+    await screenshot(page, 'serial-espat');
+    assert.deepEqual(appErrors(errors), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    module.stop();
+  }
+});
