@@ -12,9 +12,10 @@
 //! - Commands are acted upon only when they come from an allowlisted origin (and from
 //!   the parent window); anything else is logged and ignored.
 
+use crate::espat::{EspAtForm, EspAtMode};
 use crate::station::DeviceReport;
 use otaflash_core::report::JobKind;
-use otaflash_core::{Event, Stage};
+use otaflash_core::{ErrorKind, EspAtMethod, Event, JobError, Lang, Stage};
 use serde::Serialize;
 
 /// Version of the message contract, sent with `otaflash:ready`.
@@ -93,7 +94,7 @@ pub enum Command {
 /// The parameters of `otaflash:start`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartJob {
-    /// SOTA, FOTA or flash a file.
+    /// SOTA, FOTA, flash a file or ESP-AT.
     pub job: JobKind,
     /// MCU component ID (SOTA; FOTA uses it to skip MCU plans). `None` keeps the form's.
     pub component: Option<String>,
@@ -103,6 +104,8 @@ pub struct StartJob {
     pub auto_confirm: bool,
     /// File name and bytes (flash).
     pub file: Option<(String, Vec<u8>)>,
+    /// How the ESP-AT module upgrades (espat), already checked.
+    pub espat: Option<EspAtMethod>,
 }
 
 /// A command's fields as read from the message object (by the browser glue).
@@ -110,7 +113,7 @@ pub struct StartJob {
 pub struct RawCommand {
     /// `type`.
     pub kind: Option<String>,
-    /// `job`: "sota", "fota" or "flash".
+    /// `job`: "sota", "fota", "flash" or "espat".
     pub job: Option<String>,
     /// `component`.
     pub component: Option<String>,
@@ -124,6 +127,12 @@ pub struct RawCommand {
     pub file_name: Option<String>,
     /// `file` (an ArrayBuffer or typed array), at most [`MAX_FILE_BYTES`].
     pub file: Option<Vec<u8>>,
+    /// `url` (espat: upgrade with `AT+USEROTA` from this URL).
+    pub url: Option<String>,
+    /// `version` (espat without `url`: `AT+CIUPDATE` to this version).
+    pub version: Option<String>,
+    /// `partition` (espat without `url`: the `AT+CIUPDATE` partition).
+    pub partition: Option<String>,
 }
 
 impl RawCommand {
@@ -137,6 +146,7 @@ impl RawCommand {
                     Some("sota") => JobKind::Sota,
                     Some("fota") => JobKind::Fota,
                     Some("flash") => JobKind::Flash,
+                    Some("espat") => JobKind::EspAt,
                     other => return Err(format!("unknown job '{}'", other.unwrap_or(""))),
                 };
                 let file = match (job, self.file) {
@@ -151,12 +161,21 @@ impl RawCommand {
                     }
                     _ => None,
                 };
+                let espat = match job {
+                    JobKind::EspAt => Some(espat_method(
+                        text(self.url),
+                        text(self.version),
+                        text(self.partition),
+                    )?),
+                    _ => None,
+                };
                 Ok(Command::Start(StartJob {
                     job,
                     component: text(self.component),
                     current_version: text(self.current_version),
                     auto_confirm: self.auto_confirm.unwrap_or(false),
                     file,
+                    espat,
                 }))
             }
             Some("otaflash:decide-plan") => self
@@ -168,6 +187,27 @@ impl RawCommand {
             other => Err(format!("unknown command type '{}'", other.unwrap_or(""))),
         }
     }
+}
+
+/// The ESP-AT method of an `otaflash:start`: a `url` means `AT+USEROTA`, otherwise
+/// `AT+CIUPDATE` with the optional `version` and `partition`; the same checks as the form.
+fn espat_method(
+    url: Option<String>,
+    version: Option<String>,
+    partition: Option<String>,
+) -> Result<EspAtMethod, String> {
+    let form = EspAtForm {
+        mode: if url.is_some() {
+            EspAtMode::UserOta
+        } else {
+            EspAtMode::CiUpdate
+        },
+        version: version.unwrap_or_default(),
+        partition: partition.unwrap_or_default(),
+        url: url.unwrap_or_default(),
+    };
+    form.method()
+        .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(Lang::En))
 }
 
 /// A message to the parent page. Serialized as one JSON object whose `type` names it
@@ -368,6 +408,38 @@ mod tests {
             ..RawCommand::default()
         };
         assert!(decide.parse().is_err(), "accept is required");
+    }
+
+    #[test]
+    fn an_espat_start_takes_a_url_or_ciupdate_fields_checked_like_the_form() {
+        let espat = |url: Option<&str>, version: Option<&str>| {
+            RawCommand {
+                kind: Some("otaflash:start".into()),
+                job: Some("espat".into()),
+                url: url.map(Into::into),
+                version: version.map(Into::into),
+                ..RawCommand::default()
+            }
+            .parse()
+        };
+        let Ok(Command::Start(job)) = espat(Some(" http://fw.example.com/a.bin "), None) else {
+            panic!("a USEROTA start is valid");
+        };
+        assert_eq!(job.job, JobKind::EspAt);
+        let url = "http://fw.example.com/a.bin".to_owned();
+        assert_eq!(job.espat, Some(EspAtMethod::UserOta { url }));
+        let Ok(Command::Start(job)) = espat(None, Some("v2.4.0.0")) else {
+            panic!("a CIUPDATE start is valid");
+        };
+        let Some(EspAtMethod::CiUpdate(c)) = job.espat else {
+            panic!("not CIUPDATE: {:?}", job.espat);
+        };
+        assert_eq!(c.version.as_deref(), Some("v2.4.0.0"));
+        let refused = espat(Some("ftp://fw.example.com/a.bin"), None);
+        assert!(
+            matches!(&refused, Err(why) if why.contains("http://")),
+            "{refused:?}"
+        );
     }
 
     #[test]

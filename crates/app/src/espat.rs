@@ -7,7 +7,7 @@
 //! module's own upload page, driven from a phone, not over the AT port).
 
 use otaflash_core::espat::{check_url, CiUpdate, EspAtFailure};
-use otaflash_core::{ErrorKind, EspAtMethod, EspAtParams, JobError, Lang};
+use otaflash_core::{ErrorKind, EspAtMethod, JobError, Lang};
 
 /// Which AT command does the upgrade.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,11 +73,6 @@ impl EspAtForm {
                 check_url(&url).map(|()| EspAtMethod::UserOta { url })
             }
         }
-    }
-
-    /// The job's parameters (default reboot and upgrade allowances).
-    pub fn params(&self) -> Result<EspAtParams, EspAtFailure> {
-        self.method().map(EspAtParams::new)
     }
 
     /// Why the fields cannot be used, worded for the technician; `None` while they are

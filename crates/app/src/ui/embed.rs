@@ -135,6 +135,9 @@ fn read_command(data: &JsValue) -> RawCommand {
         accept: get("accept").and_then(|v| v.as_bool()),
         file_name: text("file_name"),
         file: get("file").and_then(|v| bytes(&v)),
+        url: text("url"),
+        version: text("version"),
+        partition: text("partition"),
     }
 }
 

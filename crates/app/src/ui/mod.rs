@@ -52,7 +52,10 @@ use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Scree
 use embed::Embedding;
 use otaflash_core::report::JobKind;
 use otaflash_core::stm32::{FlashJob, Stm32Config};
-use otaflash_core::{FlashStep, FotaParams, JobSpec, Lang, PortId, SessionConfig, SotaParams};
+use otaflash_core::{
+    ErrorKind, EspAtMethod, EspAtParams, FlashStep, FotaParams, JobError, JobSpec, Lang, PortId,
+    SessionConfig, SotaParams,
+};
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -127,6 +130,8 @@ struct JobRequest {
     current_version: String,
     auto_confirm: bool,
     file: Option<(String, Rc<[u8]>)>,
+    /// A parent page's ESP-AT method; `None`: the form's.
+    espat: Option<EspAtMethod>,
 }
 
 /// The application root.
@@ -347,6 +352,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                     .file
                     .as_ref()
                     .map(|f| (f.name.clone(), f.bytes.clone())),
+                espat: None,
             };
             match build_job(state, request) {
                 Ok(job) => start_job(state, handles, kind, job),
@@ -504,6 +510,7 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
             .unwrap_or_else(|| state.form.current_version.trim().to_owned()),
         auto_confirm: start.auto_confirm,
         file: start.file.map(|(name, bytes)| (name, Rc::from(bytes))),
+        espat: start.espat,
     };
     let job = match build_job(state, request) {
         Ok(job) => job,
@@ -545,11 +552,16 @@ fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
             };
             Ok(Job::Module(JobSpec::Fota(params), session_config(lang)))
         }
-        // Always the form's fields: a parent page cannot start an ESP-AT job (yet).
         JobKind::EspAt => {
-            let params = state.form.espat.params().map_err(|f| {
-                otaflash_core::JobError::from(otaflash_core::ErrorKind::EspAt(f)).message(lang)
-            })?;
+            let method = match request.espat {
+                Some(method) => method,
+                None => state
+                    .form
+                    .espat
+                    .method()
+                    .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(lang))?,
+            };
+            let params = EspAtParams::new(method);
             Ok(Job::Module(JobSpec::EspAt(params), session_config(lang)))
         }
         JobKind::Flash => {
