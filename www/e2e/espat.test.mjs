@@ -2,7 +2,9 @@
 // choose AT+USEROTA, type the firmware URL, start, and follow the module through its
 // download and its own reboot to the AT+GMR version check. Ends in a verified success whose
 // report says job "espat", and the simulator's state file shows the new version and the
-// exact URL it received. Saves out/serial-espat.png.
+// exact URL it received. The form's strings switch to Simplified Chinese. Saves
+// out/serial-espat.png. Then AT+CIUPDATE to a version: the download row counts the module's
+// +CIUPDATE steps (4 of 4) and the module received the version on the command line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,10 @@ test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () =
     const { page, errors } = browser;
     await connectBridged(page, server.url, { module });
     assert.match(await page.textContent('#espat-webserver-help'), /AT\+WEBSERVER/);
+    await page.click('#lang-zh');
+    assert.equal((await page.textContent('#start-espat')).trim(), '开始 ESP-AT 升级');
+    assert.match(await page.textContent('#espat-webserver-help'), /AT\+WEBSERVER（用手机/);
+    await page.click('#lang-en');
     await page.check('#espat-userota');
     assert.ok(await page.isDisabled('#start-espat'), 'no URL yet: the job cannot start');
     await page.fill('#espat-url', 'ftp://fw.example.com/ota.bin');
@@ -53,6 +59,38 @@ test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () =
     assert.equal(state.reboots, 1);
 
     await screenshot(page, 'serial-espat');
+    assert.deepEqual(appErrors(errors), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    module.stop();
+  }
+});
+
+test('an ESP-AT module upgrades with AT+CIUPDATE and shows the module\'s steps', async () => {
+  const module = await startSim('espat', {
+    latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, new_prefix: true,
+  });
+  const server = await serveDist();
+  const browser = await launch();
+  try {
+    const { page, errors } = browser;
+    await connectBridged(page, server.url, { module });
+    await page.check('#espat-ciupdate');
+    await page.fill('#espat-version', 'v2.4.0.0');
+    await page.click('#start-espat');
+
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
+    // +CIUPDATE:1..4 are the download's steps, not bytes.
+    assert.equal(await page.getAttribute('#stage-download', 'data-done'), '4');
+    assert.equal(await page.getAttribute('#stage-download', 'data-total'), '4');
+    assert.match(await page.textContent('#stage-download'), /4 \/ 4 · firmware written/);
+
+    const state = await module.waitFor((s) => s.version === '2.4.0.0');
+    assert.equal(state.version, '2.4.0.0', 'the simulated module runs the new firmware');
+    assert.ok(state.commands.includes('AT+CIUPDATE=0,"v2.4.0.0"'), `${state.commands}`);
     assert.deepEqual(appErrors(errors), []);
   } finally {
     await browser.close();
