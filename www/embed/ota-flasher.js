@@ -13,7 +13,9 @@
 //
 // Methods (commands sent before the flasher is ready are queued until otaflash:ready):
 // start({ job: 'sota'|'fota'|'flash', component, current_version, auto_confirm,
-// file: ArrayBuffer, file_name }), decidePlan(accept), cancel(), nextDevice().
+// file: ArrayBuffer, file_name }) or start({ job: 'espat', url }) (AT+USEROTA) or
+// start({ job: 'espat', version, partition }) (AT+CIUPDATE), decidePlan(accept), cancel(),
+// nextDevice().
 // No dependencies, no globals besides the custom element.
 (() => {
   if (customElements.get('ota-flasher')) return;
