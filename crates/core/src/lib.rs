@@ -25,6 +25,7 @@ pub mod io;
 pub mod jobs;
 pub mod quecthing;
 pub mod report;
+pub mod retry;
 pub mod session;
 pub mod stm32;
 pub mod time;
@@ -38,5 +39,6 @@ pub use jobs::{
     Waits,
 };
 pub use report::{JobKind, Outcome, Report};
+pub use retry::{AttemptEntry, RetryPolicy};
 pub use session::{Session, SessionConfig};
 pub use time::{Duration, Instant};
