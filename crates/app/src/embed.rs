@@ -15,7 +15,7 @@
 use crate::espat::{EspAtForm, EspAtMode};
 use crate::station::DeviceReport;
 use otaflash_core::report::JobKind;
-use otaflash_core::{ErrorKind, EspAtMethod, Event, JobError, Lang, Stage};
+use otaflash_core::{ErrorKind, EspAtMethod, Event, JobError, Lang, RetryPolicy, Stage};
 use serde::Serialize;
 
 /// Version of the message contract, sent with `otaflash:ready`.
@@ -106,10 +106,12 @@ pub struct StartJob {
     pub file: Option<(String, Vec<u8>)>,
     /// How the ESP-AT module upgrades (espat), already checked.
     pub espat: Option<EspAtMethod>,
+    /// `retries` and `retry_interval` (seconds); the default runs once.
+    pub retry: RetryPolicy,
 }
 
 /// A command's fields as read from the message object (by the browser glue).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RawCommand {
     /// `type`.
     pub kind: Option<String>,
@@ -133,6 +135,10 @@ pub struct RawCommand {
     pub version: Option<String>,
     /// `partition` (espat without `url`: the `AT+CIUPDATE` partition).
     pub partition: Option<String>,
+    /// `retries` (attempts after a failed one).
+    pub retries: Option<f64>,
+    /// `retry_interval` (seconds between attempts).
+    pub retry_interval: Option<f64>,
 }
 
 impl RawCommand {
@@ -169,6 +175,7 @@ impl RawCommand {
                     )?),
                     _ => None,
                 };
+                let retry = retry_policy(self.retries, self.retry_interval)?;
                 Ok(Command::Start(StartJob {
                     job,
                     component: text(self.component),
@@ -176,6 +183,7 @@ impl RawCommand {
                     auto_confirm: self.auto_confirm.unwrap_or(false),
                     file,
                     espat,
+                    retry,
                 }))
             }
             Some("otaflash:decide-plan") => self
@@ -187,6 +195,25 @@ impl RawCommand {
             other => Err(format!("unknown command type '{}'", other.unwrap_or(""))),
         }
     }
+}
+
+/// The retry policy of an `otaflash:start`: whole, non-negative numbers (at most 10
+/// retries, a day apart), the defaults when absent.
+fn retry_policy(retries: Option<f64>, interval: Option<f64>) -> Result<RetryPolicy, String> {
+    let whole = |v: f64, max: u32, name: &str| {
+        if v.fract() == 0.0 && (0.0..=f64::from(max)).contains(&v) {
+            Ok(v as u32)
+        } else {
+            Err(format!("`{name}` must be a whole number from 0 to {max}"))
+        }
+    };
+    let default = RetryPolicy::default();
+    Ok(RetryPolicy {
+        retries: retries.map_or(Ok(default.retries), |v| whole(v, 10, "retries"))?,
+        interval_s: interval.map_or(Ok(default.interval_s), |v| {
+            whole(v, 86_400, "retry_interval").map(u64::from)
+        })?,
+    })
 }
 
 /// The ESP-AT method of an `otaflash:start`: a `url` means `AT+USEROTA`, otherwise
@@ -408,6 +435,32 @@ mod tests {
             ..RawCommand::default()
         };
         assert!(decide.parse().is_err(), "accept is required");
+    }
+
+    #[test]
+    fn a_start_takes_a_retry_policy_of_whole_numbers() {
+        let start = |retries, retry_interval| {
+            RawCommand {
+                kind: Some("otaflash:start".into()),
+                job: Some("fota".into()),
+                retries,
+                retry_interval,
+                ..RawCommand::default()
+            }
+            .parse()
+        };
+        let policy = |command: Result<Command, String>| match command {
+            Ok(Command::Start(job)) => Ok((job.retry.retries, job.retry.interval_s)),
+            Ok(_) => Err("not a start".to_owned()),
+            Err(why) => Err(why),
+        };
+        assert_eq!(policy(start(None, None)), Ok((0, 300)));
+        assert_eq!(policy(start(Some(2.0), Some(300.0))), Ok((2, 300)));
+        assert_eq!(policy(start(Some(1.0), None)), Ok((1, 300)));
+        assert!(policy(start(Some(1.5), None)).is_err());
+        assert!(policy(start(Some(-1.0), None)).is_err());
+        assert!(policy(start(Some(11.0), None)).is_err());
+        assert!(policy(start(None, Some(f64::NAN))).is_err());
     }
 
     #[test]

@@ -92,6 +92,11 @@ pub enum T {
     Warning,
     BackgroundTab,
     Retrying,
+    RetryTitle,
+    Retries,
+    RetryInterval,
+    RetryHint,
+    CancelRetry,
     Advanced,
     ProductInfoHint,
     ProductKey,
@@ -241,6 +246,14 @@ impl T {
                 "任务进行中本页面被切换到后台：请保持页面可见，浏览器会减慢后台页面的运行。",
             ),
             Self::Retrying => ("retrying", "正在重试"),
+            Self::RetryTitle => ("Retry a failed job", "失败任务重试"),
+            Self::Retries => ("retries", "重试次数"),
+            Self::RetryInterval => ("interval (s)", "间隔（秒）"),
+            Self::RetryHint => (
+                "IoTDA upgrade tasks suggest 2 retries, 5 minutes (300 s) apart. A cancelled job, a bad file or URL is not retried.",
+                "IoTDA 升级任务建议重试 2 次，间隔 5 分钟（300 秒）。已取消的任务、无效的文件或 URL 不会重试。",
+            ),
+            Self::CancelRetry => ("Do not retry", "不再重试"),
             Self::Advanced => ("Advanced: product credentials", "高级：产品凭据"),
             Self::ProductInfoHint => (
                 "Only for a module that is not registered with QuecThing yet. Kept in this tab's memory only; masked in transcripts, reports and exports.",
@@ -255,6 +268,22 @@ impl T {
             Self::DownloadShiftCsv => ("Download shift report (CSV)", "下载班次报告（CSV）"),
             Self::NextDevice => ("Next device", "下一台设备"),
         }
+    }
+}
+
+/// "attempt k of n", shown while a job with retries runs.
+pub fn attempt_of(attempt: u32, total: u32, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Attempt {attempt} of {total}"),
+        Lang::Zh => format!("第 {attempt} 次尝试（共 {total} 次）"),
+    }
+}
+
+/// "attempt k of n failed; next in s s", shown while the next attempt is awaited.
+pub fn retry_wait(attempt: u32, total: u32, secs: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Attempt {attempt} of {total} failed; next attempt in {secs} s"),
+        Lang::Zh => format!("第 {attempt} 次尝试（共 {total} 次）失败；{secs} 秒后再次尝试"),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
 use crate::station::{ModuleFacts, Shift};
 use otaflash_core::report::{JobKind, Outcome, Report};
-use otaflash_core::{DeviceFact, Event, Lang, PlanOffer, PortId, Stage};
+use otaflash_core::{AttemptEntry, DeviceFact, Event, Lang, PlanOffer, PortId, RetryPolicy, Stage};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -88,6 +88,25 @@ pub struct JobForm {
     pub file: Option<LocalFile>,
     /// The ESP-AT upgrade's command and fields.
     pub espat: EspAtForm,
+    /// How often a failed job runs again, and how long apart.
+    pub retry: RetryPolicy,
+}
+
+/// The attempts of a job started with retries (the policy is `otaflash_core::retry`'s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempts {
+    /// The policy the job was started with.
+    pub policy: RetryPolicy,
+    /// The current (or last) attempt, 1-based.
+    pub attempt: u32,
+    /// When the first attempt started (ms, UI clock).
+    pub first_started_ms: u64,
+    /// When the current (or last) attempt started (ms, UI clock).
+    pub attempt_started_ms: u64,
+    /// The finished attempts, for the report.
+    pub entries: Vec<AttemptEntry>,
+    /// While waiting for the next attempt: when it is due (ms, UI clock).
+    pub next_at_ms: Option<u64>,
 }
 
 /// How far a stage is.
@@ -172,6 +191,8 @@ pub struct Finished {
     pub stages: Vec<StageRow>,
     /// The verified image when it was to be saved as a file.
     pub image: Option<Arc<[u8]>>,
+    /// When the job started (ISO 8601 UTC), for the device report.
+    pub started_at: String,
 }
 
 /// What the page shows.
@@ -208,6 +229,8 @@ pub struct AppState {
     pub resume: ResumeState,
     /// Every finished job of this session (station mode).
     pub shift: Shift,
+    /// The attempts of the current (or last) job; `None` when it ran without retries.
+    pub attempts: Option<Attempts>,
 }
 
 /// Everything that changes the state.
@@ -240,6 +263,24 @@ pub enum Action {
     SetComponent(String),
     /// Job form: current MCU version.
     SetCurrentVersion(String),
+    /// Job form: retries after a failed attempt.
+    SetRetries(u32),
+    /// Job form: seconds between attempts.
+    SetRetryInterval(u64),
+    /// The technician (or parent page) started a job with this policy: attempt 1.
+    AttemptsBegin {
+        /// The policy.
+        policy: RetryPolicy,
+        /// UI clock.
+        now_ms: u64,
+    },
+    /// The interval is over: the next attempt starts now.
+    RetryDue {
+        /// UI clock.
+        now_ms: u64,
+    },
+    /// The technician gave up waiting for the next attempt.
+    RetryCancelled,
     /// Job form: an edit of the ESP-AT fields.
     EspAt(EspAtEdit),
     /// Job form: a local file was read (`parsed` as in [`LocalFile`]).
@@ -306,11 +347,13 @@ impl AppState {
                 current_version: "1_0_0".to_owned(),
                 file: None,
                 espat: EspAtForm::default(),
+                retry: RetryPolicy::default(),
             },
             device: DeviceInfo::default(),
             console: Console::default(),
             resume: ResumeState::default(),
             shift: Shift::default(),
+            attempts: None,
         }
     }
 
@@ -340,10 +383,36 @@ impl AppState {
             Action::SetComponent(c) => self.form.component = c,
             Action::SetCurrentVersion(v) => self.form.current_version = v,
             Action::EspAt(edit) => self.form.espat.apply(edit),
+            Action::SetRetries(n) => self.form.retry.retries = n,
+            Action::SetRetryInterval(s) => self.form.retry.interval_s = s,
+            Action::AttemptsBegin { policy, now_ms } => {
+                self.attempts = policy.lists_attempts().then(|| Attempts {
+                    policy,
+                    attempt: 1,
+                    first_started_ms: now_ms,
+                    attempt_started_ms: now_ms,
+                    entries: Vec::new(),
+                    next_at_ms: None,
+                });
+            }
+            Action::RetryDue { now_ms } => {
+                if let Some(a) = self.attempts.as_mut().filter(|a| a.next_at_ms.is_some()) {
+                    a.attempt = a.attempt.saturating_add(1);
+                    a.attempt_started_ms = now_ms;
+                    a.next_at_ms = None;
+                }
+            }
+            Action::RetryCancelled => self.end_retries(),
             Action::FileLoaded(file) => self.form.file = Some(file),
             Action::SetProductKey(key) => self.setup.secrets.set_key(&key),
             Action::SetProductSecret(secret) => self.setup.secrets.set_secret(&secret),
             Action::JobStarted { job, started_at } => {
+                // Attempts belong to the job they were begun for: one that already
+                // finished its current attempt is over (another job starts now).
+                let finished = |a: &Attempts| a.entries.len() >= a.attempt as usize;
+                if self.attempts.as_ref().is_some_and(finished) {
+                    self.attempts = None;
+                }
                 let save_image = self.saves_image();
                 self.screen = Screen::Running(Run {
                     job,
@@ -389,9 +458,30 @@ impl AppState {
             Action::Resume(action) => self.resume.apply(action),
             Action::NewJob => {
                 if matches!(self.screen, Screen::Finished(_)) {
+                    self.end_retries();
                     self.screen = Screen::Ready;
                 }
             }
+        }
+    }
+
+    /// Whether the next attempt of a failed job is awaited.
+    pub fn retry_pending(&self) -> Option<&Attempts> {
+        self.attempts.as_ref().filter(|a| a.next_at_ms.is_some())
+    }
+
+    /// Stop waiting for another attempt: the last one's report goes into the shift.
+    fn end_retries(&mut self) {
+        let Some(a) = self.attempts.as_mut().filter(|a| a.next_at_ms.is_some()) else {
+            return;
+        };
+        a.next_at_ms = None;
+        let entries = a.entries.clone();
+        if let Screen::Finished(done) = &self.screen {
+            let report = (*done.report).clone();
+            let module = ModuleFacts::from_device(&self.device);
+            self.shift
+                .push(done.started_at.clone(), module, report, entries);
         }
     }
 
@@ -493,15 +583,31 @@ impl AppState {
                 row.updated_ms = Some(now_ms);
             }
         }
-        self.shift.push(
-            started_at,
-            ModuleFacts::from_device(&self.device),
-            (*report).clone(),
-        );
+        let mut entries = Vec::new();
+        if let Some(a) = &mut self.attempts {
+            let started_s = a.attempt_started_ms.saturating_sub(a.first_started_ms) / 1000;
+            a.entries
+                .push(AttemptEntry::of(a.attempt, started_s, &report));
+            if a.policy.should_retry(a.attempt, &report) {
+                let wait_ms = a.policy.interval_s.saturating_mul(1000);
+                a.next_at_ms = Some(now_ms.saturating_add(wait_ms));
+            }
+            entries = a.entries.clone();
+        }
+        // An attempt followed by another is not a device's result yet.
+        if self.retry_pending().is_none() {
+            self.shift.push(
+                started_at.clone(),
+                ModuleFacts::from_device(&self.device),
+                (*report).clone(),
+                entries,
+            );
+        }
         self.screen = Screen::Finished(Finished {
             report,
             stages,
             image,
+            started_at,
         });
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::device::DeviceInfo;
 use otaflash_core::report::{Outcome, Report};
+use otaflash_core::AttemptEntry;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -49,6 +50,9 @@ pub struct DeviceReport {
     /// The core's report.
     #[serde(flatten)]
     pub report: Report,
+    /// Each attempt's result when the job ran with retries (as the CLI's `--report`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<AttemptEntry>,
 }
 
 impl DeviceReport {
@@ -95,7 +99,13 @@ const COLUMNS: [&str; 19] = [
 
 impl Shift {
     /// Append a finished job's report; returns it with its position filled in.
-    pub fn push(&mut self, started_at: String, module: ModuleFacts, report: Report) -> usize {
+    pub fn push(
+        &mut self,
+        started_at: String,
+        module: ModuleFacts,
+        report: Report,
+        attempts: Vec<AttemptEntry>,
+    ) -> usize {
         let devices = Rc::make_mut(&mut self.devices);
         let device = devices.len() + 1;
         devices.push(DeviceReport {
@@ -103,6 +113,7 @@ impl Shift {
             started_at,
             module,
             report,
+            attempts,
         });
         device
     }
@@ -248,6 +259,7 @@ mod tests {
             "2026-11-23T12:00:00.000Z".into(),
             module(),
             report(Outcome::Success),
+            Vec::new(),
         );
         let json = shift
             .last()
@@ -265,8 +277,8 @@ mod tests {
     #[test]
     fn csv_has_a_header_and_one_escaped_row_per_device() {
         let mut shift = Shift::default();
-        shift.push("t1".into(), module(), report(Outcome::Success));
-        shift.push("t2".into(), module(), report(Outcome::Failed));
+        shift.push("t1".into(), module(), report(Outcome::Success), Vec::new());
+        shift.push("t2".into(), module(), report(Outcome::Failed), Vec::new());
         assert_eq!(shift.tally(), (1, 1));
         let csv = shift.to_csv();
         let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();

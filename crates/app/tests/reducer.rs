@@ -384,3 +384,82 @@ fn an_espat_job_needs_usable_fields_and_runs_through_its_own_stages() {
     let json = s.shift.last().and_then(|d| d.to_json()).unwrap_or_default();
     assert!(json.contains("\"espat\""), "{json}");
 }
+
+#[test]
+fn a_failed_attempt_waits_for_the_next_and_the_report_lists_every_attempt() {
+    let mut state = AppState::new(Lang::En, &[]);
+    state.apply(Action::Connected);
+    state.apply(Action::SetRetries(2));
+    state.apply(Action::SetRetryInterval(300));
+    let policy = state.form.retry;
+    state.apply(Action::AttemptsBegin {
+        policy,
+        now_ms: 1_000,
+    });
+    let start = |state: &mut AppState| {
+        state.apply(Action::JobStarted {
+            job: JobKind::Sota,
+            started_at: "2026-11-23T13:00:00.000Z".into(),
+        })
+    };
+    let end = |state: &mut AppState, now_ms, result| {
+        state.apply(Action::Engine {
+            now_ms,
+            events: vec![Event::Finished(report(result))],
+        })
+    };
+
+    start(&mut state);
+    end(&mut state, 61_000, Outcome::Failed);
+    let waiting = state.retry_pending().map(|a| (a.attempt, a.next_at_ms));
+    assert_eq!(waiting, Some((1, Some(361_000))));
+    assert!(
+        state.shift.last().is_none(),
+        "a retried attempt is not a device result"
+    );
+
+    state.apply(Action::RetryDue { now_ms: 361_000 });
+    start(&mut state);
+    end(&mut state, 400_000, Outcome::Success);
+    assert!(state.retry_pending().is_none());
+    let device = state.shift.last().map(|d| {
+        let list: Vec<_> = d
+            .attempts
+            .iter()
+            .map(|a| (a.attempt, a.started_s, a.code.clone()))
+            .collect();
+        (d.report.result, list)
+    });
+    assert_eq!(
+        device,
+        Some((
+            Outcome::Success,
+            vec![(1, 0, "integrity".to_owned()), (2, 360, String::new())]
+        ))
+    );
+}
+
+#[test]
+fn giving_up_the_wait_keeps_the_last_failure_and_a_later_job_has_no_attempts() {
+    let mut state = AppState::new(Lang::En, &[]);
+    state.apply(Action::Connected);
+    let policy = otaflash_core::RetryPolicy::IOTDA;
+    state.apply(Action::AttemptsBegin { policy, now_ms: 0 });
+    state.apply(Action::JobStarted {
+        job: JobKind::Sota,
+        started_at: "t".into(),
+    });
+    state.apply(Action::Engine {
+        now_ms: 5_000,
+        events: vec![Event::Finished(report(Outcome::Failed))],
+    });
+    assert!(state.retry_pending().is_some());
+    state.apply(Action::NewJob);
+    assert!(state.retry_pending().is_none());
+    assert_eq!(state.shift.last().map(|d| d.attempts.len()), Some(1));
+    state.apply(Action::JobStarted {
+        job: JobKind::Fota,
+        started_at: "t2".into(),
+    });
+    assert_eq!(state.attempts, None);
+}

@@ -39,6 +39,9 @@
 //! | `#resume-card`, `#resume-sota`, `#discard-journal` | a journaled transfer (`data-component`, `data-offset`): resume it / forget it |
 //! | `#kept-image`, `#write-again`, `#discard-image` | a kept verified image (`data-component`, `data-bytes`): write it to the MCU again / forget it |
 //! | `#journal-unavailable` | why the job journal (IndexedDB) cannot be used |
+//! | `#retries`, `#retry-interval` | job form: retries after a failed attempt, seconds between attempts |
+//! | `#attempt` | while a job with retries runs: "attempt k of n" (`data-attempt`, `data-total`) |
+//! | `#retry-wait` | after a failed attempt: `data-attempt`, `data-total`, the countdown; `#cancel-retry` gives up |
 
 mod browser;
 mod embed;
@@ -54,7 +57,7 @@ use otaflash_core::report::JobKind;
 use otaflash_core::stm32::{FlashJob, Stm32Config};
 use otaflash_core::{
     ErrorKind, EspAtMethod, EspAtParams, FlashStep, FotaParams, JobError, JobSpec, Lang, PortId,
-    SessionConfig, SotaParams,
+    RetryPolicy, SessionConfig, SotaParams,
 };
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
 use std::cell::RefCell;
@@ -86,6 +89,9 @@ pub(crate) enum Intent {
     Component(String),
     CurrentVersion(String),
     EspAt(crate::espat::EspAtEdit),
+    Retries(String),
+    RetryInterval(String),
+    CancelRetry,
     File(web_sys::File),
     StartSota,
     StartFota,
@@ -116,6 +122,8 @@ struct Handles {
     resume: resume::Journaling,
     pending: Option<(JobKind, Job)>,
     embedding: Option<Rc<Embedding>>,
+    /// The job to run again when an attempt fails under a retry policy.
+    retry: Option<JobRequest>,
 }
 
 /// After "next device" on Web Serial, how long the old driver gets to close its ports
@@ -124,6 +132,7 @@ struct Handles {
 const REOPEN_DELAY_MS: u32 = 500;
 
 /// What to run: a job of `kind` with the form's values or a parent page's overrides.
+#[derive(Clone)]
 struct JobRequest {
     kind: JobKind,
     component: String,
@@ -203,8 +212,38 @@ pub fn app() -> Html {
         let handles = handles.clone();
         Callback::from(move |intent: Intent| handle(&state, &handles, intent))
     };
+    use_retry_timer(&state, &handles);
     use_embedding(&state, embedding, &on_intent);
     views::page(&state, &on_intent)
+}
+
+/// After a failed attempt under a retry policy: when the interval is over, run the same
+/// job again (the state keeps the attempts; this only owns the timer).
+#[hook]
+fn use_retry_timer(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
+    let next_at = state.retry_pending().and_then(|a| a.next_at_ms);
+    let (state, handles) = (state.clone(), handles.clone());
+    use_effect_with(next_at, move |next_at| {
+        let timer = next_at.map(|at| {
+            let wait = at.saturating_sub(browser::now_ms());
+            let wait = u32::try_from(wait).unwrap_or(u32::MAX);
+            gloo::timers::callback::Timeout::new(wait, move || {
+                let request = handles.borrow().retry.clone();
+                let Some(request) = request.filter(|_| handles.borrow().driver.is_some()) else {
+                    return state.dispatch(Action::RetryCancelled);
+                };
+                state.dispatch(Action::RetryDue {
+                    now_ms: browser::now_ms(),
+                });
+                let kind = request.kind;
+                match build_job(&state, request) {
+                    Ok(job) => start_job(&state, &handles, kind, job),
+                    Err(_) => state.dispatch(Action::RetryCancelled),
+                }
+            })
+        });
+        move || drop(timer)
+    });
 }
 
 /// The embedding API: listen for the parent's commands, say ready, and post the screen
@@ -289,6 +328,18 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
         Intent::Component(c) => dispatch(Action::SetComponent(c)),
         Intent::CurrentVersion(v) => dispatch(Action::SetCurrentVersion(v)),
         Intent::EspAt(edit) => dispatch(Action::EspAt(edit)),
+        // A number input may hold a partial value ("", "-"): only whole numbers count.
+        Intent::Retries(n) => {
+            if let Ok(n) = n.trim().parse() {
+                dispatch(Action::SetRetries(n));
+            }
+        }
+        Intent::RetryInterval(s) => {
+            if let Ok(s) = s.trim().parse() {
+                dispatch(Action::SetRetryInterval(s));
+            }
+        }
+        Intent::CancelRetry => dispatch(Action::RetryCancelled),
         Intent::NewJob => dispatch(Action::NewJob),
         Intent::Resume(intent) => resume::handle(state, handles, intent),
         Intent::PickPort(id) => {
@@ -306,6 +357,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
         }
         Intent::Connect => connect(state, handles),
         Intent::Disconnect => {
+            dispatch(Action::RetryCancelled);
             // Dropping the driver closes the links (after releasing their locks).
             handles.borrow_mut().driver = None;
             dispatch(Action::Disconnected);
@@ -354,8 +406,11 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                     .map(|f| (f.name.clone(), f.bytes.clone())),
                 espat: None,
             };
-            match build_job(state, request) {
-                Ok(job) => start_job(state, handles, kind, job),
+            match build_job(state, request.clone()) {
+                Ok(job) => {
+                    begin_attempts(state, handles, state.form.retry, request);
+                    start_job(state, handles, kind, job);
+                }
                 // The ESP-AT button is only enabled for usable fields, so only a file
                 // can be refused here.
                 Err(why) => {
@@ -375,6 +430,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
             dispatch(Action::PlanDecided { accept });
         }
         Intent::Cancel => {
+            dispatch(Action::RetryCancelled);
             if let Some(driver) = &handles.borrow().driver {
                 driver.cancel();
             }
@@ -470,6 +526,7 @@ fn next_device(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>
     if matches!(state.screen, Screen::Running(_) | Screen::Connecting) {
         return;
     }
+    state.dispatch(Action::RetryCancelled);
     let had_driver = handles.borrow_mut().driver.take().is_some();
     if state.setup.source == Source::Serial && had_driver {
         let (state, handles) = (state.clone(), handles.clone());
@@ -512,19 +569,38 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
         file: start.file.map(|(name, bytes)| (name, Rc::from(bytes))),
         espat: start.espat,
     };
-    let job = match build_job(state, request) {
+    let job = match build_job(state, request.clone()) {
         Ok(job) => job,
         Err(why) => return reject(&why),
     };
     match &state.screen {
-        Screen::Ready | Screen::Finished(_) => start_job(state, handles, start.job, job),
+        _ if state.retry_pending().is_some() => reject("busy"),
+        Screen::Ready | Screen::Finished(_) => {
+            begin_attempts(state, handles, start.retry, request);
+            start_job(state, handles, start.job, job);
+        }
         Screen::Connect(_) if state.can_connect() => {
+            begin_attempts(state, handles, start.retry, request);
             handles.borrow_mut().pending = Some((start.job, job));
             connect(state, handles);
         }
         Screen::Connect(_) => reject("no device chosen"),
         Screen::Connecting | Screen::Running(_) => reject("busy"),
     }
+}
+
+/// A job starts under `policy`: attempt 1, and what to run again if it fails.
+fn begin_attempts(
+    state: &UseReducerHandle<AppState>,
+    handles: &Rc<RefCell<Handles>>,
+    policy: RetryPolicy,
+    request: JobRequest,
+) {
+    handles.borrow_mut().retry = policy.lists_attempts().then_some(request);
+    state.dispatch(Action::AttemptsBegin {
+        policy,
+        now_ms: browser::now_ms(),
+    });
 }
 
 /// The driver job for `request`, or why it cannot run (a file that does not parse).

@@ -75,6 +75,16 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                 </button>
             </div>
             { espat::form(state, on) }
+            <div class="job-kind retry">
+                <h3>{ T::RetryTitle.text(lang) }</h3>
+                <label>{ T::Retries.text(lang) }
+                    <input id="retries" type="number" min="0" max="10" value={state.form.retry.retries.to_string()} oninput={text_input(Intent::Retries)} />
+                </label>
+                <label>{ T::RetryInterval.text(lang) }
+                    <input id="retry-interval" type="number" min="0" value={state.form.retry.interval_s.to_string()} oninput={text_input(Intent::RetryInterval)} />
+                </label>
+                <p class="hint">{ T::RetryHint.text(lang) }</p>
+            </div>
         </section>
     }
 }

@@ -22,6 +22,11 @@ pub(super) fn view(state: &AppState, run: &Run, on: &Callback<Intent>) -> Html {
     html! {
         <>
             { plan }
+            if let Some(a) = &state.attempts {
+                <p id="attempt" class="note" data-attempt={a.attempt.to_string()} data-total={a.policy.total().to_string()}>
+                    { crate::i18n::attempt_of(a.attempt, a.policy.total(), lang) }
+                </p>
+            }
             { stages(run.job, &run.stages, lang) }
             if let Some(warning) = &run.warning {
                 <p id="warning" class="warning" role="status">{ T::Warning.text(lang) }{ ": " }{ warning.clone() }</p>

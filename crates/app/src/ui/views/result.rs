@@ -3,12 +3,43 @@
 //! downloads (report JSON, transcript, saved image).
 
 use super::{click, progress};
-use crate::i18n::{stage_name, T};
+use crate::i18n::{self, stage_name, T};
 use crate::state::{AppState, Finished};
 use crate::ui::Intent;
 use crate::view_model::size;
 use otaflash_core::report::Outcome;
+use otaflash_core::Lang;
 use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+struct RetryWaitProps {
+    attempt: u32,
+    total: u32,
+    next_at_ms: u64,
+    lang: Lang,
+    on: Callback<Intent>,
+}
+
+/// "attempt k of n failed; next in …", counting down once a second, and a way out.
+#[function_component(RetryWait)]
+fn retry_wait(props: &RetryWaitProps) -> Html {
+    let refresh = use_force_update();
+    use_effect_with((), move |()| {
+        let tick = gloo::timers::callback::Interval::new(1_000, move || refresh.force_update());
+        move || drop(tick)
+    });
+    let secs = props
+        .next_at_ms
+        .saturating_sub(crate::ui::browser::now_ms())
+        .div_ceil(1000);
+    html! {
+        <p id="retry-wait" class="warning" data-attempt={props.attempt.to_string()} data-total={props.total.to_string()}>
+            { i18n::retry_wait(props.attempt, props.total, secs, props.lang) }
+            { " " }
+            <button id="cancel-retry" onclick={click(&props.on, Intent::CancelRetry)}>{ T::CancelRetry.text(props.lang) }</button>
+        </p>
+    }
+}
 
 pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> Html {
     let lang = state.lang;
@@ -31,6 +62,9 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
             <section id="result" class={classes!("card", "result", if success { "success" } else { "failed" })}
                 data-result={if success { "success" } else { "failed" }} role="status">
                 <h2>{ if success { T::ResultSuccess.text(lang) } else { T::ResultFailed.text(lang) } }</h2>
+                if let Some(wait) = state.retry_pending() {
+                    <RetryWait attempt={wait.attempt} total={wait.policy.total()} next_at_ms={wait.next_at_ms.unwrap_or_default()} {lang} on={on.clone()} />
+                }
                 if let Some(error) = &report.error {
                     <div class="error" role="alert">
                         <p><span>{ T::ErrorCode.text(lang) }{ ": " }</span><code id="error-code">{ error.code.clone() }</code></p>
