@@ -19,35 +19,12 @@
 #        ever adds time, so the minimum is the better estimate of what the tool needs).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/otaflash}
+source "$(dirname "$0")/sim.sh"
 SIZE=${SIZE:-262144}
 RUNS=${RUNS:-1}
 PARTS=("$@")
 [ ${#PARTS[@]} -gt 0 ] || PARTS=(f405 f405-crc)
-[ -x "$BIN" ] || { echo "build first: cargo build -p otaflash-cli (or set BIN)" >&2; exit 1; }
-WORK=$(mktemp -d)
-SIM_PID=
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
-# start_sim <scenario.json>: starts the simulator, sets SIM_PID and PTY.
-start_sim() {
-  "$BIN" sim stm32 --pty --scenario "$1" > "$WORK/sim.out" 2> "$WORK/sim.err" &
-  SIM_PID=$!
-  for _ in $(seq 100); do
-    PTY=$(head -n1 "$WORK/sim.out" 2>/dev/null || true)
-    [ -n "$PTY" ] && return 0
-    sleep 0.05
-  done
-  echo "simulator did not start: $(cat "$WORK/sim.err")" >&2
-  exit 1
-}
-stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
-now() { date +%s.%N; }
 # fastest <a> <b>: the smaller of two durations ("" counts as none).
 fastest() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(min(v))" "$@"; }
 
@@ -71,7 +48,7 @@ for part in "${PARTS[@]}"; do
   ota=
   stm=
   for _ in $(seq "$RUNS"); do
-    start_sim "$WORK/stm32.json"
+    start_sim stm32 "$WORK/stm32.json"
     t0=$(now)
     "$BIN" flash --mcu "$PTY" "$WORK/img.bin" --boot none --report "$WORK/flash.json" \
       2> "$WORK/flash.err" > /dev/null || { cat "$WORK/flash.err" >&2; exit 1; }
@@ -80,7 +57,7 @@ for part in "${PARTS[@]}"; do
     ota=$(fastest "$ota" "$(python3 -c "print($t1 - $t0)")")
 
     if [ -x /usr/bin/stm32flash ]; then
-      start_sim "$WORK/stm32.json"
+      start_sim stm32 "$WORK/stm32.json"
       t0=$(now)
       # -m 8n1: a Linux pty cannot keep even parity; the simulator paces 11 bits per byte anyway.
       /usr/bin/stm32flash -m 8n1 -b 115200 -w "$WORK/img.bin" -v "$PTY" > "$WORK/stm32flash.log" 2>&1 \

@@ -19,33 +19,9 @@
 #        default 4096; SKIP_FLASH=1 skips part 2)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/otaflash}
+source "$(dirname "$0")/sim.sh"
 SOTA_SIZE=${SOTA_SIZE:-131072}
 MAX_READ=${MAX_READ:-4096}
-[ -x "$BIN" ] || { echo "build first: cargo build -p otaflash-cli (or set BIN)" >&2; exit 1; }
-WORK=$(mktemp -d)
-SIM_PID=
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# start_sim <device> <scenario.json>: starts the simulator, sets SIM_PID and PTY.
-start_sim() {
-  "$BIN" sim "$1" --pty --scenario "$2" > "$WORK/sim.out" 2> "$WORK/sim.err" &
-  SIM_PID=$!
-  for _ in $(seq 100); do
-    PTY=$(head -n1 "$WORK/sim.out" 2>/dev/null || true)
-    [ -n "$PTY" ] && return 0
-    sleep 0.05
-  done
-  echo "simulator did not start: $(cat "$WORK/sim.err")" >&2
-  exit 1
-}
-stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
-now() { date +%s.%N; }
 
 # run_sota <label> [--read-size N]: one SOTA of SOTA_SIZE bytes against a module whose
 # `AT+QIOTOTARD=?` maximum is MAX_READ; prints the payload rate against the line rate and
