@@ -4,14 +4,14 @@
 //! let alone an erase or a write.
 
 use otaflash_core::stm32::Stm32Config;
-use otaflash_core::{FlashStep, Instant, JobSpec, PortId, Session, SessionConfig, SotaParams};
+use otaflash_core::{FlashStep, PortId, SotaParams};
 use otaflash_sim::{
     BootloaderScenario, BootloaderSim, Component, ImageSpec, ModuleSim, Scenario, Serial,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::rig::{Delivery, Injector, Rig};
+use crate::rig::{sota_session, Delivery, Injector, Rig};
 use crate::watch::{ByteRole, PayloadWatch};
 
 /// Size of the image in each run: four 1 KiB reads, enough for every position class
@@ -88,14 +88,10 @@ pub fn run(seed: u64) -> Run {
         },
         ..Scenario::default()
     };
-    let mut session = Session::new(SessionConfig::default());
-    session.start(
-        Instant(0),
-        JobSpec::Sota(SotaParams {
-            flash: FlashStep::Stm32(Stm32Config::default()),
-            ..SotaParams::new("STM32", "1_0_0")
-        }),
-    );
+    let session = sota_session(SotaParams {
+        flash: FlashStep::Stm32(Stm32Config::default()),
+        ..SotaParams::new("STM32", "1_0_0")
+    });
     let injector = FlipBit {
         offset,
         mask,

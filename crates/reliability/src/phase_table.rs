@@ -21,10 +21,10 @@
 //! - 10706: the module announces `+QIOTEVT: 7,10706` (OTA failed) at that moment.
 
 use otaflash_core::stm32::Stm32Config;
-use otaflash_core::{FlashStep, Instant, JobSpec, PortId, Session, SessionConfig, SotaParams};
+use otaflash_core::{FlashStep, PortId, SotaParams};
 use otaflash_sim::{BootloaderScenario, BootloaderSim, ModuleSim, Scenario, Serial};
 
-use crate::rig::{Delivery, Injector, Rig, Verdict};
+use crate::rig::{sota_session, Delivery, Injector, Rig, Verdict};
 use crate::watch::{code, command_line, CommandWatch};
 
 /// The phases of a SOTA job with the STM32 flash step, in flow order.
@@ -275,14 +275,10 @@ pub fn run(phase: Phase, fault: Fault) -> Option<Outcome> {
         .image("STM32")
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
-    let mut session = Session::new(SessionConfig::default());
-    session.start(
-        Instant(0),
-        JobSpec::Sota(SotaParams {
-            flash: FlashStep::Stm32(Stm32Config::default()),
-            ..SotaParams::new("STM32", "1_0_0")
-        }),
-    );
+    let session = sota_session(SotaParams {
+        flash: FlashStep::Stm32(Stm32Config::default()),
+        ..SotaParams::new("STM32", "1_0_0")
+    });
     let injector = PhaseFault {
         phase,
         fault,

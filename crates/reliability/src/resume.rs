@@ -7,11 +7,11 @@
 //! 60 s read watchdog carry on. The package is split into 64 KiB module blocks, so the
 //! reads also cross `10703` block boundaries.
 
-use otaflash_core::{Event, Instant, JobSpec, PortId, Session, SessionConfig, SotaParams};
+use otaflash_core::{Event, PortId, SotaParams};
 use otaflash_sim::{Component, ImageSpec, ModuleSim, Scenario, Serial};
 use sha2::{Digest, Sha256};
 
-use crate::rig::{Delivery, Injector, Rig, Verdict};
+use crate::rig::{sota_session, Delivery, Injector, Rig, Verdict};
 use crate::watch::{command_line, ByteRole, PayloadWatch};
 
 /// The image size.
@@ -159,14 +159,10 @@ pub fn run(points: Vec<(u32, Spot)>) -> Run {
     };
     let module = ModuleSim::new(scenario);
     let want = module.image("STM32").map(Sha256::digest);
-    let mut session = Session::new(SessionConfig::default());
-    session.start(
-        Instant(0),
-        JobSpec::Sota(SotaParams {
-            read_size: Some(READ_BYTES),
-            ..SotaParams::new("STM32", "1_0_0")
-        }),
-    );
+    let session = sota_session(SotaParams {
+        read_size: Some(READ_BYTES),
+        ..SotaParams::new("STM32", "1_0_0")
+    });
     let injector = DropAt {
         points,
         watch: PayloadWatch::default(),

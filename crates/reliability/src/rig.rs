@@ -10,11 +10,21 @@
 //! It does not decide what is correct: the matrices in the other modules do.
 
 use otaflash_core::stm32::FlashJob;
-use otaflash_core::{Event, Input, Instant, Output, PortId, Report, Session};
+use otaflash_core::{
+    Event, Input, Instant, JobSpec, Output, PortId, Report, Session, SessionConfig, SotaParams,
+};
 use otaflash_sim::{BootloaderSim, Device, ModuleSim};
 
 /// Virtual time after which a run counts as stuck (two hours: far beyond every wait).
 const TIME_LIMIT_MS: u64 = 2 * 3_600_000;
+
+/// A session with default settings running the SOTA job `params` from virtual time 0: the
+/// host every SOTA matrix drives.
+pub fn sota_session(params: SotaParams) -> Session {
+    let mut session = Session::new(SessionConfig::default());
+    session.start(Instant(0), JobSpec::Sota(params));
+    session
+}
 
 /// Anything with the core's `handle_input` / `poll_output` contract.
 pub trait Host {
