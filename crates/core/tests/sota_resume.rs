@@ -191,6 +191,17 @@ impl Rig {
             .expect("the verified image")
     }
 
+    /// The command lines the module received from its `from`-th on.
+    fn sent_since(&self, from: usize) -> Vec<&str> {
+        self.module
+            .commands()
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect()
+    }
+
     fn resumed(&self) -> Vec<u64> {
         self.events
             .iter()
@@ -200,6 +211,15 @@ impl Rig {
             })
             .collect()
     }
+}
+
+/// The module was not asked for a new plan after its `from`-th command (the job resumed).
+fn assert_no_plan_request(rig: &Rig, from: usize) {
+    let sent = rig.sent_since(from);
+    assert!(
+        !sent.iter().any(|c| c.starts_with("AT+QIOTOTAREQ")),
+        "{sent:?}"
+    );
 }
 
 fn assert_success(rig: &Rig, what: &str) {
@@ -335,14 +355,7 @@ fn a_reloaded_page_resumes_from_its_checkpoint_without_a_new_plan() {
         READS - 12,
         "no byte read twice"
     );
-    let sent: Vec<&str> = rig.module.commands()[requests_before..]
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect();
-    assert!(
-        !sent.iter().any(|c| c.starts_with("AT+QIOTOTAREQ")),
-        "{sent:?}"
-    );
+    assert_no_plan_request(&rig, requests_before);
 }
 
 #[test]
@@ -402,12 +415,7 @@ fn after_a_reconnect_the_probe_turns_echo_off_again_when_configured() {
     );
     rig.run_until(|_| false);
     assert_success(&rig, "echo off");
-    let sent: Vec<&str> = rig
-        .module
-        .commands()
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect();
+    let sent = rig.sent_since(0);
     let lost = sent
         .iter()
         .position(|c| *c == "AT+QIOTOTARD=5120,1024")
@@ -498,12 +506,5 @@ fn a_reload_after_a_blocks_last_read_waits_for_the_next_block_instead_of_startin
     again.run_until(|_| false);
     assert_success(&again, "resume at a block boundary after =2");
     assert_eq!(again.resumed(), [2 * 4096]);
-    let sent: Vec<&str> = again.module.commands()[requests_before..]
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect();
-    assert!(
-        !sent.iter().any(|c| c.starts_with("AT+QIOTOTAREQ")),
-        "{sent:?}"
-    );
+    assert_no_plan_request(&again, requests_before);
 }
