@@ -3,6 +3,7 @@
 //! whole and at random split points; the AT engine's events and outputs (and, for the MCU
 //! fixture, the programmer's transmissions and outcome) must be identical.
 
+use otaflash_core::at::engine::URC_PREFIXES;
 use otaflash_core::at::{AtEngine, AtEvent, FinalResult, Request};
 use otaflash_core::image::FlashImage;
 use otaflash_core::stm32::{EntrySequence, Programmer, Stm32Config};
@@ -205,17 +206,7 @@ fn exchange() -> impl Strategy<Value = Exchange> {
             && !t.starts_with("+QIOTOTARD:")
             && !t.starts_with('>')
             && !t.starts_with("AT")
-            && ![
-                "+QIOTEVT:",
-                "+QIOTSUBEVT:",
-                "+QIND:",
-                "RDY",
-                "APP RDY",
-                "POWERED DOWN",
-                "+CPIN:",
-            ]
-            .iter()
-            .any(|p| t.starts_with(p))
+            && !URC_PREFIXES.iter().any(|p| t.starts_with(p))
     });
     let urc = (1_u16..8, 10_000_u32..10_800).prop_map(|(k, c)| format!("+QIOTEVT: {k},{c}"));
     (

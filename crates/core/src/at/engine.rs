@@ -18,7 +18,7 @@ use crate::transcript::{Dir, Record};
 pub const GUARD_TIME: Duration = Duration::ms(20);
 
 /// Line prefixes that are unsolicited result codes, never part of a command's reply.
-const URC_PREFIXES: &[&str] = &[
+pub const URC_PREFIXES: &[&str] = &[
     "+QIOTEVT:",
     "+QIOTSUBEVT:",
     "+QIND:",
