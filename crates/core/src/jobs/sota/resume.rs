@@ -18,7 +18,7 @@ use crate::io::PortId;
 use crate::jobs::checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
 use crate::jobs::params::SotaParams;
 use crate::jobs::{Ctx, Flow, JobInput};
-use crate::quecthing::commands::{EchoOff, Probe, ReadData, ReadLimit, Update, UpdateAction};
+use crate::quecthing::commands::{EchoOff, Probe, ReadLimit, Update, UpdateAction};
 use crate::quecthing::{OtaEvent, PackageInfo, PlanEntry, QiotEvent};
 use crate::time::{Duration, Instant};
 
@@ -327,22 +327,7 @@ impl Sota {
             ctx.send(&ReadLimit);
             return Ok(Phase::ReadLimit(t));
         }
-        if !boundary {
-            return Ok(self.next_read(t, ctx));
-        }
-        let block = t.block_end.saturating_sub(t.block_start).max(1);
-        let want = t
-            .package
-            .size
-            .saturating_sub(cursor)
-            .min(block)
-            .min(u64::from(t.read_max));
-        t.read = ReadData {
-            start: cursor,
-            length: u32::try_from(want).unwrap_or(t.read_max),
-        };
-        ctx.send(&t.read);
-        Ok(Phase::Read(t))
+        Ok(self.next_read(t, ctx))
     }
 
     /// The first read after a resume failed: at a block boundary ask for the next block;

@@ -102,10 +102,16 @@ impl Sota {
 
     pub(super) fn next_read(&self, mut t: Transfer, ctx: &mut Ctx<'_>) -> Phase {
         let cursor = u64::try_from(t.image.len()).unwrap_or(u64::MAX);
-        let want = t
-            .block_end
-            .saturating_sub(cursor)
-            .min(u64::from(t.read_max));
+        // At a block boundary (only after a resume) the read looks ahead into the next
+        // block, which the module holds if it took our `=2`: assume it is as long as the
+        // last one.
+        let end = if cursor >= t.block_end {
+            let block = t.block_end.saturating_sub(t.block_start).max(1);
+            cursor.saturating_add(block).min(t.package.size)
+        } else {
+            t.block_end
+        };
+        let want = end.saturating_sub(cursor).min(u64::from(t.read_max));
         t.read = ReadData {
             start: cursor,
             length: u32::try_from(want).unwrap_or(t.read_max),
