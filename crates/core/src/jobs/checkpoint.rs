@@ -4,10 +4,12 @@
 //!
 //! # The resume contract
 //! * While the image is read from the module, the job emits
-//!   [`crate::Event::Checkpoint`] at every module block boundary (`10703`), when the
-//!   module port is lost, and every [`crate::SotaParams::checkpoint_every`] bytes if set. `received` holds exactly the image bytes `0..next_offset`; the
-//!   checkpoint holds everything else (plan, `10701` digests, block bounds). Both are needed
-//!   to resume; neither contains secrets.
+//!   [`crate::Event::Checkpoint`] at the start of every module block (`10703`), after a
+//!   block's last read (before `AT+QIOTUPDATE=2`, so a reload while the module fetches the
+//!   next block waits for it), when the module port is lost, and every
+//!   [`crate::SotaParams::checkpoint_every`] bytes if set. `received` holds exactly the image
+//!   bytes `0..next_offset`; the checkpoint holds everything else (plan, `10701` digests,
+//!   block bounds). Both are needed to resume; neither contains secrets.
 //! * **Port lost during the transfer** ([`crate::Input::PortLost`] for the module): the job
 //!   keeps its data and waits for [`crate::Input::PortRestored`] until
 //!   [`crate::Waits::reconnect`] after the last successful read (default 45 s, inside the
