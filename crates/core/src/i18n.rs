@@ -220,8 +220,46 @@ pub(crate) fn resume_message(why: &ResumeRefusal, lang: Lang) -> String {
             "the module ended the upgrade (+QIOTEVT: 7,10706) while the port was away".into()
         }
         (R::ModuleEnded, Lang::Zh) => "串口断开期间模组结束了升级（+QIOTEVT: 7,10706）".into(),
-        (R::Mismatch(what), Lang::En) => format!("the saved progress does not fit: {what}"),
-        (R::Mismatch(what), Lang::Zh) => format!("保存的进度不匹配：{what}"),
+        (R::OtherComponent { journaled, job }, Lang::En) => format!(
+            "the saved progress is for component \"{journaled}\", this job upgrades \"{job}\""
+        ),
+        (R::OtherComponent { journaled, job }, Lang::Zh) => {
+            format!("保存的进度属于组件 \"{journaled}\"，本任务升级的是 \"{job}\"")
+        }
+        (R::BytesMissing { journaled, expected }, Lang::En) => format!(
+            "the saved progress holds {journaled} bytes, its checkpoint says {expected}"
+        ),
+        (R::BytesMissing { journaled, expected }, Lang::Zh) => {
+            format!("保存的进度有 {journaled} 字节，检查点记录的是 {expected} 字节")
+        }
+        (
+            R::BadBounds {
+                next_offset,
+                block_start,
+                block_end,
+                total_size,
+            },
+            Lang::En,
+        ) => format!(
+            "the saved offset {next_offset} and block {block_start}..{block_end} do not fit a {total_size}-byte file"
+        ),
+        (
+            R::BadBounds {
+                next_offset,
+                block_start,
+                block_end,
+                total_size,
+            },
+            Lang::Zh,
+        ) => format!(
+            "保存的偏移 {next_offset} 和数据块 {block_start}..{block_end} 与 {total_size} 字节的文件不符"
+        ),
+        (R::JournalDamaged { offset }, Lang::En) => format!(
+            "the saved bytes from offset {offset} on are missing or belong to another download"
+        ),
+        (R::JournalDamaged { offset }, Lang::Zh) => {
+            format!("从偏移 {offset} 开始保存的数据缺失或属于另一次下载")
+        }
     }
 }
 
@@ -237,7 +275,10 @@ pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
             "The module dropped this download; start the upgrade again: the plan is requested anew and nothing was written to the MCU.",
             "模组已放弃本次下载；请重新开始升级：会重新请求计划，MCU 未被写入任何数据。",
         ),
-        R::Mismatch(_) => (
+        R::OtherComponent { .. }
+        | R::BytesMissing { .. }
+        | R::BadBounds { .. }
+        | R::JournalDamaged { .. } => (
             "Discard the saved progress and start the upgrade again.",
             "请丢弃已保存的进度并重新开始升级。",
         ),
@@ -306,6 +347,19 @@ fn espat_message(f: &EspAtFailure, lang: Lang) -> String {
         (F::UrlLength { sent, received }, Lang::Zh) => {
             format!("AT+USEROTA 收到 {received} 字节 URL，实际发送 {sent} 字节")
         }
+        (F::NoPrompt { command, waited_ms }, Lang::En) => format!(
+            "{command} answered OK but no > prompt followed within {} ms, so the URL was not sent",
+            waited_ms
+        ),
+        (F::NoPrompt { command, waited_ms }, Lang::Zh) => {
+            format!("{command} 返回 OK，但 {waited_ms} 毫秒内未出现 > 提示符，URL 未发送")
+        }
+        (F::Refused { command }, Lang::En) => {
+            format!("The module refused {command} at once (ERROR before any progress)")
+        }
+        (F::Refused { command }, Lang::Zh) => {
+            format!("模组立即拒绝了 {command}（尚无任何进度即返回 ERROR）")
+        }
         (F::VersionMismatch { expected, actual }, Lang::En) => format!(
             "After the reboot the module runs version {actual}, not {expected}"
         ),
@@ -350,6 +404,14 @@ fn espat_hint(f: &EspAtFailure, lang: Lang) -> String {
         F::OtaTimeout { .. } => (
             "The network is too slow or the server stalled: move closer to the access point, or use a server on the local network, then retry.",
             "网络太慢或服务器无响应：请靠近无线接入点，或使用局域网内的服务器，然后重试。",
+        ),
+        F::NoPrompt { .. } => (
+            "The module did not enter data mode: check that nothing else talks on this port and the firmware supports AT+USEROTA, then retry.",
+            "模组未进入数据接收模式：请确认没有其他程序占用该串口、固件支持 AT+USEROTA，然后重试。",
+        ),
+        F::Refused { .. } => (
+            "The firmware may lack non-blocking or HTTPS OTA (\"OTA based upon ssl\" in menuconfig), or an upgrade is still running: try blocking HTTP, or wait a few minutes and retry.",
+            "固件可能不支持非阻塞或 HTTPS 升级（menuconfig 中的 \"OTA based upon ssl\"），或上一次升级仍在进行：请改用阻塞式 HTTP，或等待几分钟后重试。",
         ),
         F::UrlLength { .. } => (
             "Characters were lost on the serial line: check the cable and baud rate, then retry.",

@@ -73,6 +73,7 @@ fn request(line: &str) -> Request {
         timeout: Duration::secs(3),
         attempts: 1,
         payload_limit,
+        prompt: None,
     }
 }
 

@@ -32,6 +32,12 @@ pub trait AtCommand {
         None
     }
 
+    /// After `OK`, the module prints a `>` data prompt and waits for data: how long to
+    /// wait for that prompt (`None`: no prompt follows).
+    fn prompt(&self) -> Option<Duration> {
+        None
+    }
+
     /// Interprets a reply whose final result was `OK`.
     fn parse(&self, reply: &Reply) -> Result<Self::Response, ErrorKind>;
 
@@ -42,6 +48,7 @@ pub trait AtCommand {
             timeout: self.timeout(),
             attempts: self.attempts().max(1),
             payload_limit: self.payload_limit(),
+            prompt: self.prompt(),
         }
     }
 }
@@ -57,6 +64,8 @@ pub struct Request {
     pub attempts: u8,
     /// Largest raw payload accepted after a `+QIOTOTARD:` header.
     pub payload_limit: Option<usize>,
+    /// After `OK`: wait this long for a `>` data prompt (see [`AtCommand::prompt`]).
+    pub prompt: Option<Duration>,
 }
 
 /// How a command ended.

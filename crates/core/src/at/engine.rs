@@ -1,7 +1,9 @@
 //! The AT engine: one command in flight at a time, its echo skipped, its information lines
 //! collected, its final result recognised, URCs routed out whenever they arrive, per-attempt
 //! timeouts and retries, and a guard time after every final result before the next command
-//! goes out (modules drop characters that arrive right after an `OK`).
+//! goes out (modules drop characters that arrive right after an `OK`). A command that
+//! announces a `>` data prompt ([`Request::prompt`]) gets it reported as [`AtEvent::Prompt`]
+//! after its `OK`, or a timeout naming the missing prompt.
 //!
 //! It knows no QuecThing semantics beyond which line prefixes are URCs and that a
 //! `+QIOTOTARD:` header announces a raw payload. Every tx/rx line becomes a transcript event.
@@ -42,6 +44,8 @@ pub enum AtEvent {
     Reply(Reply),
     /// An unsolicited line (a URC, or any line while no command is in flight).
     Urc(String),
+    /// The `>` data prompt the last command announced: the module now takes data.
+    Prompt,
     /// The in-flight command got no final result in any attempt.
     TimedOut(ErrorKind),
 }
@@ -56,6 +60,14 @@ struct InFlight {
     payload: Option<Vec<u8>>,
 }
 
+/// A `>` prompt announced by a command that ended `OK`, not seen yet.
+#[derive(Debug)]
+struct PromptWait {
+    command: String,
+    since: Instant,
+    deadline: Instant,
+}
+
 /// The engine; see the module docs.
 #[derive(Debug)]
 pub struct AtEngine {
@@ -65,6 +77,8 @@ pub struct AtEngine {
     queued: Option<Request>,
     /// No command may go out before this instant.
     guard_until: Instant,
+    /// The prompt being waited for.
+    prompt: Option<PromptWait>,
     mask: fn(&str) -> String,
 }
 
@@ -76,6 +90,7 @@ impl AtEngine {
             in_flight: None,
             queued: None,
             guard_until: Instant(0),
+            prompt: None,
             mask,
         }
     }
@@ -94,11 +109,13 @@ impl AtEngine {
 
     /// The next instant the engine needs a `Timeout` at.
     pub fn deadline(&self) -> Option<Instant> {
-        match (&self.in_flight, &self.queued) {
+        let command = match (&self.in_flight, &self.queued) {
             (Some(f), _) => Some(f.deadline),
             (None, Some(_)) => Some(self.guard_until),
             (None, None) => None,
-        }
+        };
+        let prompt = self.prompt.as_ref().map(|p| p.deadline);
+        [command, prompt].into_iter().flatten().min()
     }
 
     /// Forgets everything in flight and buffered (the port went away).
@@ -106,6 +123,7 @@ impl AtEngine {
         self.reader.reset();
         self.in_flight = None;
         self.queued = None;
+        self.prompt = None;
     }
 
     /// Handles received bytes; returns what the job must see, in order.
@@ -135,6 +153,9 @@ impl AtEngine {
                         Dir::Rx,
                         b"> ",
                     )));
+                    if self.prompt.take().is_some() {
+                        events.push(AtEvent::Prompt);
+                    }
                 }
                 Item::Overflow => out.event(Event::Warning(format!(
                     "dropped a line longer than {} bytes from the module",
@@ -150,6 +171,13 @@ impl AtEngine {
     /// command whose attempt timed out.
     pub fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> Vec<AtEvent> {
         let mut events = Vec::new();
+        if let Some(p) = self.prompt.take_if(|p| now >= p.deadline) {
+            self.reader.forget_prompt();
+            events.push(AtEvent::TimedOut(ErrorKind::Timeout {
+                command: format!("the > prompt after {}", (self.mask)(&p.command)),
+                waited_ms: now.saturating_since(p.since).as_ms(),
+            }));
+        }
         let expired = self.in_flight.as_ref().is_some_and(|f| now >= f.deadline);
         if expired {
             if let Some(f) = self.in_flight.take() {
@@ -187,6 +215,9 @@ impl AtEngine {
     }
 
     fn transmit(&mut self, now: Instant, request: Request, attempts_left: u8, out: &mut Outbox) {
+        // A prompt still awaited belongs to a command the job has moved on from.
+        self.prompt = None;
+        self.reader.forget_prompt();
         let wire = format!("{}\r\n", request.line);
         let shown = format!("{}\r\n", (self.mask)(&request.line));
         out.event(Event::Transcript(Record::text(
@@ -233,6 +264,15 @@ impl AtEngine {
         if let Some(result) = result {
             if let Some(f) = self.in_flight.take() {
                 self.guard_until = now + GUARD_TIME;
+                if let (Some(wait), FinalResult::Ok) = (f.request.prompt, result) {
+                    // The prompt may already sit in the buffer: the reader looks at it next.
+                    self.reader.expect_prompt();
+                    self.prompt = Some(PromptWait {
+                        command: f.request.line.clone(),
+                        since: now,
+                        deadline: now + wait,
+                    });
+                }
                 events.push(AtEvent::Reply(Reply {
                     command: f.request.line,
                     lines: f.lines,

@@ -1,5 +1,7 @@
 //! Cuts the module's byte stream into frames: text lines, the `> ` prompt, and raw
-//! payload bytes taken by count. [`frame`] is a pure function over a buffer that returns
+//! payload bytes taken by count. A bare `>` (no space, no line end: ESP-AT's `AT+USEROTA`
+//! prompt) is only a prompt when the engine expects one ([`Mode::Prompt`]); otherwise it
+//! stays buffered until the bytes after it show what it is. [`frame`] is a pure function over a buffer that returns
 //! what it found and how many bytes that used, so it can be table-tested and never panics
 //! on garbage. [`LineReader`] owns the bounded buffer and the mode between calls.
 //!
@@ -14,6 +16,10 @@ pub const MAX_LINE: usize = 1024;
 pub enum Mode {
     /// CR / LF / CRLF terminated text lines; blank lines are skipped.
     Lines,
+    /// Lines, but a `>` at a line start is the data prompt at once, even with nothing after
+    /// it (the module waits for data after printing it, so nothing else would come). One
+    /// space right after it belongs to the prompt. Back to [`Mode::Lines`] after it.
+    Prompt,
     /// Dropping the rest of an over-long line, up to and including its line end.
     Discard,
     /// Exactly `remaining` raw bytes (the `AT+QIOTOTARD` data), never scanned for text.
@@ -33,7 +39,7 @@ pub enum Frame<'a> {
     Incomplete,
     /// A non-empty line, without its terminator.
     Line(&'a [u8]),
-    /// The `> ` data prompt at the start of a line.
+    /// The `> ` data prompt at the start of a line (in [`Mode::Prompt`], also a bare `>`).
     Prompt,
     /// Raw payload bytes (Payload mode), at most the remaining count.
     Payload(&'a [u8]),
@@ -47,7 +53,8 @@ pub enum Frame<'a> {
 /// Never panics, and `consumed <= buf.len()` always holds.
 pub fn frame(buf: &[u8], mode: Mode) -> (Frame<'_>, usize) {
     match mode {
-        Mode::Lines => frame_line(buf),
+        Mode::Lines => frame_line(buf, false),
+        Mode::Prompt => frame_line(buf, true),
         Mode::Discard => match buf.iter().position(|&b| b == b'\r' || b == b'\n') {
             Some(end) => (Frame::Discarded(true), end + 1),
             None => (Frame::Discarded(false), buf.len()),
@@ -66,7 +73,8 @@ pub fn frame(buf: &[u8], mode: Mode) -> (Frame<'_>, usize) {
     }
 }
 
-fn frame_line(buf: &[u8]) -> (Frame<'_>, usize) {
+/// A line, or the prompt; `bare_prompt`: a `>` at the line start is the prompt by itself.
+fn frame_line(buf: &[u8], bare_prompt: bool) -> (Frame<'_>, usize) {
     let start = buf
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
@@ -78,6 +86,7 @@ fn frame_line(buf: &[u8]) -> (Frame<'_>, usize) {
     if rest.first() == Some(&b'>') {
         match rest.get(1) {
             Some(b' ') => return (Frame::Prompt, start + 2),
+            _ if bare_prompt => return (Frame::Prompt, start + 1),
             None => return (Frame::Incomplete, start),
             Some(_) => {}
         }
@@ -143,6 +152,22 @@ impl LineReader {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Treats a `>` at the next line start as the data prompt, with or without bytes after
+    /// it (see [`Mode::Prompt`]); lines before it are read as usual. No effect while a
+    /// payload or an over-long line is being taken.
+    pub fn expect_prompt(&mut self) {
+        if self.mode == Mode::Lines {
+            self.mode = Mode::Prompt;
+        }
+    }
+
+    /// Stops treating a bare `>` as the prompt (it never came).
+    pub fn forget_prompt(&mut self) {
+        if self.mode == Mode::Prompt {
+            self.mode = Mode::Lines;
+        }
+    }
+
     /// Switches to taking exactly `len` raw bytes next (after a `+QIOTOTARD: s,len` header).
     pub fn expect_payload(&mut self, len: usize) {
         self.payload = Vec::with_capacity(len);
@@ -195,7 +220,10 @@ impl LineReader {
                 self.pending_lf = used > 0 && self.buf.get(used - 1) == Some(&b'\r');
                 Step::Item(Item::Line(text))
             }
-            Owned::Prompt => Step::Item(Item::Prompt),
+            Owned::Prompt => {
+                self.forget_prompt();
+                Step::Item(Item::Prompt)
+            }
             Owned::Payload(bytes) => {
                 self.payload.extend_from_slice(&bytes);
                 let Mode::Payload { remaining, .. } = self.mode else {
@@ -278,6 +306,11 @@ mod tests {
             (b"\r\n> ", Mode::Lines, Frame::Prompt, 4),
             (b"\r\n>", Mode::Lines, Frame::Incomplete, 2),
             (b">x\r\n", Mode::Lines, Frame::Line(b">x"), 4),
+            (b"\r\n>", Mode::Prompt, Frame::Prompt, 3),
+            (b"> ", Mode::Prompt, Frame::Prompt, 2),
+            (b">x", Mode::Prompt, Frame::Prompt, 1),
+            (b"OK\r\n>", Mode::Prompt, Frame::Line(b"OK"), 4),
+            (b"O>", Mode::Prompt, Frame::Incomplete, 0),
             (
                 b"\xff\x00garbage\r\nOK\r\n",
                 Mode::Lines,
@@ -372,6 +405,62 @@ mod tests {
         );
     }
 
+    /// Items of `wire` cut into `chunk`-byte pieces, expecting the prompt after `OK`
+    /// (as the engine does when a command announces one).
+    fn prompt_items(wire: &[u8], chunk: usize) -> Vec<Item> {
+        let mut r = LineReader::new();
+        let mut out = Vec::new();
+        for c in wire.chunks(chunk) {
+            r.push(c);
+            while let Some(item) = r.next_item() {
+                if item == Item::Line(b"OK".to_vec()) {
+                    r.expect_prompt();
+                }
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_bare_prompt_is_recognised_only_when_expected_in_any_fragmentation() {
+        let wire: &[u8] = b"AT+USEROTA=26\r\r\n\r\nOK\r\n\r\n>";
+        let want = vec![
+            Item::Line(b"AT+USEROTA=26".to_vec()),
+            Item::Line(b"OK".to_vec()),
+            Item::Prompt,
+        ];
+        for chunk in 1..=wire.len() {
+            assert_eq!(prompt_items(wire, chunk), want, "chunks of {chunk}");
+        }
+        // Not expected: the `>` waits for what follows.
+        assert_eq!(items(&[wire], None), want[..2].to_vec());
+        // After the prompt the reader is back to plain lines: a later `>x` is a line.
+        let later: &[u8] = b"\r\nOK\r\n>\r\n>x\r\n";
+        for chunk in 1..=later.len() {
+            assert_eq!(
+                prompt_items(later, chunk),
+                vec![
+                    Item::Line(b"OK".to_vec()),
+                    Item::Prompt,
+                    Item::Line(b">x".to_vec())
+                ],
+                "chunks of {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_forgotten_prompt_leaves_the_bare_gt_buffered() {
+        let mut r = LineReader::new();
+        r.expect_prompt();
+        r.forget_prompt();
+        r.push(b">");
+        assert_eq!(r.next_item(), None);
+        r.push(b"ok\r\n");
+        assert_eq!(r.next_item(), Some(Item::Line(b">ok".to_vec())));
+    }
+
     #[test]
     fn over_long_lines_resync_at_the_next_line_end_and_stay_bounded() {
         let mut r = LineReader::new();
@@ -402,6 +491,7 @@ mod tests {
                 .collect();
             for mode in [
                 Mode::Lines,
+                Mode::Prompt,
                 Mode::Discard,
                 Mode::Payload {
                     remaining: 5,

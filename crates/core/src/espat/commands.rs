@@ -18,6 +18,10 @@ pub const DEFAULT_OTA_LIMIT: Duration =
 pub const MAX_NAME_LEN: usize = 64;
 /// Longest URL `AT+USEROTA` accepts (`AT_USEROTA_URL_LEN_MAX`).
 pub const MAX_URL_LEN: usize = 8 * 1024;
+/// How long a non-blocking `AT+CIUPDATE` may take to say `OK` (it does so at once).
+const NONBLOCKING_ACK: Duration = Duration::secs(5);
+/// How long after its `OK` `AT+USEROTA=<len>` may take to print the `>` prompt (at once).
+pub const PROMPT_WAIT: Duration = Duration::secs(3);
 
 /// `AT` once, with a short timeout: is the module back from its reboot yet?
 #[derive(Clone, Copy, Debug)]
@@ -95,15 +99,20 @@ impl AtCommand for Version {
     }
 }
 
-/// `AT+CIUPDATE[=<mode>,<"version">,<"firmware name">]`, blocking (protocol.md §3.1).
+/// `AT+CIUPDATE[=<ota mode>,<"version">,<"firmware name">,<nonblocking>]` (protocol.md
+/// §3.1). Blocking: progress lines, then `OK` once the image is written (and the module
+/// restarts by itself). Non-blocking: `OK` at once, progress as `+CIPUPDATE:<n>` URCs,
+/// `+CIPUPDATE:-1` on failure, and the host restarts the module (`AT+RST`) after state 4.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CiUpdate {
-    /// `<ota mode>` 1 (HTTPS) instead of 0 (HTTP).
+    /// `<ota mode>` 1 (HTTPS, firmware built with "OTA based upon ssl") instead of 0 (HTTP).
     pub https: bool,
     /// The version to install; `None`: the latest.
     pub version: Option<String>,
     /// The partition to upgrade; `None`: `ota`, the application.
     pub partition: Option<String>,
+    /// `<nonblocking>` 1: the module answers `OK` at once and reports progress as URCs.
+    pub nonblocking: bool,
 }
 
 impl CiUpdate {
@@ -132,20 +141,45 @@ impl CiUpdate {
 impl AtCommand for CiUpdate {
     type Response = ();
     fn line(&self) -> String {
-        if !self.https && self.version.is_none() && self.partition.is_none() {
+        let defaults = !self.https && self.version.is_none() && self.partition.is_none();
+        if defaults && !self.nonblocking {
             return "AT+CIUPDATE".into();
         }
-        let mut line = format!("AT+CIUPDATE={}", u8::from(self.https));
-        match (&self.version, &self.partition) {
-            (Some(v), Some(p)) => line += &format!(",\"{v}\",\"{p}\""),
-            (Some(v), None) => line += &format!(",\"{v}\""),
-            (None, Some(p)) => line += &format!(",,\"{p}\""),
-            (None, None) => {}
+        let quoted = |v: &Option<String>| v.as_ref().map(|v| format!("\"{v}\""));
+        // Positional fields: empty ones are allowed, trailing empty ones are left out.
+        let mut fields = vec![
+            Some(u8::from(self.https).to_string()),
+            quoted(&self.version),
+            quoted(&self.partition),
+            self.nonblocking.then(|| "1".to_owned()),
+        ];
+        while fields.last().is_some_and(Option::is_none) {
+            fields.pop();
         }
-        line
+        let fields: Vec<String> = fields.into_iter().map(Option::unwrap_or_default).collect();
+        format!("AT+CIUPDATE={}", fields.join(","))
     }
     fn timeout(&self) -> Duration {
-        DEFAULT_OTA_LIMIT
+        if self.nonblocking {
+            NONBLOCKING_ACK
+        } else {
+            DEFAULT_OTA_LIMIT
+        }
+    }
+    fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+/// `AT+RST`: restart the module (after a non-blocking `AT+CIUPDATE` of the application,
+/// which does not restart by itself).
+#[derive(Clone, Copy, Debug)]
+pub struct Restart;
+
+impl AtCommand for Restart {
+    type Response = ();
+    fn line(&self) -> String {
+        "AT+RST".into()
     }
     fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
         Ok(())
@@ -163,6 +197,9 @@ impl AtCommand for UserOta {
     type Response = ();
     fn line(&self) -> String {
         format!("AT+USEROTA={}", self.len)
+    }
+    fn prompt(&self) -> Option<Duration> {
+        Some(PROMPT_WAIT)
     }
     fn parse(&self, _: &Reply) -> Result<(), ErrorKind> {
         Ok(())
@@ -229,6 +266,31 @@ mod tests {
         assert_eq!(p.line(), "AT+CIUPDATE=1,,\"mqtt_ca\"");
         assert!(!p.upgrades_app());
         assert!(v.upgrades_app());
+        let both = CiUpdate {
+            partition: Some("ota".into()),
+            ..v.clone()
+        };
+        assert_eq!(both.line(), "AT+CIUPDATE=0,\"v2.2.0.0\",\"ota\"");
+    }
+
+    #[test]
+    fn nonblocking_lines_keep_the_empty_positions() {
+        let bare = CiUpdate {
+            nonblocking: true,
+            ..CiUpdate::default()
+        };
+        assert_eq!(bare.line(), "AT+CIUPDATE=0,,,1");
+        let https = CiUpdate {
+            https: true,
+            version: Some("v2.4.0.0".into()),
+            nonblocking: true,
+            ..CiUpdate::default()
+        };
+        assert_eq!(https.line(), "AT+CIUPDATE=1,\"v2.4.0.0\",,1");
+        // OK comes at once; the whole upgrade is timed by the job, not this request.
+        assert_eq!(https.request().timeout, NONBLOCKING_ACK);
+        assert_eq!(CiUpdate::default().request().timeout, DEFAULT_OTA_LIMIT);
+        assert_eq!(UserOta { len: 3 }.request().prompt, Some(PROMPT_WAIT));
     }
 
     #[test]

@@ -55,6 +55,19 @@ pub enum EspAtFailure {
         /// Bytes the module says it received.
         received: usize,
     },
+    /// `AT+USEROTA=<len>` said `OK` but no `>` prompt followed, so the URL was not sent.
+    NoPrompt {
+        /// The command that announced the prompt.
+        command: String,
+        /// How long we waited after its `OK`.
+        waited_ms: u64,
+    },
+    /// The module refused a non-blocking `AT+CIUPDATE` at once (`ERROR` before any
+    /// progress): its firmware lacks non-blocking or HTTPS OTA, or an OTA is running.
+    Refused {
+        /// The command line.
+        command: String,
+    },
     /// After the reboot, the module runs a version other than the one asked for.
     VersionMismatch {
         /// Asked for.
@@ -77,6 +90,8 @@ impl EspAtFailure {
             Self::UserOtaFailed { .. } => "espat_userota_failed",
             Self::OtaTimeout { .. } => "espat_timeout",
             Self::UrlLength { .. } => "espat_url_length",
+            Self::NoPrompt { .. } => "espat_no_prompt",
+            Self::Refused { .. } => "espat_refused",
             Self::VersionMismatch { .. } => "espat_version_mismatch",
         }
     }
@@ -90,12 +105,14 @@ impl EspAtFailure {
             | Self::DownloadFailed { .. }
             | Self::UserOtaFailed { .. }
             | Self::OtaTimeout { .. }
-            | Self::UrlLength { .. } => 4,
-            Self::NoSuchVersion { .. } | Self::VersionMismatch { .. } => 8,
+            | Self::UrlLength { .. }
+            | Self::NoPrompt { .. } => 4,
+            Self::NoSuchVersion { .. } | Self::VersionMismatch { .. } | Self::Refused { .. } => 8,
         }
     }
 
-    /// The failure a blocking `AT+CIUPDATE` `ERROR` means after reaching `state`.
+    /// The failure a blocking `AT+CIUPDATE` `ERROR`, or a non-blocking one's
+    /// `+CIPUPDATE:-1`, means after reaching `state`.
     pub fn from_ciupdate_state(state: i8, version: Option<&str>) -> Self {
         match state {
             ..=1 => Self::ServerUnreachable {

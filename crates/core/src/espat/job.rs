@@ -1,7 +1,8 @@
 //! The ESP-AT upgrade job as phase types (protocol.md §3.1–3.2): probe `AT`, read
-//! `AT+GMR` (and refuse a module that is not ESP-AT), run a blocking `AT+CIUPDATE` or the
-//! two halves of `AT+USEROTA`, follow the module's own reboot after `OK`, probe `AT` until
-//! it answers again and confirm the new version with `AT+GMR`.
+//! `AT+GMR` (and refuse a module that is not ESP-AT), run `AT+CIUPDATE` (blocking, or
+//! non-blocking: `OK` at once, progress URCs, then our `AT+RST`) or the two halves of
+//! `AT+USEROTA` (the URL goes out on the `>` prompt), follow the module's reboot, probe
+//! `AT` until it answers again and confirm the new version with `AT+GMR`.
 //!
 //! Stages: Connect (probe, version), Download (the module fetches the image; `+CIPUPDATE`
 //! states 1–4 are progress out of 4), Reboot, Report (the version check). A partition
@@ -10,7 +11,8 @@
 use crate::at::{AtCommand, AtEvent, Reply};
 use crate::error::ErrorKind;
 use crate::espat::commands::{
-    check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, UserOta, Version,
+    check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, Restart, UserOta,
+    Version,
 };
 use crate::espat::failure::{server_of, EspAtFailure};
 use crate::event::{DeviceFact, Event, Stage};
@@ -21,10 +23,6 @@ use crate::quecthing::commands::Probe;
 use crate::time::{Duration, Instant};
 use crate::transcript::{Dir, Record};
 
-/// The module prints `>` right after `OK` and then waits for the URL. The framer cannot
-/// tell a lone `>` from the start of a `> ` line until more bytes come, so the URL goes
-/// out this long after the `OK` instead of on the prompt itself.
-const PROMPT_SETTLE: Duration = Duration::ms(200);
 /// After `OK`, first probe this late unless `ready` comes first.
 const FIRST_PROBE: Duration = Duration::secs(3);
 /// After an unanswered probe during the reboot, try again this much later.
@@ -48,10 +46,17 @@ enum Phase {
     Identify,
     /// Blocking `AT+CIUPDATE` in flight; the last `+CIPUPDATE` state seen.
     Update { state: i8 },
+    /// Non-blocking `AT+CIUPDATE` in flight (its `OK` is due at once, progress may come
+    /// first); the last state seen and when the whole upgrade must be done.
+    Accepting { state: i8, deadline: Instant },
+    /// Non-blocking `AT+CIUPDATE` accepted: progress arrives as URCs until state 4 or -1.
+    Running { state: i8, deadline: Instant },
+    /// `AT+RST` in flight after a non-blocking upgrade of the application.
+    Restart { deadline: Instant },
     /// `AT+USEROTA=<len>` in flight.
     Announce,
-    /// Waiting for the `>` prompt to settle before sending the URL.
-    Prompt { send_at: Instant },
+    /// `AT+USEROTA=<len>` said `OK`; the engine waits for the `>` prompt (bounded).
+    Prompt,
     /// The URL is sent; waiting for `Recv N bytes` and `OK` / `ERROR`.
     UrlSent { deadline: Instant },
     /// The module reboots; probe at `probe_at`, give up at `deadline`.
@@ -93,8 +98,10 @@ impl EspAt {
 
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Prompt { send_at } => Some(*send_at),
-            Phase::UrlSent { deadline } | Phase::Reprobe { deadline } => Some(*deadline),
+            Phase::UrlSent { deadline }
+            | Phase::Reprobe { deadline }
+            | Phase::Running { deadline, .. }
+            | Phase::Accepting { deadline, .. } => Some(*deadline),
             Phase::Reboot { probe_at, deadline } => Some((*probe_at).min(*deadline)),
             _ => None,
         }
@@ -112,7 +119,10 @@ impl EspAt {
     }
 
     fn step(&self, phase: Phase, input: JobInput<'_>, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
-        let rebooting = matches!(phase, Phase::Reboot { .. } | Phase::Reprobe { .. });
+        let rebooting = matches!(
+            phase,
+            Phase::Reboot { .. } | Phase::Reprobe { .. } | Phase::Restart { .. }
+        );
         match (phase, input) {
             (_, JobInput::Fail(e)) => Err(Err(e)),
             // A native-USB module re-enumerates while it reboots: wait for it.
@@ -135,19 +145,45 @@ impl EspAt {
                 Ok(self.start_upgrade(ctx))
             }
             (Phase::Update { state }, JobInput::At(AtEvent::Urc(line))) => {
-                match progress_state(&line) {
-                    // Non-blocking builds end like this; a blocking one says ERROR.
-                    Some(-1) => Err(Err(self.ciupdate_failure(state))),
-                    Some(n) => {
-                        ctx.event(Event::Progress {
-                            stage: Stage::Download,
-                            done: u64::from(n.unsigned_abs()),
-                            total: 4,
-                        });
-                        Ok(Phase::Update { state: n })
-                    }
-                    None => Ok(Phase::Update { state }),
+                let state = self.progress(state, &line, ctx)?;
+                Ok(Phase::Update { state })
+            }
+            (Phase::Accepting { state, deadline }, JobInput::At(AtEvent::Urc(line))) => {
+                let state = self.progress(state, &line, ctx)?;
+                Ok(Phase::Accepting { state, deadline })
+            }
+            (Phase::Accepting { state, deadline }, JobInput::At(AtEvent::Reply(r))) => {
+                if r.failure().is_some() && state == 0 {
+                    return Err(Err(ErrorKind::EspAt(EspAtFailure::Refused {
+                        command: r.command,
+                    })));
                 }
+                if r.failure().is_some() {
+                    return Err(Err(self.ciupdate_failure(state)));
+                }
+                // A progress URC may have come before the `OK`: state 4 already.
+                self.after_progress(state, deadline, ctx)
+            }
+            (Phase::Running { state, deadline }, JobInput::At(AtEvent::Urc(line))) => {
+                let state = self.progress(state, &line, ctx)?;
+                self.after_progress(state, deadline, ctx)
+            }
+            (
+                Phase::Accepting { deadline, .. } | Phase::Running { deadline, .. },
+                JobInput::Tick,
+            ) if ctx.now >= deadline => Err(Err(self.ota_timeout())),
+            // The restart is underway (or the module restarted by itself): wait for it.
+            (
+                Phase::Restart { deadline },
+                JobInput::At(AtEvent::Reply(_) | AtEvent::TimedOut(_)),
+            ) => Ok(Phase::Reboot {
+                probe_at: ctx.now + FIRST_PROBE,
+                deadline,
+            }),
+            (Phase::Restart { deadline }, JobInput::At(AtEvent::Urc(line)))
+                if line.trim() == "ready" =>
+            {
+                Ok(Self::probe(deadline, ctx))
             }
             (Phase::Update { state }, JobInput::At(AtEvent::Reply(r))) => {
                 if r.failure().is_some() {
@@ -170,24 +206,26 @@ impl EspAt {
                     "the module refused {}",
                     r.command
                 ))))),
-                None => Ok(Phase::Prompt {
-                    send_at: ctx.now + PROMPT_SETTLE,
-                }),
+                None => Ok(Phase::Prompt),
             },
-            (Phase::Prompt { send_at }, JobInput::Tick) if ctx.now >= send_at => {
+            (Phase::Prompt, JobInput::At(AtEvent::Prompt)) => {
                 self.send_url(ctx);
                 Ok(Phase::UrlSent {
                     deadline: ctx.now + self.p.ota_limit,
                 })
             }
-            (Phase::Prompt { .. } | Phase::UrlSent { .. }, JobInput::At(AtEvent::Urc(line))) => {
+            (
+                Phase::Prompt,
+                JobInput::At(AtEvent::TimedOut(ErrorKind::Timeout { waited_ms, .. })),
+            ) => Err(Err(ErrorKind::EspAt(EspAtFailure::NoPrompt {
+                command: self.announce_line(),
+                waited_ms,
+            }))),
+            (Phase::UrlSent { .. }, JobInput::At(AtEvent::Urc(line))) => {
                 self.on_userota_line(&line, ctx)
             }
             (Phase::UrlSent { deadline }, JobInput::Tick) if ctx.now >= deadline => {
-                Err(Err(ErrorKind::EspAt(EspAtFailure::OtaTimeout {
-                    command: "AT+USEROTA".into(),
-                    waited_ms: self.p.ota_limit.as_ms(),
-                })))
+                Err(Err(self.ota_timeout()))
             }
             (Phase::Reboot { deadline, .. }, JobInput::At(AtEvent::Urc(line)))
                 if line.trim() == "ready" =>
@@ -246,6 +284,13 @@ impl EspAt {
 
     fn start_upgrade(&self, ctx: &mut Ctx<'_>) -> Phase {
         match &self.p.method {
+            EspAtMethod::CiUpdate(c) if c.nonblocking => {
+                ctx.send(c);
+                Phase::Accepting {
+                    state: 0,
+                    deadline: ctx.now + self.p.ota_limit,
+                }
+            }
             EspAtMethod::CiUpdate(c) => {
                 let mut request = c.request();
                 request.timeout = self.p.ota_limit;
@@ -256,6 +301,65 @@ impl EspAt {
                 ctx.send(&UserOta { len: url.len() });
                 Phase::Announce
             }
+        }
+    }
+
+    /// Follows a `+CIPUPDATE:<n>` line: the new state (reported as progress out of 4),
+    /// or the failure `-1` means after the last state.
+    fn progress(&self, state: i8, line: &str, ctx: &mut Ctx<'_>) -> Result<i8, Stop> {
+        match progress_state(line) {
+            // Non-blocking upgrades end like this; a blocking one says ERROR.
+            Some(-1) => Err(Err(self.ciupdate_failure(state))),
+            Some(n) => {
+                ctx.event(Event::Progress {
+                    stage: Stage::Download,
+                    done: u64::from(n.unsigned_abs()),
+                    total: 4,
+                });
+                Ok(n)
+            }
+            None => Ok(state),
+        }
+    }
+
+    /// A non-blocking upgrade after its `OK` at `state`: keep waiting, or at state 4 end
+    /// (a partition) or restart the module into the new application ourselves.
+    fn after_progress(
+        &self,
+        state: i8,
+        deadline: Instant,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Phase, Stop> {
+        if state < 4 {
+            return Ok(Phase::Running { state, deadline });
+        }
+        match &self.p.method {
+            EspAtMethod::CiUpdate(c) if !c.upgrades_app() => Err(Ok(())),
+            _ => {
+                let deadline = self.enter_reboot(ctx);
+                ctx.send(&Restart);
+                Ok(Phase::Restart { deadline })
+            }
+        }
+    }
+
+    /// The command whose download did not finish within the allowance.
+    fn ota_timeout(&self) -> ErrorKind {
+        let command = match &self.p.method {
+            EspAtMethod::CiUpdate(c) => c.line(),
+            EspAtMethod::UserOta { .. } => "AT+USEROTA".into(),
+        };
+        ErrorKind::EspAt(EspAtFailure::OtaTimeout {
+            command,
+            waited_ms: self.p.ota_limit.as_ms(),
+        })
+    }
+
+    /// The `AT+USEROTA=<len>` line (the one announcing the prompt).
+    fn announce_line(&self) -> String {
+        match &self.p.method {
+            EspAtMethod::UserOta { url } => UserOta { len: url.len() }.line(),
+            EspAtMethod::CiUpdate(c) => c.line(),
         }
     }
 
@@ -321,21 +425,27 @@ impl EspAt {
                     });
                     Ok(Phase::UrlSent { deadline })
                 }
-                // The `>` prompt, surfacing as a line once more bytes came, or noise.
+                // Noise (e.g. an echo of the URL on a module with echo on).
                 None => Ok(Phase::UrlSent { deadline }),
             },
         }
     }
 
+    /// The module restarts by itself (after a blocking upgrade's or `AT+USEROTA`'s `OK`).
     fn reboot(&self, ctx: &mut Ctx<'_>) -> Phase {
+        Phase::Reboot {
+            probe_at: ctx.now + FIRST_PROBE,
+            deadline: self.enter_reboot(ctx),
+        }
+    }
+
+    /// Enters the Reboot stage; returns when the module must answer again by.
+    fn enter_reboot(&self, ctx: &mut Ctx<'_>) -> Instant {
         ctx.tracker.enter(ctx.now, Stage::Reboot, ctx.out);
         ctx.event(Event::Warning(
             "the module is restarting into the new firmware: keep it powered".into(),
         ));
-        Phase::Reboot {
-            probe_at: ctx.now + FIRST_PROBE,
-            deadline: ctx.now + self.p.reboot,
-        }
+        ctx.now + self.p.reboot
     }
 
     fn probe(deadline: Instant, ctx: &mut Ctx<'_>) -> Phase {

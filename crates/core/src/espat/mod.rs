@@ -4,14 +4,13 @@
 //! itself (`job`, hosted by the session like SOTA and FOTA). protocol.md §3.
 //!
 //! What is not here: `AT+WEBSERVER` (the browser/WeChat upload is driven from the phone,
-//! not over the AT port), non-blocking `AT+CIUPDATE` (a blocking upgrade is what a
-//! technician at a bench wants: one command, one answer, then the reboot).
+//! not over the AT port).
 
 pub mod commands;
 pub mod failure;
 pub mod family;
 pub(crate) mod job;
 
-pub use commands::{check_url, Alive, CiUpdate, FirmwareVersion, UserOta, Version};
+pub use commands::{check_url, Alive, CiUpdate, FirmwareVersion, Restart, UserOta, Version};
 pub use failure::EspAtFailure;
 pub use family::{detect_family, ModuleFamily};

@@ -1,11 +1,14 @@
 //! An ESP-AT module (Espressif Wi-Fi module with AT firmware) and its OTA server, as read
-//! from protocol.md §3: `AT`, `ATE0`/`ATE1`, `AT+GMR`, `AT+RST`, blocking `AT+CIUPDATE`
-//! with its `+CIPUPDATE:<n>` progress, and `AT+USEROTA=<len>` with the `>` prompt, the URL
-//! taken by count, `Recv N bytes`, then `OK` and a reboot or `ERROR`. After a reboot the
-//! module is silent for a while, prints `ready` and runs the server's version.
+//! from protocol.md §3: `AT`, `ATE0`/`ATE1`, `AT+GMR`, `AT+RST`, `AT+CIUPDATE` with its
+//! `+CIPUPDATE:<n>` progress (blocking: `OK` or `ERROR` at the end and a restart by itself;
+//! non-blocking: `OK` at once, `+CIPUPDATE:-1` on failure, the new application runs after
+//! the host's `AT+RST`; HTTPS only when the firmware has it), and `AT+USEROTA=<len>` with
+//! the bare `>` prompt (no line end), the URL taken by count, `Recv N bytes`, then `OK` and
+//! a reboot or `ERROR`. After a reboot the module is silent for a while, prints `ready`
+//! and runs the new version.
 //!
-//! Not modelled: non-blocking `AT+CIUPDATE` (answered `ERROR`), `AT+WEBSERVER`, Wi-Fi
-//! commands, baud pacing (replies are due after a fixed latency).
+//! Not modelled: `AT+WEBSERVER`, Wi-Fi commands, baud pacing (replies are due after a
+//! fixed latency).
 
 mod scenario;
 
@@ -55,6 +58,9 @@ enum Due {
     Ready { version: String },
     /// The command finished without a restart.
     Idle,
+    /// A non-blocking upgrade ended (state 4 or -1); `Some`: the application it wrote,
+    /// run from the next restart on.
+    OtaEnded { written: Option<String> },
 }
 
 /// The ESP-AT module model; see the module docs.
@@ -70,14 +76,16 @@ pub struct EspAtSim {
     schedule: VecDeque<(u64, Due)>,
     /// Bytes that are due, not yet polled.
     ready: Vec<u8>,
-    /// The latest scheduled time, so later answers never overtake earlier ones.
-    horizon: u64,
     commands: Vec<String>,
     urls: Vec<String>,
     partitions: Vec<String>,
     reboots: u32,
     /// Upgrade commands started so far.
     upgrades: u32,
+    /// A non-blocking `AT+CIUPDATE` is running.
+    ota_running: bool,
+    /// An application written by a non-blocking upgrade, booted by the next restart.
+    pending: Option<String>,
 }
 
 impl EspAtSim {
@@ -92,12 +100,13 @@ impl EspAtSim {
             overflow: false,
             schedule: VecDeque::new(),
             ready: Vec::new(),
-            horizon: 0,
             commands: Vec::new(),
             urls: Vec::new(),
             partitions: Vec::new(),
             reboots: 0,
             upgrades: 0,
+            ota_running: false,
+            pending: None,
         }
     }
 
@@ -132,8 +141,10 @@ impl EspAtSim {
     }
 
     fn at(&mut self, time: u64, due: Due) {
-        self.horizon = self.horizon.max(time);
-        self.schedule.push_back((self.horizon, due));
+        // In time order; among equal times, in the order scheduled. An answer to a command
+        // sent during a non-blocking upgrade goes out before that upgrade's later URCs.
+        let at = self.schedule.partition_point(|(t, _)| *t <= time);
+        self.schedule.insert(at, (time, due));
     }
 
     fn say(&mut self, time: u64, text: &str) {
@@ -196,7 +207,7 @@ impl EspAtSim {
             }
             "AT+RST" => {
                 self.say(t, "\r\nOK\r\n");
-                let v = self.version.clone();
+                let v = self.pending.take().unwrap_or_else(|| self.version.clone());
                 self.restart(t, v);
             }
             "AT+CIUPDATE?" => {
@@ -245,44 +256,75 @@ impl EspAtSim {
         }
     }
 
-    /// Blocking `AT+CIUPDATE[=<mode>[,"<version>"][,"<name>"][,<nonblocking>]]`.
+    /// `AT+CIUPDATE[=<mode>[,"<version>"][,"<name>"][,<nonblocking>]]`.
     fn ciupdate(&mut self, t: u64, args: &str) {
-        let Some((version, partition)) = parse_ciupdate(args) else {
+        let Some(c) = parse_ciupdate(args) else {
             return self.say(t, "\r\nERROR\r\n");
         };
-        self.mode = Mode::Busy;
+        // ESP-AT checks `<ota mode>` against what the firmware was built with, and refuses
+        // a second upgrade while one runs ("ALREADY IN OTA").
+        if (c.https && !self.sc.https) || self.ota_running {
+            return self.say(t, "\r\nERROR\r\n");
+        }
+        if c.nonblocking {
+            self.ota_running = true;
+            self.say(t, "\r\nOK\r\n");
+        } else {
+            self.mode = Mode::Busy;
+        }
         let fault = self.next_fault();
         let step = self.sc.step_ms;
         let p = self.prefix();
         let state = |n: i8| format!("\r\n{p}{n}\r\n");
-        let known_version = version
+        let known_version = c
+            .version
             .as_deref()
             .is_none_or(|v| same_version(v, &self.sc.server_version));
-        let known_partition = PARTITIONS.contains(&partition.as_str());
+        let known_partition = PARTITIONS.contains(&c.partition.as_str());
         self.say(t + step, &state(1));
         if fault == Some(EspAtFault::ServerUnreachable) {
-            return self.fail(t + 2 * step);
+            return self.ciupdate_failed(t + 2 * step, c.nonblocking);
         }
         self.say(t + 2 * step, &state(2));
         if !known_version || !known_partition {
-            return self.fail(t + 3 * step);
+            return self.ciupdate_failed(t + 3 * step, c.nonblocking);
         }
         self.say(t + 3 * step, &state(3));
         let done = t + 3 * step + self.sc.download_ms;
         match fault {
             Some(EspAtFault::Timeout) => {}
-            Some(EspAtFault::DownloadBroken) => self.fail(t + 3 * step + self.sc.download_ms / 2),
+            Some(EspAtFault::DownloadBroken) => {
+                self.ciupdate_failed(t + 3 * step + self.sc.download_ms / 2, c.nonblocking);
+            }
             _ => {
                 self.say(done, &state(4));
-                self.say(done, "\r\nOK\r\n");
-                if partition == "ota" {
+                let app = c.partition == "ota";
+                if !app {
+                    self.partitions.push(c.partition);
+                }
+                if c.nonblocking {
+                    let written = app.then(|| self.sc.server_version.clone());
+                    self.at(done, Due::OtaEnded { written });
+                } else if app {
+                    self.say(done, "\r\nOK\r\n");
                     let v = self.sc.server_version.clone();
                     self.restart(done, v);
                 } else {
-                    self.partitions.push(partition);
+                    self.say(done, "\r\nOK\r\n");
                     self.at(done, Due::Idle);
                 }
             }
+        }
+    }
+
+    /// A failed `AT+CIUPDATE`: `ERROR` (blocking) or `+CIPUPDATE:-1` (non-blocking).
+    fn ciupdate_failed(&mut self, time: u64, nonblocking: bool) {
+        if nonblocking {
+            let p = self.prefix();
+            self.say(time, &format!("\r\n{p}-1\r\n"));
+            self.at(time, Due::OtaEnded { written: None });
+        } else {
+            self.fail(time);
         }
     }
 
@@ -329,6 +371,8 @@ impl EspAtSim {
                     self.reboots += 1;
                     self.mode = Mode::Rebooting;
                     self.line.clear();
+                    // A restart ends a running upgrade; an unfinished image is not booted.
+                    self.ota_running = false;
                 }
                 Due::Ready { version } => {
                     self.version = version;
@@ -337,6 +381,12 @@ impl EspAtSim {
                     self.ready.extend_from_slice(b"\r\nready\r\n");
                 }
                 Due::Idle => self.mode = Mode::Command,
+                Due::OtaEnded { written } => {
+                    self.ota_running = false;
+                    if written.is_some() {
+                        self.pending = written;
+                    }
+                }
             }
         }
     }
@@ -367,11 +417,26 @@ impl Device for EspAtSim {
     }
 }
 
-/// `(version, partition)` of `AT+CIUPDATE` arguments; `None` for what the module refuses
-/// (a mode other than 0/1, unquoted strings, non-blocking mode).
-fn parse_ciupdate(args: &str) -> Option<(Option<String>, String)> {
+/// The arguments of one `AT+CIUPDATE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CiUpdateArgs {
+    /// `<ota mode>` 1.
+    https: bool,
+    version: Option<String>,
+    partition: String,
+    nonblocking: bool,
+}
+
+/// The arguments of `AT+CIUPDATE[=...]`; `None` for what the module refuses (a mode or
+/// `<nonblocking>` other than 0/1, unquoted strings, too many fields).
+fn parse_ciupdate(args: &str) -> Option<CiUpdateArgs> {
     if args.is_empty() {
-        return Some((None, "ota".into()));
+        return Some(CiUpdateArgs {
+            https: false,
+            version: None,
+            partition: "ota".into(),
+            nonblocking: false,
+        });
     }
     let fields: Vec<&str> = args.split(',').map(str::trim).collect();
     if fields.len() > 4 || !matches!(fields.first(), Some(&"0" | &"1")) {
@@ -386,12 +451,17 @@ fn parse_ciupdate(args: &str) -> Option<(Option<String>, String)> {
                 .map(|s| Some(s.to_owned())),
         }
     };
-    let version = quoted(1)?;
-    let partition = quoted(2)?.unwrap_or_else(|| "ota".into());
-    if !matches!(fields.get(3), None | Some(&"") | Some(&"0")) {
-        return None;
-    }
-    Some((version, partition))
+    let nonblocking = match fields.get(3) {
+        None | Some(&"" | &"0") => false,
+        Some(&"1") => true,
+        Some(_) => return None,
+    };
+    Some(CiUpdateArgs {
+        https: fields.first() == Some(&"1"),
+        version: quoted(1)?,
+        partition: quoted(2)?.unwrap_or_else(|| "ota".into()),
+        nonblocking,
+    })
 }
 
 /// "v2.4.0.0" and "2.4.0.0" name the same version.
@@ -414,6 +484,15 @@ mod tests {
             out.extend(sim.poll_transmit(t).unwrap_or_default());
         }
         (String::from_utf8_lossy(&out).into_owned(), t)
+    }
+
+    #[test]
+    fn no_ati_and_no_imei_on_a_wifi_module() {
+        let mut sim = EspAtSim::new(EspAtScenario::default());
+        let (ati, t) = exchange(&mut sim, 0, b"ATI\r\n");
+        let (gsn, _) = exchange(&mut sim, t, b"AT+GSN\r\n");
+        assert_eq!(ati, "ATI\r\n\r\nERROR\r\n");
+        assert_eq!(gsn, "AT+GSN\r\n\r\nERROR\r\n");
     }
 
     #[test]
@@ -449,8 +528,65 @@ mod tests {
         assert_eq!(sim.reboots(), 0);
         let (out, _) = exchange(&mut sim, 10_000, b"AT+CIUPDATE=2\r\n");
         assert!(out.ends_with("\r\nERROR\r\n"));
-        let (out, _) = exchange(&mut sim, 20_000, b"AT+CIUPDATE=0,,,1\r\n");
+        let (out, _) = exchange(&mut sim, 20_000, b"AT+CIUPDATE=0,,,2\r\n");
         assert!(out.ends_with("\r\nERROR\r\n"));
+    }
+
+    #[test]
+    fn nonblocking_ciupdate_says_ok_at_once_and_boots_the_image_on_at_rst() {
+        let mut sim = EspAtSim::new(EspAtScenario {
+            echo: false,
+            ..EspAtScenario::default()
+        });
+        sim.handle_input(0, b"AT+CIUPDATE=1,,,1\r\n");
+        sim.handle_timeout(10);
+        assert_eq!(sim.poll_transmit(10), Some(b"\r\nOK\r\n".to_vec()));
+        // Commands are served while it downloads; a second upgrade is refused.
+        let (out, t) = exchange(&mut sim, 20, b"AT+CIUPDATE\r\n");
+        assert_eq!(
+            out,
+            "\r\nERROR\r\n\r\n+CIPUPDATE:1\r\n\r\n+CIPUPDATE:2\r\n\r\n+CIPUPDATE:3\r\n\r\n+CIPUPDATE:4\r\n"
+        );
+        assert_eq!((sim.version(), sim.reboots()), ("2.2.0.0", 0));
+        let (out, _) = exchange(&mut sim, t + 10, b"AT+RST\r\n");
+        assert_eq!(out, "\r\nOK\r\n\r\nready\r\n");
+        assert_eq!((sim.version(), sim.reboots()), ("2.4.0.0", 1));
+    }
+
+    #[test]
+    fn nonblocking_failures_end_in_minus_one() {
+        for (fault, version, last) in [
+            (Some(EspAtFault::ServerUnreachable), "", "1"),
+            (None, "\"v9.9\"", "2"),
+            (Some(EspAtFault::DownloadBroken), "", "3"),
+        ] {
+            let mut sim = EspAtSim::new(EspAtScenario {
+                echo: false,
+                fault,
+                ..EspAtScenario::default()
+            });
+            let line = format!("AT+CIUPDATE=0,{version},,1\r\n");
+            let (out, t) = exchange(&mut sim, 0, line.as_bytes());
+            assert!(out.starts_with("\r\nOK\r\n"), "{out}");
+            let tail = format!("+CIPUPDATE:{last}\r\n\r\n+CIPUPDATE:-1\r\n");
+            assert!(out.ends_with(&tail), "{fault:?}: {out}");
+            // Nothing was written: a restart boots the old application.
+            exchange(&mut sim, t + 10, b"AT+RST\r\n");
+            assert_eq!(sim.version(), "2.2.0.0");
+        }
+    }
+
+    #[test]
+    fn https_needs_firmware_built_with_it() {
+        let mut sim = EspAtSim::new(EspAtScenario {
+            echo: false,
+            https: false,
+            ..EspAtScenario::default()
+        });
+        let (out, _) = exchange(&mut sim, 0, b"AT+CIUPDATE=1\r\n");
+        assert_eq!(out, "\r\nERROR\r\n");
+        let (out, _) = exchange(&mut sim, 100, b"AT+CIUPDATE=0\r\n");
+        assert!(out.ends_with("\r\nready\r\n"), "{out}");
     }
 
     #[test]

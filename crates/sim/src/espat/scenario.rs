@@ -8,14 +8,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EspAtFault {
-    /// No route to the OTA server: `AT+CIUPDATE` stops after `+CIPUPDATE:1`,
-    /// `AT+USEROTA` says `ERROR` after the HTTP client's timeout.
+    /// No route to the OTA server: `AT+CIUPDATE` stops after `+CIPUPDATE:1` (`ERROR`, or
+    /// `+CIPUPDATE:-1` when non-blocking), `AT+USEROTA` says `ERROR` after the HTTP
+    /// client's timeout.
     ServerUnreachable,
     /// The server answers 404 for every URL: `AT+USEROTA` says `ERROR` at once.
     BadUrl,
     /// The server stalls mid-download and the module never answers again (hung).
     Timeout,
-    /// The connection drops during the download: `+CIPUPDATE:3` then `ERROR`.
+    /// The connection drops during the download: `+CIPUPDATE:3` then `ERROR` (or, for a
+    /// non-blocking `AT+CIUPDATE`, `+CIPUPDATE:-1`).
     DownloadBroken,
 }
 
@@ -42,6 +44,9 @@ pub struct EspAtScenario {
     pub reboot_ms: u64,
     /// The HTTP client's timeout (`AT+USEROTA` with an unreachable server).
     pub http_timeout_ms: u64,
+    /// The firmware was built with "OTA based upon ssl": `AT+CIUPDATE=1,...` (HTTPS) works;
+    /// without it the module answers `ERROR` at once.
+    pub https: bool,
     /// The injected fault, if any.
     pub fault: Option<EspAtFault>,
     /// The fault hits only the first this many upgrade commands, then clears (a flaky
@@ -61,6 +66,7 @@ impl Default for EspAtScenario {
             download_ms: 1_500,
             reboot_ms: 1_200,
             http_timeout_ms: 10_000,
+            https: true,
             fault: None,
             fault_times: None,
         }

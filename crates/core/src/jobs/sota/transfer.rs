@@ -129,7 +129,7 @@ impl Sota {
         let result = match &event {
             AtEvent::Reply(r) => ctx.parse(&t.read, r),
             AtEvent::TimedOut(e) => Err(e.clone()),
-            AtEvent::Urc(_) => return Ok(Phase::Read(t)),
+            AtEvent::Urc(_) | AtEvent::Prompt => return Ok(Phase::Read(t)),
         };
         if t.resume.is_some_and(|r| r.ended) {
             return self.resumed_read_failed(t, ctx);
