@@ -35,6 +35,9 @@ pub enum ResumeAction {
     Loaded(Vec<JournalEntry>),
     /// The journal cannot be used (why).
     Unavailable(String),
+    /// The journaled transfer of this component could not be read back whole (why); the
+    /// journal dropped it.
+    Refused(String, ResumeRefusal),
     /// A write was queued to the journal.
     Journal(JournalOp),
     /// A port was lost; the driver is trying to get it back.
@@ -79,6 +82,9 @@ pub struct ResumeState {
     pub note: Option<ResumeNote>,
     /// Why the journal is not available, when it is not.
     pub unavailable: Option<String>,
+    /// Journaled transfers dropped at start-up because their bytes did not rebuild, by
+    /// component, with the reason (a SOTA for them starts afresh).
+    pub refused: Vec<(String, ResumeRefusal)>,
 }
 
 impl ResumeState {
@@ -87,7 +93,12 @@ impl ResumeState {
         match action {
             ResumeAction::Loaded(entries) => self.journal = entries,
             ResumeAction::Unavailable(why) => self.unavailable = Some(why),
+            ResumeAction::Refused(component, why) => {
+                self.refused.retain(|(c, _)| *c != component);
+                self.refused.push((component, why));
+            }
             ResumeAction::Journal(JournalOp::Save(entry)) => {
+                self.refused.retain(|(c, _)| c != entry.component());
                 self.journal.retain(|e| e.component() != entry.component());
                 self.journal.push(entry);
             }
@@ -213,6 +224,7 @@ pub enum Text {
     KeptImageTitle,
     WriteAgain,
     JournalUnavailable,
+    JournalRefused,
 }
 
 impl Text {
@@ -245,6 +257,10 @@ impl Text {
             (Self::WriteAgain, Lang::Zh) => "重新写入 MCU",
             (Self::JournalUnavailable, Lang::En) => "Resume is unavailable in this browser",
             (Self::JournalUnavailable, Lang::Zh) => "此浏览器无法使用断点续传",
+            (Self::JournalRefused, Lang::En) => {
+                "The saved transfer cannot be resumed; the next upgrade starts afresh"
+            }
+            (Self::JournalRefused, Lang::Zh) => "保存的传输无法继续，下次升级将重新开始",
         }
     }
 }
@@ -397,6 +413,20 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_the_journal_could_not_rebuild_is_shown_until_a_new_one_is_saved() {
+        let mut state = ResumeState::default();
+        let why = ResumeRefusal::JournalDamaged { offset: 4096 };
+        state.apply(ResumeAction::Refused("STM32".into(), why.clone()));
+        state.apply(ResumeAction::Refused("STM32".into(), why.clone()));
+        assert_eq!(state.refused, vec![("STM32".to_owned(), why)]);
+        let mut recorder = Recorder::default();
+        for op in recorder.observe(&[checkpoint_event(1024)]) {
+            state.apply(ResumeAction::Journal(op));
+        }
+        assert!(state.refused.is_empty());
+    }
+
+    #[test]
     fn the_app_state_carries_the_journal_across_jobs() {
         use crate::state::{Action, AppState};
         let mut app = AppState::new(Lang::En, &[]);
@@ -430,6 +460,7 @@ mod tests {
             X::KeptImageTitle,
             X::WriteAgain,
             X::JournalUnavailable,
+            X::JournalRefused,
         ] {
             let (en, zh) = (t.text(Lang::En), t.text(Lang::Zh));
             assert!(!en.is_empty() && !zh.is_empty() && en != zh, "{t:?}");

@@ -220,8 +220,46 @@ pub(crate) fn resume_message(why: &ResumeRefusal, lang: Lang) -> String {
             "the module ended the upgrade (+QIOTEVT: 7,10706) while the port was away".into()
         }
         (R::ModuleEnded, Lang::Zh) => "串口断开期间模组结束了升级（+QIOTEVT: 7,10706）".into(),
-        (R::Mismatch(what), Lang::En) => format!("the saved progress does not fit: {what}"),
-        (R::Mismatch(what), Lang::Zh) => format!("保存的进度不匹配：{what}"),
+        (R::OtherComponent { journaled, job }, Lang::En) => format!(
+            "the saved progress is for component \"{journaled}\", this job upgrades \"{job}\""
+        ),
+        (R::OtherComponent { journaled, job }, Lang::Zh) => {
+            format!("保存的进度属于组件 \"{journaled}\"，本任务升级的是 \"{job}\"")
+        }
+        (R::BytesMissing { journaled, expected }, Lang::En) => format!(
+            "the saved progress holds {journaled} bytes, its checkpoint says {expected}"
+        ),
+        (R::BytesMissing { journaled, expected }, Lang::Zh) => {
+            format!("保存的进度有 {journaled} 字节，检查点记录的是 {expected} 字节")
+        }
+        (
+            R::BadBounds {
+                next_offset,
+                block_start,
+                block_end,
+                total_size,
+            },
+            Lang::En,
+        ) => format!(
+            "the saved offset {next_offset} and block {block_start}..{block_end} do not fit a {total_size}-byte file"
+        ),
+        (
+            R::BadBounds {
+                next_offset,
+                block_start,
+                block_end,
+                total_size,
+            },
+            Lang::Zh,
+        ) => format!(
+            "保存的偏移 {next_offset} 和数据块 {block_start}..{block_end} 与 {total_size} 字节的文件不符"
+        ),
+        (R::JournalDamaged { offset }, Lang::En) => format!(
+            "the saved bytes from offset {offset} on are missing or belong to another download"
+        ),
+        (R::JournalDamaged { offset }, Lang::Zh) => {
+            format!("从偏移 {offset} 开始保存的数据缺失或属于另一次下载")
+        }
     }
 }
 
@@ -237,7 +275,10 @@ pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
             "The module dropped this download; start the upgrade again: the plan is requested anew and nothing was written to the MCU.",
             "模组已放弃本次下载；请重新开始升级：会重新请求计划，MCU 未被写入任何数据。",
         ),
-        R::Mismatch(_) => (
+        R::OtherComponent { .. }
+        | R::BytesMissing { .. }
+        | R::BadBounds { .. }
+        | R::JournalDamaged { .. } => (
             "Discard the saved progress and start the upgrade again.",
             "请丢弃已保存的进度并重新开始升级。",
         ),

@@ -393,7 +393,10 @@ fn a_checkpoint_whose_bytes_do_not_match_is_rejected_before_touching_the_module(
     assert!(matches!(
         rig.events.last(),
         Some(Event::ResumeRejected {
-            reason: ResumeRefusal::Mismatch(_)
+            reason: ResumeRefusal::BytesMissing {
+                journaled: 100,
+                expected: 4096
+            }
         })
     ));
 }

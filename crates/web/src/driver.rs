@@ -12,7 +12,7 @@ use crate::batch::Batcher;
 use crate::clock::Clock;
 use crate::link::{Link, LinkCommand, LinkEvent, LinkHandle};
 use crate::serial::WebError;
-use futures::channel::mpsc;
+use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt as _, StreamExt as _};
 use otaflash_core::stm32::FlashJob;
 use otaflash_core::{
@@ -87,10 +87,13 @@ pub struct Links {
     pub mcu: Option<Link>,
 }
 
-/// Handle to a running driver. Dropping it closes the links and ends the task.
+/// Handle to a running driver. Dropping it closes the links and ends the task;
+/// [`Driver::close`] does the same and says when the ports are free again.
 #[derive(Debug)]
 pub struct Driver {
     commands: mpsc::UnboundedSender<Command>,
+    /// Fires when the task has closed every link (their locks released, `close()` done).
+    closed: oneshot::Receiver<()>,
 }
 
 impl Driver {
@@ -121,6 +124,7 @@ impl Driver {
             None => None,
         };
         let (commands, command_inbox) = mpsc::unbounded();
+        let (closed_tx, closed) = oneshot::channel();
         let task = Task {
             clock: Clock::start(),
             module,
@@ -131,8 +135,28 @@ impl Driver {
             batcher: Batcher::new(UI_INTERVAL),
             notify: Box::new(notify),
         };
-        spawn_local(task.run(link_inbox, command_inbox));
-        Ok(Self { commands })
+        spawn_local(async move {
+            task.run(link_inbox, command_inbox).await;
+            // Nobody may be waiting (a dropped handle): that is fine.
+            let _ = closed_tx.send(());
+        });
+        Ok(Self { commands, closed })
+    }
+
+    /// End the driver and wait until its links are closed, so the same ports can be
+    /// opened again (opening a port that is still closing fails). Waits at most `limit`:
+    /// a port whose close never settles must not hold the station up forever; `false`
+    /// then says the ports may still be busy.
+    pub async fn close(self, limit: std::time::Duration) -> bool {
+        let Self { commands, closed } = self;
+        // Dropping the last sender ends the task's loop, which then closes the links.
+        drop(commands);
+        let limit = u32::try_from(limit.as_millis()).unwrap_or(u32::MAX);
+        let timeout = gloo_timers::future::TimeoutFuture::new(limit);
+        futures::select_biased! {
+            done = closed.fuse() => done.is_ok(),
+            () = timeout.fuse() => false,
+        }
     }
 
     /// Start a job (replacing a finished one).

@@ -22,8 +22,11 @@ pub use batch::Batcher;
 
 mod journal;
 #[cfg(target_arch = "wasm32")]
-pub use journal::store::{Journal, JournalWriter};
-pub use journal::{JournalEntry, JournalError, JournalOp, VerifiedImage, MAX_IMAGE_BYTES};
+pub use journal::store::{Journal, JournalWriter, Loaded};
+pub use journal::{
+    assemble, ChunkPlan, JournalEntry, JournalError, JournalOp, StoredChunk, VerifiedImage,
+    MAX_IMAGE_BYTES,
+};
 
 #[cfg(target_arch = "wasm32")]
 mod clock;

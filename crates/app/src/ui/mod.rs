@@ -126,10 +126,10 @@ struct Handles {
     retry: Option<JobRequest>,
 }
 
-/// After "next device" on Web Serial, how long the old driver gets to close its ports
+/// After "next device" on Web Serial, the longest the old driver gets to close its ports
 /// before they are opened again (closing is asynchronous and reopening a port that is
-/// still closing fails).
-const REOPEN_DELAY_MS: u32 = 500;
+/// still closing fails); it usually takes a few milliseconds.
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// What to run: a job of `kind` with the form's values or a parent page's overrides.
 #[derive(Clone)]
@@ -527,14 +527,21 @@ fn next_device(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>
         return;
     }
     state.dispatch(Action::RetryCancelled);
-    let had_driver = handles.borrow_mut().driver.take().is_some();
-    if state.setup.source == Source::Serial && had_driver {
-        let (state, handles) = (state.clone(), handles.clone());
-        state.dispatch(Action::ConnectStarted);
-        gloo::timers::callback::Timeout::new(REOPEN_DELAY_MS, move || connect(&state, &handles))
-            .forget();
-    } else {
-        connect(state, handles);
+    let old = handles.borrow_mut().driver.take();
+    match old {
+        Some(driver) if state.setup.source == Source::Serial => {
+            let (state, handles) = (state.clone(), handles.clone());
+            state.dispatch(Action::ConnectStarted);
+            spawn_local(async move {
+                // Past the limit, opening may fail; that is reported like any open failure.
+                driver.close(CLOSE_LIMIT).await;
+                connect(&state, &handles);
+            });
+        }
+        other => {
+            drop(other);
+            connect(state, handles);
+        }
     }
 }
 
@@ -581,6 +588,9 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
         }
         Screen::Connect(_) if state.can_connect() => {
             begin_attempts(state, handles, start.retry, request);
+            // The same journal path as a job started on a connected page: a SOTA the
+            // journal holds a transfer for resumes from it.
+            let job = resume::prepare(state, job);
             handles.borrow_mut().pending = Some((start.job, job));
             connect(state, handles);
         }

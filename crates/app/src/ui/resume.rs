@@ -77,7 +77,12 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
                 Err(e) => return dispatcher.dispatch(unavailable(e)),
             };
             match journal.entries().await {
-                Ok(entries) => dispatcher.dispatch(Action::Resume(ResumeAction::Loaded(entries))),
+                Ok(loaded) => {
+                    dispatcher.dispatch(Action::Resume(ResumeAction::Loaded(loaded.entries)));
+                    for (component, why) in loaded.refused {
+                        dispatcher.dispatch(Action::Resume(ResumeAction::Refused(component, why)));
+                    }
+                }
                 Err(e) => dispatcher.dispatch(unavailable(e)),
             }
             let sink = dispatcher.clone();

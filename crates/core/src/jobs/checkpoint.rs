@@ -94,8 +94,37 @@ pub enum ResumeRefusal {
     },
     /// The module ended the OTA (`+QIOTEVT: 7,10706`) while we were away.
     ModuleEnded,
-    /// The checkpoint does not fit this job (other component, bytes missing, bad bounds).
-    Mismatch(String),
+    /// The checkpoint is for another MCU component than the job upgrades.
+    OtherComponent {
+        /// The checkpoint's component.
+        journaled: String,
+        /// The job's component.
+        job: String,
+    },
+    /// The journaled bytes are not exactly the received prefix the checkpoint describes.
+    BytesMissing {
+        /// How many bytes were journaled.
+        journaled: u64,
+        /// How many the checkpoint says were received.
+        expected: u64,
+    },
+    /// The checkpoint's offsets do not fit its file (a damaged or foreign journal).
+    BadBounds {
+        /// The first byte not yet received.
+        next_offset: u64,
+        /// The block's start.
+        block_start: u64,
+        /// The block's end (exclusive).
+        block_end: u64,
+        /// The file's size.
+        total_size: u64,
+    },
+    /// The journal's stored bytes starting at `offset` are missing or belong to another
+    /// download (a half-written or damaged journal): resuming could build a wrong image.
+    JournalDamaged {
+        /// The first offset whose bytes could not be found.
+        offset: u64,
+    },
 }
 
 impl ResumeRefusal {
@@ -114,24 +143,37 @@ impl SotaCheckpoint {
     /// Why `received` cannot continue this checkpoint, if it cannot.
     pub fn check(&self, received: &[u8]) -> Option<ResumeRefusal> {
         let have = u64::try_from(received.len()).unwrap_or(u64::MAX);
-        let why = if have != self.next_offset {
-            format!(
-                "{have} bytes were journaled, the checkpoint says {}",
-                self.next_offset
-            )
+        if have != self.next_offset {
+            Some(ResumeRefusal::BytesMissing {
+                journaled: have,
+                expected: self.next_offset,
+            })
         } else if self.next_offset > self.total_size
             || self.block_start > self.block_end
             || self.block_end > self.total_size
             || self.next_offset < self.block_start
             || self.next_offset > self.block_end
         {
-            format!(
-                "offset {} and block {}..{} do not fit a {}-byte file",
-                self.next_offset, self.block_start, self.block_end, self.total_size
-            )
+            Some(ResumeRefusal::BadBounds {
+                next_offset: self.next_offset,
+                block_start: self.block_start,
+                block_end: self.block_end,
+                total_size: self.total_size,
+            })
         } else {
-            return None;
-        };
-        Some(ResumeRefusal::Mismatch(why))
+            None
+        }
+    }
+
+    /// Whether `other` checkpoints the same download: same component, versions and file
+    /// (size and digests). Bytes journaled for one then belong to the other.
+    pub fn same_download(&self, other: &Self) -> bool {
+        self.component == other.component
+            && self.from_version == other.from_version
+            && self.to_version == other.to_version
+            && self.total_size == other.total_size
+            && self.md5 == other.md5
+            && self.sha256 == other.sha256
+            && self.crc == other.crc
     }
 }

@@ -51,6 +51,14 @@ pub(super) fn offers(state: &AppState, on: &Callback<Intent>) -> Html {
     let unavailable = state.resume.unavailable.as_ref().map(|why| {
         html! { <p id="journal-unavailable" class="warning">{ format!("{}: {why}", Text::JournalUnavailable.text(lang)) }</p> }
     });
+    let refused = state.resume.refused.iter().map(|(component, why)| {
+        html! {
+            <p class="warning journal-refused" data-component={component.clone()}>
+                <strong>{ format!("{component}: {}", Text::JournalRefused.text(lang)) }</strong>
+                { format!(" ({})", why.message(lang)) }
+            </p>
+        }
+    });
     let transfer = state.resume.transfers().last().map(|r| {
         let c = &r.checkpoint;
         let component = c.component.clone();
@@ -94,5 +102,5 @@ pub(super) fn offers(state: &AppState, on: &Callback<Intent>) -> Html {
             </section>
         }
     });
-    html! { <>{ for unavailable }{ for transfer }{ for kept }</> }
+    html! { <>{ for unavailable }{ for refused }{ for transfer }{ for kept }</> }
 }

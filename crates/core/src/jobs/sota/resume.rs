@@ -92,10 +92,10 @@ pub(super) fn vet(p: &mut SotaParams, ctx: &mut Ctx<'_>) {
     let refusal = if from.checkpoint.component == p.component {
         from.checkpoint.check(&from.received)
     } else {
-        Some(ResumeRefusal::Mismatch(format!(
-            "the checkpoint is for component \"{}\", this job upgrades \"{}\"",
-            from.checkpoint.component, p.component
-        )))
+        Some(ResumeRefusal::OtherComponent {
+            journaled: from.checkpoint.component.clone(),
+            job: p.component.clone(),
+        })
     };
     if let Some(reason) = refusal {
         ctx.event(Event::ResumeRejected { reason });
