@@ -39,6 +39,6 @@ pub use jobs::{
     Waits,
 };
 pub use report::{JobKind, Outcome, Report};
-pub use retry::{AttemptEntry, RetryPolicy};
+pub use retry::{AttemptEntry, AttemptResume, RetryPolicy};
 pub use session::{Session, SessionConfig};
 pub use time::{Duration, Instant};

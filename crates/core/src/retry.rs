@@ -3,8 +3,10 @@
 //! failures another attempt can cure, and the `attempts` list a report carries.
 //!
 //! Plain data and pure functions only: the drivers own the waiting (a thread sleep in
-//! the CLI, a timer in the browser) and decide when "now" is. Nothing here resumes a
-//! transfer across attempts: each attempt starts the job afresh.
+//! the CLI, a timer in the browser) and decide when "now" is. They also carry a SOTA's last
+//! checkpoint from a failed attempt into the next (`SotaParams::resume`); the attempts list
+//! then says whether that attempt went on where the last one stopped or had to start over
+//! ([`AttemptResume`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +88,26 @@ pub struct AttemptEntry {
     pub code: String,
     /// The error message ("" on success).
     pub message: String,
+    /// When the attempt started from an earlier attempt's checkpoint: what became of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<AttemptResume>,
+}
+
+/// What an attempt started from an earlier attempt's checkpoint did with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptResume {
+    /// The transfer went on at `offset` (`{"resumed": {"offset": n}}`).
+    Resumed {
+        /// Absolute file offset of the first read.
+        offset: u64,
+    },
+    /// The module could not go on (`reason`, in the job's language); the attempt started
+    /// over from the plan request (`{"restarted": {"reason": "…"}}`).
+    Restarted {
+        /// Why the checkpoint could not be used.
+        reason: String,
+    },
 }
 
 impl AttemptEntry {
@@ -103,7 +125,14 @@ impl AttemptEntry {
             lwm2m_result: report.lwm2m_result,
             code,
             message,
+            resume: None,
         }
+    }
+
+    /// This entry, saying what the attempt did with the checkpoint it started from.
+    #[must_use]
+    pub fn with_resume(self, resume: Option<AttemptResume>) -> Self {
+        Self { resume, ..self }
     }
 }
 
@@ -198,6 +227,20 @@ mod tests {
         assert_eq!(value["attempts"][1]["started_s"], 301);
         assert_eq!(value["attempts"][0]["result"], "failed");
         assert_eq!(value["attempts"][1]["lwm2m_result"], 1);
+        assert!(value["attempts"][0].get("resume").is_none());
+        let resumed = AttemptEntry::of(2, 5, &succeeded())
+            .with_resume(Some(AttemptResume::Resumed { offset: 8192 }));
+        let restarted =
+            AttemptEntry::of(3, 9, &succeeded()).with_resume(Some(AttemptResume::Restarted {
+                reason: "gone".into(),
+            }));
+        let value =
+            report_with_attempts(&succeeded(), Some(&[resumed, restarted])).unwrap_or_default();
+        assert_eq!(value["attempts"][0]["resume"]["resumed"]["offset"], 8192);
+        assert_eq!(
+            value["attempts"][1]["resume"]["restarted"]["reason"],
+            "gone"
+        );
         let plain = report_with_attempts(&succeeded(), None).unwrap_or_default();
         assert!(plain.get("attempts").is_none());
         assert_eq!(plain["result"], "success");

@@ -6,7 +6,8 @@
 //! * While the image is read from the module, the job emits
 //!   [`crate::Event::Checkpoint`] at the start of every module block (`10703`), after a
 //!   block's last read (before `AT+QIOTUPDATE=2`, so a reload while the module fetches the
-//!   next block waits for it), when the module port is lost, and every
+//!   next block waits for it), when the module port is lost, when a read fails for good
+//!   (a retry of the job goes on from there), and every
 //!   [`crate::SotaParams::checkpoint_every`] bytes if set. `received` holds exactly the image
 //!   bytes `0..next_offset`; the checkpoint holds everything else (plan, `10701` digests,
 //!   block bounds). Both are needed to resume; neither contains secrets.

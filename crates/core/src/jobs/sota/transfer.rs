@@ -143,6 +143,9 @@ impl Sota {
                     return self.resumed_read_failed(t, ctx);
                 }
                 if t.failures >= READ_ATTEMPTS {
+                    // A retry of the whole job can go on from here (the module may still
+                    // hold the block): journal what was read.
+                    ctx.event(self.checkpoint(&t));
                     return Err(Stop::Fail(e));
                 }
                 ctx.event(Event::Retrying(e.into()));
