@@ -64,7 +64,7 @@ pub(crate) enum BootArg {
     DtrRts,
 }
 
-/// Options shared by the jobs (sota, fota, flash).
+/// Options shared by every job (sota, fota, flash, espat).
 #[derive(Debug, Args)]
 pub(crate) struct JobOptions {
     /// Write the final report as JSON here (also on failure).
@@ -73,18 +73,24 @@ pub(crate) struct JobOptions {
     /// Write every byte exchanged, in the otaflash transcript format.
     #[arg(long, value_name = "FILE")]
     pub(crate) transcript: Option<PathBuf>,
-    /// Confirm the upgrade plan without asking.
-    #[arg(long)]
-    pub(crate) yes: bool,
-    /// Battery charge in percent, for the plan's battery check when the device cannot tell.
-    #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
-    pub(crate) battery: Option<u8>,
     /// Run a failed job again up to N more times (the report lists every attempt).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) retries: u32,
     /// Seconds to wait before each retry (IoTDA recommends 300).
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub(crate) retry_interval: u64,
+}
+
+/// Options of the jobs that answer a cloud upgrade plan (sota, fota); flash and espat
+/// have no plan, so their help does not offer these.
+#[derive(Debug, Args)]
+pub(crate) struct PlanOptions {
+    /// Confirm the upgrade plan without asking.
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Battery charge in percent, for the plan's battery check when the device cannot tell.
+    #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub(crate) battery: Option<u8>,
 }
 
 /// `otaflash sota`.
@@ -130,6 +136,8 @@ pub(crate) struct SotaArgs {
     #[arg(long, value_name = "SECS", default_value_t = 45)]
     pub(crate) reconnect_wait: u64,
     #[command(flatten)]
+    pub(crate) plan: PlanOptions,
+    #[command(flatten)]
     pub(crate) job: JobOptions,
 }
 
@@ -151,6 +159,8 @@ pub(crate) struct FotaArgs {
     /// Seconds to wait for the cloud's plan after requesting it.
     #[arg(long, value_name = "SECS")]
     pub(crate) plan_timeout: Option<u64>,
+    #[command(flatten)]
+    pub(crate) plan: PlanOptions,
     #[command(flatten)]
     pub(crate) job: JobOptions,
 }
@@ -179,9 +189,13 @@ pub(crate) struct EspatArgs {
     /// application).
     #[arg(long, value_name = "P", conflicts_with = "url")]
     pub(crate) partition: Option<String>,
-    /// With --ciupdate: use HTTPS (needs firmware built with OTA over SSL).
+    /// With --ciupdate: <ota mode> 1, HTTPS (needs firmware built with "OTA based upon ssl").
     #[arg(long, conflicts_with = "url")]
     pub(crate) https: bool,
+    /// With --ciupdate: <nonblocking> 1: the module says OK at once and reports progress as
+    /// +CIPUPDATE URCs; otaflash sends AT+RST after +CIPUPDATE:4 (the 3-minute limit holds).
+    #[arg(long, conflicts_with = "url")]
+    pub(crate) nonblocking: bool,
     /// Upgrade with AT+USEROTA from this http:// or https:// URL of the firmware .bin.
     #[arg(long, value_name = "URL")]
     pub(crate) url: Option<String>,
@@ -329,6 +343,55 @@ mod tests {
                     ciupdate: true,
                     target_version: Some(_),
                     partition: Some(_),
+                    ..
+                }),
+                ..
+            })
+        ));
+    }
+
+    /// The long help of `otaflash <sub>`.
+    fn help(sub: &str) -> String {
+        use clap::CommandFactory as _;
+        let mut cli = Cli::command();
+        cli.find_subcommand_mut(sub)
+            .map(|c| c.render_long_help().to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn help_offers_only_the_options_a_job_uses() {
+        let espat = help("espat");
+        for used in [
+            "--nonblocking",
+            "--https",
+            "--retries",
+            "--report",
+            "--transcript",
+        ] {
+            assert!(espat.contains(used), "espat help lacks {used}");
+        }
+        for unused in ["--yes", "--battery"] {
+            assert!(!espat.contains(unused), "espat help offers {unused}");
+            assert!(
+                !help("flash").contains(unused),
+                "flash help offers {unused}"
+            );
+            assert!(help("sota").contains(unused) && help("fota").contains(unused));
+        }
+        let base = ["otaflash", "espat", "--module", "/dev/x", "--ciupdate"];
+        assert!(Cli::try_parse_from(base.iter().chain(&["--yes"])).is_err());
+        assert!(
+            Cli::try_parse_from(base.iter().chain(&["--url", "http://a/b", "--nonblocking"]))
+                .is_err()
+        );
+        let cli = Cli::try_parse_from(base.iter().chain(&["--nonblocking", "--https"]));
+        assert!(matches!(
+            cli,
+            Ok(Cli {
+                command: Command::Espat(EspatArgs {
+                    nonblocking: true,
+                    https: true,
                     ..
                 }),
                 ..

@@ -19,9 +19,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use otaflash_core::jobs::SotaResume;
 use otaflash_core::session::Session;
 use otaflash_core::stm32::FlashJob;
-use otaflash_core::{Event, Input, Instant, Lang, LineSettings, Output, PlanOffer, PortId, Report};
+use otaflash_core::{
+    AttemptResume, Event, Input, Instant, Lang, LineSettings, Output, PlanOffer, PortId, Report,
+};
 
 use crate::files;
 use crate::link::{LinkEvent, Links, Next};
@@ -151,6 +154,10 @@ pub(crate) struct Ending {
     pub(crate) saved_image: Option<PathBuf>,
     /// An image was to be saved and was not: the job must not count as a success.
     pub(crate) image_missing: bool,
+    /// The SOTA's last checkpoint and the bytes received up to it, for the next attempt.
+    pub(crate) checkpoint: Option<SotaResume>,
+    /// The first word on resuming (went on at an offset, or had to start over).
+    pub(crate) resume: Option<AttemptResume>,
 }
 
 impl Driver {
@@ -193,6 +200,8 @@ impl Driver {
             report: None,
             saved_image: None,
             image_missing: false,
+            checkpoint: None,
+            resume: None,
         };
         if let Err(e) = self.links.deliver_interrupts() {
             self.progress
@@ -368,15 +377,33 @@ impl Driver {
             }
             Event::PlanOffered(offer) => self.plan_offered(engine, &offer),
             Event::ImageVerified { image } => self.save_image(engine, &image, ending),
-            Event::Resumed { offset } => self.progress.note(&match self.lang {
-                Lang::En => format!("resumed the transfer at byte {offset}"),
-                Lang::Zh => format!("已从第 {offset} 字节继续传输"),
-            }),
-            Event::ResumeRejected { reason } => self.progress.note(&format!(
-                "{}: {}",
-                text::warning_label(self.lang),
-                reason.message(self.lang)
-            )),
+            Event::Checkpoint {
+                checkpoint,
+                received,
+            } => {
+                // The core hands out a shared buffer: keeping it copies nothing.
+                ending.checkpoint = Some(SotaResume {
+                    checkpoint,
+                    received,
+                });
+            }
+            Event::Resumed { offset } => {
+                ending
+                    .resume
+                    .get_or_insert(AttemptResume::Resumed { offset });
+                self.progress.note(&match self.lang {
+                    Lang::En => format!("resumed the transfer at byte {offset}"),
+                    Lang::Zh => format!("已从第 {offset} 字节继续传输"),
+                });
+            }
+            Event::ResumeRejected { reason } => {
+                let reason = reason.message(self.lang);
+                let line = format!("{}: {reason}", text::warning_label(self.lang));
+                ending
+                    .resume
+                    .get_or_insert(AttemptResume::Restarted { reason });
+                self.progress.note(&line);
+            }
             Event::ComponentUpgraded {
                 component,
                 from_version,

@@ -27,6 +27,7 @@ fn once(args: &EspatArgs, lang: Lang) -> Attempt {
             https: args.https,
             version: args.target_version.clone(),
             partition: args.partition.clone(),
+            nonblocking: args.nonblocking,
         }),
     };
     let mut params = EspAtParams::new(method);

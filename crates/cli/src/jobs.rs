@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant as Clock;
 
+use otaflash_core::jobs::SotaResume;
 use otaflash_core::report::ErrorReport;
 use otaflash_core::stm32::{EntrySequence, FlashJob, Stm32Config};
 use otaflash_core::{
@@ -28,12 +29,24 @@ const EXIT_FAILED: u8 = 1;
 /// Exit status of a job that could not start.
 const EXIT_SETUP: u8 = 3;
 
-/// `otaflash sota`, with the retry policy of its options.
+/// `otaflash sota`, with the retry policy of its options: an attempt that failed
+/// mid-transfer hands its last checkpoint to the next one.
 pub(crate) fn sota(args: &SotaArgs, lang: Lang) -> ExitCode {
-    retry::run(&args.job, lang, || sota_once(args, lang))
+    let mut carried: Option<SotaResume> = None;
+    retry::run(&args.job, lang, || {
+        let mut attempt = sota_once(args, lang, carried.clone());
+        if carried.is_none() {
+            // Resumed/ResumeRejected then came from a lost port, not from a checkpoint.
+            attempt.resume = None;
+        }
+        if let Some(checkpoint) = attempt.checkpoint.take() {
+            carried = Some(checkpoint);
+        }
+        attempt
+    })
 }
 
-fn sota_once(args: &SotaArgs, lang: Lang) -> Attempt {
+fn sota_once(args: &SotaArgs, lang: Lang, resume: Option<SotaResume>) -> Attempt {
     let mut blank = Report::blank(JobKind::Sota, &args.component);
     blank.from_version.clone_from(&args.current);
     let clock = Clock::now();
@@ -56,6 +69,7 @@ fn sota_once(args: &SotaArgs, lang: Lang) -> Attempt {
     params.strategy.battery_percent = args.job.battery;
     params.auto_confirm = confirm == Confirm::Auto;
     params.flash = flash;
+    params.resume = resume.map(Box::new);
     if let Some(secs) = args.plan_timeout {
         params.waits.plan = Duration::secs(secs);
     }
@@ -249,7 +263,7 @@ fn fail(failure: &Failure, mut report: Report, lang: Lang, status: u8) -> Attemp
         message: failure.message.clone(),
         hint: failure.hint.clone(),
     });
-    Attempt { report, status }
+    Attempt::new(report, status)
 }
 
 /// Prints the outcome and picks the exit status; the caller writes the report.
@@ -267,7 +281,10 @@ fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
         if let Some(path) = &ending.saved_image {
             println!("{}", saved_line(path, lang));
         }
-        return Attempt { report, status: 0 };
+        return Attempt {
+            resume: ending.resume,
+            ..Attempt::new(report, 0)
+        };
     }
     match &report.error {
         Some(e) => {
@@ -284,8 +301,9 @@ fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
         None => Failure::internal(lang).print(lang),
     }
     Attempt {
-        report,
-        status: EXIT_FAILED,
+        checkpoint: ending.checkpoint,
+        resume: ending.resume,
+        ..Attempt::new(report, EXIT_FAILED)
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{self, Read as _, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -90,12 +90,26 @@ impl Links {
 
     /// Delivers Ctrl-C / SIGTERM as [`LinkEvent::Interrupted`], so the driver can cancel
     /// the job cleanly (the module is told to stop) instead of dying mid-flow.
+    ///
+    /// A process has one signal handler: it is installed by the first job's links and
+    /// tells whichever links asked last (a retry's attempt 2 opens new links).
     pub(crate) fn deliver_interrupts(&self) -> Result<(), ctrlc::Error> {
-        let sender = self.sender.clone();
-        ctrlc::set_handler(move || {
-            // The driver may be gone already; then there is nobody left to tell.
-            let _ = sender.send(LinkEvent::Interrupted);
-        })
+        static TARGET: Mutex<Option<Sender<LinkEvent>>> = Mutex::new(None);
+        static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+        *TARGET.lock().unwrap_or_else(PoisonError::into_inner) = Some(self.sender.clone());
+        let installed = INSTALLED.get_or_init(|| {
+            ctrlc::set_handler(|| {
+                let target = TARGET.lock().unwrap_or_else(PoisonError::into_inner);
+                // The driver may be gone already; then there is nobody left to tell.
+                if let Some(sender) = target.as_ref() {
+                    let _ = sender.send(LinkEvent::Interrupted);
+                }
+            })
+            .map_err(|e| e.to_string())
+        });
+        installed
+            .clone()
+            .map_err(|why| ctrlc::Error::System(io::Error::other(why)))
     }
 
     /// Writes `bytes` to `id`. A failure marks the port lost and is returned as the

@@ -7,15 +7,19 @@
 //! The policy itself (attempts, final failures, the list) is `otaflash_core::retry`, shared
 //! with the browser; this file owns the sleeping and the report file.
 //!
-//! What it does not do: resume a transfer across attempts (each attempt starts the job
-//! afresh; a module that still holds its download serves it again), or retry failures
-//! that need a person (a malformed URL, an unreadable file, a cancelled job).
+//! A SOTA attempt that failed mid-transfer leaves its last checkpoint in [`Attempt`]; the
+//! next attempt starts from it (`SotaParams::resume`, the same path as a browser reload),
+//! and its line in the attempts list says whether it went on or had to start over.
+//!
+//! What it does not do: retry failures that need a person (a malformed URL, an unreadable
+//! file, a cancelled job).
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use otaflash_core::jobs::SotaResume;
 use otaflash_core::retry::report_with_attempts;
-use otaflash_core::{AttemptEntry, Lang, Report, RetryPolicy};
+use otaflash_core::{AttemptEntry, AttemptResume, Lang, Report, RetryPolicy};
 
 use crate::args::JobOptions;
 use crate::failure::Failure;
@@ -28,6 +32,22 @@ pub(crate) struct Attempt {
     pub(crate) report: Report,
     /// The exit status it would end the program with.
     pub(crate) status: u8,
+    /// A SOTA's last checkpoint, for the next attempt to start from.
+    pub(crate) checkpoint: Option<SotaResume>,
+    /// What it did with the checkpoint it started from, if it started from one.
+    pub(crate) resume: Option<AttemptResume>,
+}
+
+impl Attempt {
+    /// An attempt that ended with `report` and exit `status`, with nothing to resume.
+    pub(crate) fn new(report: Report, status: u8) -> Self {
+        Self {
+            report,
+            status,
+            checkpoint: None,
+            resume: None,
+        }
+    }
 }
 
 /// Runs `once` under the policy of `options`, writes the report, and returns the last
@@ -50,7 +70,9 @@ pub(crate) fn run(options: &JobOptions, lang: Lang, mut once: impl FnMut() -> At
     let last = loop {
         let started_s = start.elapsed().as_secs();
         let attempt = once();
-        entries.push(AttemptEntry::of(n, started_s, &attempt.report));
+        entries.push(
+            AttemptEntry::of(n, started_s, &attempt.report).with_resume(attempt.resume.clone()),
+        );
         if !policy.should_retry(n, &attempt.report) {
             break attempt;
         }

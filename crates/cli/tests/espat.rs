@@ -1,6 +1,6 @@
 //! `otaflash espat` end to end against `otaflash sim espat --pty`: both upgrade methods
 //! through the module's reboot, and each failure ending with a non-zero exit, a failed
-//! report and its hint on stderr.
+//! report and its hint on stderr; non-blocking and HTTPS AT+CIUPDATE; a truthful --help.
 
 mod common;
 
@@ -130,5 +130,89 @@ fn userota_timeout() -> TestResult {
         &["--url", "http://10.0.0.2/esp-at.bin", "--ota-timeout", "2"],
     )?;
     assert_failed(&sim, &run, "espat_timeout")?;
+    Ok(())
+}
+
+#[test]
+fn nonblocking_ciupdate_over_https_restarts_the_module_and_confirms() -> TestResult {
+    let sim = Sim::start("espat", &scenario(Value::Null))?;
+    let run = espat(&sim, &["--ciupdate", "--https", "--nonblocking"])?;
+    assert_eq!(run.code(), 0, "{run:?}");
+    let report = read_json(&sim.file("report.json"))?;
+    assert_eq!(report["result"], "success", "{report}");
+    assert_eq!(report["to_version"], "2.4.0.0", "{report}");
+    let state = sim.state()?;
+    let commands = state["commands"].as_array().cloned().unwrap_or_default();
+    let at = |line: &str| commands.iter().position(|c| c == line);
+    assert!(at("AT+CIUPDATE=1,,,1").is_some(), "{state}");
+    assert!(at("AT+RST") > at("AT+CIUPDATE=1,,,1"), "{state}");
+    assert_eq!(state["version"], "2.4.0.0", "{state}");
+    assert_eq!(state["reboots"], 1);
+    Ok(())
+}
+
+#[test]
+fn nonblocking_ciupdate_failures_from_the_minus_one_urc() -> TestResult {
+    for (fault, extra, code) in [
+        (
+            json!("server_unreachable"),
+            None,
+            "espat_server_unreachable",
+        ),
+        (Value::Null, Some("v9.9.9.9"), "espat_no_such_version"),
+        (json!("download_broken"), None, "espat_download_failed"),
+    ] {
+        let sim = Sim::start("espat", &scenario(fault))?;
+        let mut args = vec!["--ciupdate", "--nonblocking"];
+        if let Some(v) = extra {
+            args.extend(["--version", v]);
+        }
+        let run = espat(&sim, &args)?;
+        assert_failed(&sim, &run, code)?;
+        let state = sim.state()?;
+        assert!(
+            !state["commands"]
+                .as_array()
+                .is_some_and(|c| c.contains(&json!("AT+RST"))),
+            "{state}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn nonblocking_ciupdate_timeout_after_the_given_limit() -> TestResult {
+    let sim = Sim::start("espat", &scenario(json!("timeout")))?;
+    let run = espat(&sim, &["--ciupdate", "--nonblocking", "--ota-timeout", "2"])?;
+    let report = assert_failed(&sim, &run, "espat_timeout")?;
+    let message = report["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("AT+CIUPDATE=0,,,1"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn https_on_firmware_without_it_is_refused() -> TestResult {
+    let mut sc = scenario(Value::Null);
+    sc["https"] = json!(false);
+    let sim = Sim::start("espat", &sc)?;
+    let run = espat(&sim, &["--ciupdate", "--https", "--nonblocking"])?;
+    assert_failed(&sim, &run, "espat_refused")?;
+    Ok(())
+}
+
+#[test]
+fn espat_help_lists_only_what_espat_uses() -> TestResult {
+    let run = common::otaflash(["espat", "--help"], Duration::from_secs(10))?;
+    assert_eq!(run.code(), 0, "{run:?}");
+    for used in ["--nonblocking", "--https", "--url", "--retries", "--report"] {
+        assert!(run.stdout.contains(used), "no {used}: {}", run.stdout);
+    }
+    for unused in ["--yes", "--battery"] {
+        assert!(
+            !run.stdout.contains(unused),
+            "{unused} offered: {}",
+            run.stdout
+        );
+    }
     Ok(())
 }
