@@ -63,10 +63,10 @@ fn sota_once(args: &SotaArgs, lang: Lang, resume: Option<SotaResume>) -> Attempt
         }
         None => FlashStep::SaveImage,
     };
-    let confirm = Confirm::from_flags(args.job.yes, lang);
+    let confirm = Confirm::from_flags(args.plan.yes, lang);
     let mut params = SotaParams::new(&args.component, &args.current);
     params.read_size = args.read_size;
-    params.strategy.battery_percent = args.job.battery;
+    params.strategy.battery_percent = args.plan.battery;
     params.auto_confirm = confirm == Confirm::Auto;
     params.flash = flash;
     params.resume = resume.map(Box::new);
@@ -102,12 +102,12 @@ fn fota_once(args: &FotaArgs, lang: Lang) -> Attempt {
     if let Err(f) = open_into(&mut links, PortId::Module, &args.module, args.baud, lang) {
         return setup_failed(&f, blank, lang);
     }
-    let confirm = Confirm::from_flags(args.job.yes, lang);
+    let confirm = Confirm::from_flags(args.plan.yes, lang);
     let mut params = FotaParams {
         component: args.component.clone(),
         ..FotaParams::default()
     };
-    params.strategy.battery_percent = args.job.battery;
+    params.strategy.battery_percent = args.plan.battery;
     params.auto_confirm = confirm == Confirm::Auto;
     if let Some(secs) = args.plan_timeout {
         params.waits.plan = Duration::secs(secs);
