@@ -232,6 +232,7 @@ fn espat_method(
         version: version.unwrap_or_default(),
         partition: partition.unwrap_or_default(),
         url: url.unwrap_or_default(),
+        ..EspAtForm::default()
     };
     form.method()
         .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(Lang::En))

@@ -28,6 +28,10 @@ pub enum EspAtEdit {
     Version(String),
     /// `AT+CIUPDATE` partition (empty: `ota`, the application).
     Partition(String),
+    /// `AT+CIUPDATE` over HTTPS (`<ota mode>` 1).
+    Https(bool),
+    /// `AT+CIUPDATE` non-blocking (`<nonblocking>` 1).
+    Nonblocking(bool),
     /// `AT+USEROTA` firmware URL.
     Url(String),
 }
@@ -41,6 +45,10 @@ pub struct EspAtForm {
     pub version: String,
     /// `AT+CIUPDATE` partition; empty for the application (`ota`).
     pub partition: String,
+    /// `AT+CIUPDATE` over HTTPS.
+    pub https: bool,
+    /// `AT+CIUPDATE` non-blocking.
+    pub nonblocking: bool,
     /// `AT+USEROTA` firmware URL.
     pub url: String,
 }
@@ -52,6 +60,8 @@ impl EspAtForm {
             EspAtEdit::Mode(mode) => self.mode = mode,
             EspAtEdit::Version(v) => self.version = v,
             EspAtEdit::Partition(p) => self.partition = p,
+            EspAtEdit::Https(on) => self.https = on,
+            EspAtEdit::Nonblocking(on) => self.nonblocking = on,
             EspAtEdit::Url(u) => self.url = u,
         }
     }
@@ -62,9 +72,10 @@ impl EspAtForm {
         match self.mode {
             EspAtMode::CiUpdate => {
                 let update = CiUpdate {
-                    https: false,
+                    https: self.https,
                     version: optional(&self.version),
                     partition: optional(&self.partition),
+                    nonblocking: self.nonblocking,
                 };
                 update.validate().map(|()| EspAtMethod::CiUpdate(update))
             }
@@ -115,8 +126,28 @@ mod tests {
             https: false,
             version: Some("v2.4.0.0".into()),
             partition: Some("mfg_nvs".into()),
+            nonblocking: false,
         };
         assert_eq!(method, Ok(EspAtMethod::CiUpdate(expected)));
+    }
+
+    #[test]
+    fn https_and_nonblocking_reach_the_command_line() {
+        let method = form([
+            EspAtEdit::Https(true),
+            EspAtEdit::Nonblocking(true),
+            EspAtEdit::Version("v2.4.0.0".into()),
+        ])
+        .method();
+        let Ok(EspAtMethod::CiUpdate(update)) = method else {
+            panic!("{method:?}")
+        };
+        assert_eq!(
+            otaflash_core::at::AtCommand::line(&update),
+            "AT+CIUPDATE=1,\"v2.4.0.0\",,1"
+        );
+        let off = form([EspAtEdit::Https(true), EspAtEdit::Https(false)]).method();
+        assert_eq!(off, Ok(EspAtMethod::CiUpdate(CiUpdate::default())));
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub enum T {
     Firmware,
     SdkVersion,
     Imei,
+    Family,
+    FamilyQuecThing,
+    FamilyEspAt,
+    FamilyUnknown,
+    FamilyAuto,
+    ModuleFamily,
+    Probing,
     QuecThingState,
     Signal,
     Battery,
@@ -64,6 +71,8 @@ pub enum T {
     EspAtUserOta,
     EspAtVersion,
     EspAtPartition,
+    EspAtHttps,
+    EspAtNonblocking,
     EspAtUrl,
     StartEspAt,
     EspAtWebServer,
@@ -107,6 +116,19 @@ pub enum T {
     ShiftFailed,
     DownloadShiftCsv,
     NextDevice,
+    OpenBoard,
+    BoardTitle,
+    BoardHint,
+    AddStation,
+    RemoveStation,
+    BoardShiftTitle,
+    DownloadBoardCsv,
+    StationLoading,
+    StationNotConnected,
+    StationReady,
+    StationRunning,
+    StationFinished,
+    StationPlanWaiting,
 }
 
 impl T {
@@ -181,6 +203,16 @@ impl T {
             Self::Firmware => ("Firmware", "固件"),
             Self::SdkVersion => ("QuecThing SDK", "QuecThing SDK"),
             Self::Imei => ("IMEI", "IMEI"),
+            Self::Family => ("Module family", "模组类型"),
+            Self::FamilyQuecThing => ("QuecThing (Quectel)", "QuecThing（移远）"),
+            Self::FamilyEspAt => ("ESP-AT (Espressif)", "ESP-AT（乐鑫）"),
+            Self::FamilyUnknown => ("not recognised", "未识别"),
+            Self::FamilyAuto => ("Automatic, detected:", "自动，检测结果："),
+            Self::ModuleFamily => ("Jobs for", "任务适用于"),
+            Self::Probing => (
+                "Reading the module (ATI, AT+GMR, AT+GSN)…",
+                "正在读取模组信息（ATI、AT+GMR、AT+GSN）…",
+            ),
             Self::QuecThingState => ("QuecThing state", "QuecThing 状态"),
             Self::Signal => ("Signal", "信号"),
             Self::Battery => ("Battery", "电量"),
@@ -208,6 +240,14 @@ impl T {
             Self::EspAtPartition => (
                 "Partition (empty: the application, ota)",
                 "分区（留空：应用程序 ota）",
+            ),
+            Self::EspAtHttps => (
+                "HTTPS (<ota mode> 1; firmware built with OTA over SSL)",
+                "HTTPS（<ota mode> 为 1；固件需启用 SSL OTA）",
+            ),
+            Self::EspAtNonblocking => (
+                "Non-blocking (OK at once, progress as +CIPUPDATE, then AT+RST)",
+                "非阻塞（立即返回 OK，进度以 +CIPUPDATE 上报，随后发送 AT+RST）",
             ),
             Self::EspAtUrl => (
                 "Firmware URL (http:// or https://)",
@@ -267,7 +307,42 @@ impl T {
             Self::ShiftFailed => ("failed", "失败"),
             Self::DownloadShiftCsv => ("Download shift report (CSV)", "下载班次报告（CSV）"),
             Self::NextDevice => ("Next device", "下一台设备"),
+            Self::OpenBoard => ("Several stations", "多工位"),
+            Self::BoardTitle => ("Station board", "多工位看板"),
+            Self::BoardHint => (
+                "Each station flashes its own module and MCU ports, side by side; a problem in one station does not stop the others.",
+                "每个工位使用各自的模组和 MCU 串口并行烧录；一个工位出问题不会影响其他工位。",
+            ),
+            Self::AddStation => ("Add station", "添加工位"),
+            Self::RemoveStation => ("Remove last station", "移除最后一个工位"),
+            Self::BoardShiftTitle => ("All stations", "全部工位"),
+            Self::DownloadBoardCsv => (
+                "Download combined shift report (CSV)",
+                "下载全部工位班次报告（CSV）",
+            ),
+            Self::StationLoading => ("Loading", "加载中"),
+            Self::StationNotConnected => ("Not connected", "未连接"),
+            Self::StationReady => ("Ready", "就绪"),
+            Self::StationRunning => ("Running", "运行中"),
+            Self::StationFinished => ("Finished", "已完成"),
+            Self::StationPlanWaiting => ("Plan waits for confirmation", "升级计划等待确认"),
         }
+    }
+}
+
+/// "Station k": a station's badge, its frame's title and its tile on the board.
+pub fn station_name(k: u8, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Station {k}"),
+        Lang::Zh => format!("工位 {k}"),
+    }
+}
+
+/// Why the last station cannot be removed now.
+pub fn remove_refused(k: u8, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Station {k} is busy: only an idle station can be removed."),
+        Lang::Zh => format!("工位 {k} 正在工作：只能移除空闲的工位。"),
     }
 }
 
@@ -373,11 +448,22 @@ mod tests {
             T::ProductInfoHint,
             T::DownloadShiftCsv,
             T::NextDevice,
+            T::OpenBoard,
+            T::BoardHint,
+            T::AddStation,
+            T::RemoveStation,
+            T::DownloadBoardCsv,
+            T::StationPlanWaiting,
             T::EspAt,
             T::EspAtVersion,
             T::EspAtUrl,
             T::StartEspAt,
             T::EspAtWebServer,
+            T::Family,
+            T::FamilyUnknown,
+            T::FamilyAuto,
+            T::ModuleFamily,
+            T::Probing,
         ] {
             assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
             assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");
@@ -397,5 +483,7 @@ mod tests {
         assert_eq!(espat_step(2, Lang::Zh), Some("已连接服务器"));
         assert_eq!(espat_step(0, Lang::En), None);
         assert_eq!(stage_slug(Stage::FlashVerify), "flash-verify");
+        assert_eq!(station_name(2, Lang::Zh), "工位 2");
+        assert!(remove_refused(3, Lang::En).contains("Station 3"));
     }
 }

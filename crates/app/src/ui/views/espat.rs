@@ -1,5 +1,5 @@
-//! The ESP-AT job's part of the job form: `AT+CIUPDATE` (optional version and partition)
-//! or `AT+USEROTA` (a URL), the start button, and a note on `AT+WEBSERVER`, which this page
+//! The ESP-AT job's part of the job form: `AT+CIUPDATE` (optional version and partition,
+//! HTTPS, non-blocking) or `AT+USEROTA` (a URL), the start button, and a note on `AT+WEBSERVER`, which this page
 //! does not drive.
 
 use super::click;
@@ -24,6 +24,14 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
         })
     };
     let mode = |m: EspAtMode| on.reform(move |_: Event| Intent::EspAt(EspAtEdit::Mode(m)));
+    let toggle = |f: fn(bool) -> EspAtEdit| {
+        on.reform(move |e: Event| {
+            let checked = e
+                .target()
+                .is_some_and(|t| t.unchecked_into::<web_sys::HtmlInputElement>().checked());
+            Intent::EspAt(f(checked))
+        })
+    };
     html! {
         <div class="job-kind espat">
             <h3>{ T::EspAt.text(lang) }</h3>
@@ -46,6 +54,14 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                 </label>
                 <label>{ T::EspAtPartition.text(lang) }
                     <input id="espat-partition" value={fields.partition.clone()} oninput={text_input(EspAtEdit::Partition)} />
+                </label>
+                <label>
+                    <input type="checkbox" id="espat-https" checked={fields.https} onchange={toggle(EspAtEdit::Https)} />
+                    { T::EspAtHttps.text(lang) }
+                </label>
+                <label>
+                    <input type="checkbox" id="espat-nonblocking" checked={fields.nonblocking} onchange={toggle(EspAtEdit::Nonblocking)} />
+                    { T::EspAtNonblocking.text(lang) }
                 </label>
             } else {
                 <label>{ T::EspAtUrl.text(lang) }
