@@ -55,8 +55,9 @@ enum Phase {
     Restart { deadline: Instant },
     /// `AT+USEROTA=<len>` in flight.
     Announce,
-    /// `AT+USEROTA=<len>` said `OK`; the engine waits for the `>` prompt (bounded).
-    Prompt,
+    /// `AT+USEROTA=<len>` (the command) said `OK`; the engine waits for the `>` prompt
+    /// (bounded).
+    Prompt { command: String },
     /// The URL is sent; waiting for `Recv N bytes` and `OK` / `ERROR`.
     UrlSent { deadline: Instant },
     /// The module reboots; probe at `probe_at`, give up at `deadline`.
@@ -206,19 +207,19 @@ impl EspAt {
                     "the module refused {}",
                     r.command
                 ))))),
-                None => Ok(Phase::Prompt),
+                None => Ok(Phase::Prompt { command: r.command }),
             },
-            (Phase::Prompt, JobInput::At(AtEvent::Prompt)) => {
+            (Phase::Prompt { .. }, JobInput::At(AtEvent::Prompt)) => {
                 self.send_url(ctx);
                 Ok(Phase::UrlSent {
                     deadline: ctx.now + self.p.ota_limit,
                 })
             }
             (
-                Phase::Prompt,
+                Phase::Prompt { command },
                 JobInput::At(AtEvent::TimedOut(ErrorKind::Timeout { waited_ms, .. })),
             ) => Err(Err(ErrorKind::EspAt(EspAtFailure::NoPrompt {
-                command: self.announce_line(),
+                command,
                 waited_ms,
             }))),
             (Phase::UrlSent { .. }, JobInput::At(AtEvent::Urc(line))) => {
@@ -353,14 +354,6 @@ impl EspAt {
             command,
             waited_ms: self.p.ota_limit.as_ms(),
         })
-    }
-
-    /// The `AT+USEROTA=<len>` line (the one announcing the prompt).
-    fn announce_line(&self) -> String {
-        match &self.p.method {
-            EspAtMethod::UserOta { url } => UserOta { len: url.len() }.line(),
-            EspAtMethod::CiUpdate(c) => c.line(),
-        }
     }
 
     fn ciupdate_failure(&self, state: i8) -> ErrorKind {
