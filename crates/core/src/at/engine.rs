@@ -302,3 +302,66 @@ fn payload_len(header: &str) -> Option<usize> {
     let (_, len) = header.split_once(',')?;
     len.trim().parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn announcing(line: &str) -> Request {
+        Request {
+            line: line.into(),
+            timeout: Duration::secs(1),
+            attempts: 1,
+            payload_limit: None,
+            prompt: Some(Duration::secs(3)),
+        }
+    }
+
+    /// The events of `wire` received in `chunk`-byte pieces after sending `request`.
+    fn events(request: Request, wire: &[u8], chunk: usize) -> (AtEngine, Vec<AtEvent>) {
+        let mut engine = AtEngine::new(str::to_owned);
+        let mut out = Outbox::default();
+        engine.send(Instant(0), request, &mut out);
+        let mut seen = Vec::new();
+        for piece in wire.chunks(chunk) {
+            seen.extend(engine.on_bytes(Instant(10), piece, &mut out));
+        }
+        (engine, seen)
+    }
+
+    #[test]
+    fn an_announced_bare_prompt_follows_the_reply_in_any_fragmentation() {
+        let wire = b"AT+USEROTA=5\r\r\n\r\nOK\r\n\r\n>";
+        for chunk in 1..=wire.len() {
+            let (engine, seen) = events(announcing("AT+USEROTA=5"), wire, chunk);
+            assert!(
+                matches!(seen.as_slice(), [AtEvent::Reply(r), AtEvent::Prompt] if r.result == FinalResult::Ok),
+                "chunks of {chunk}: {seen:?}"
+            );
+            assert_eq!(engine.deadline(), None, "nothing left to wait for");
+        }
+        // Without the announcement, the bare `>` is held back, not reported.
+        let mut plain = announcing("AT");
+        plain.prompt = None;
+        let (_, seen) = events(plain, b"\r\nOK\r\n\r\n>", 64);
+        assert!(matches!(seen.as_slice(), [AtEvent::Reply(_)]), "{seen:?}");
+    }
+
+    #[test]
+    fn a_missing_prompt_times_out_naming_it_and_a_late_one_is_ignored() {
+        let (mut engine, seen) = events(announcing("AT+USEROTA=5"), b"\r\nOK\r\n", 64);
+        assert_eq!(seen.len(), 1);
+        assert_eq!(engine.deadline(), Some(Instant(3_010)));
+        let mut out = Outbox::default();
+        assert!(engine.on_timeout(Instant(3_009), &mut out).is_empty());
+        assert_eq!(
+            engine.on_timeout(Instant(3_010), &mut out),
+            [AtEvent::TimedOut(ErrorKind::Timeout {
+                command: "the > prompt after AT+USEROTA=5".into(),
+                waited_ms: 3_000,
+            })]
+        );
+        assert_eq!(engine.on_bytes(Instant(4_000), b">", &mut out), []);
+        assert_eq!(engine.deadline(), None);
+    }
+}
