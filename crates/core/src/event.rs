@@ -217,6 +217,67 @@ pub enum WarningKind {
         /// What the bootloader answered.
         error: JobError,
     },
+    /// The MCU was written again from a kept image, but its new version could not be
+    /// reported to the module (`AT+QIOTMCUVER`).
+    VersionNotReported {
+        /// MCU component ID.
+        component: String,
+        /// The written version.
+        version: String,
+        /// What went wrong; `None`: no module port is connected.
+        error: Option<JobError>,
+    },
+    /// SOTA: the module port was lost mid-transfer; the job waits for it.
+    ModulePortLost {
+        /// Bytes received so far.
+        received: u64,
+        /// File size.
+        total: u64,
+        /// How long the job waits, in seconds.
+        wait_s: u64,
+    },
+    /// SOTA: the module port was lost while the MCU is programmed; programming goes on.
+    ModuleLostWhileFlashing,
+    /// SOTA: an STM32 programming attempt failed; the next starts from the verified image.
+    FlashAttemptFailed {
+        /// The attempt that failed (1-based).
+        attempt: u8,
+        /// Attempts allowed.
+        of: u8,
+        /// Pause before the next, in ms.
+        pause_ms: u64,
+    },
+    /// SOTA: the STM32 was programmed and verified, but not on the first attempt.
+    FlashSucceededOnAttempt {
+        /// The attempt that succeeded (1-based).
+        attempt: usize,
+    },
+    /// SOTA: the plan also covers `other`, upgraded after `this`.
+    ComponentLater {
+        /// The other component.
+        other: String,
+        /// The component this job upgrades now.
+        this: String,
+    },
+    /// SOTA: a plan for a component this job does not upgrade is ignored.
+    ComponentIgnored {
+        /// The plan's component.
+        other: String,
+        /// The component this job upgrades.
+        this: String,
+    },
+    /// SOTA: the module's download stalled; the job waits for the plan to be pushed again.
+    DownloadStalled,
+    /// SOTA: the plan was pushed again after a download error; the download restarts.
+    PlanRepushed,
+    /// SOTA: the image's CRC-32 differs from the plan's (an undocumented algorithm; MD5
+    /// and SHA-256 decide).
+    CrcDiffers {
+        /// CRC-32 of the received image.
+        computed: u32,
+        /// The plan's CRC.
+        plan: u32,
+    },
 }
 
 impl WarningKind {

@@ -551,5 +551,65 @@ pub(crate) fn warning_message(kind: &crate::event::WarningKind, lang: Lang) -> S
             "闪存已校验，但 0x{address:08X} 处的应用程序未启动（{}）；请将 BOOT0 拉低后复位 MCU",
             error.message(Lang::Zh)
         ),
+        (W::VersionNotReported { component, version, error: None }, Lang::En) => format!(
+            "the MCU was written and verified, but its new version {component} {version} was not reported: no module port is connected (connect it and run a SOTA, or report it from the module)"
+        ),
+        (W::VersionNotReported { component, version, error: None }, Lang::Zh) => format!(
+            "MCU 已写入并校验，但未上报新版本 {component} {version}：未连接模组串口（请连接后执行 SOTA，或在模组上上报）"
+        ),
+        (W::VersionNotReported { component, version, error: Some(e) }, Lang::En) => format!(
+            "the MCU was written and verified, but the module did not take its new version {component} {version}: {}",
+            e.message(Lang::En)
+        ),
+        (W::VersionNotReported { component, version, error: Some(e) }, Lang::Zh) => format!(
+            "MCU 已写入并校验，但模组未接受新版本 {component} {version}：{}",
+            e.message(Lang::Zh)
+        ),
+        (W::ModulePortLost { received, total, wait_s }, Lang::En) => format!(
+            "the module port was lost at byte {received} of {total}; waiting up to {wait_s} s for it to come back"
+        ),
+        (W::ModulePortLost { received, total, wait_s }, Lang::Zh) => format!(
+            "模组串口在第 {received} 字节（共 {total} 字节）处断开；最多等待 {wait_s} 秒恢复"
+        ),
+        (W::ModuleLostWhileFlashing, Lang::En) => "the module port was lost; programming the MCU goes on and the new version is reported when the port is back".into(),
+        (W::ModuleLostWhileFlashing, Lang::Zh) => "模组串口已断开；MCU 编程继续进行，串口恢复后再上报新版本".into(),
+        (W::FlashAttemptFailed { attempt, of, pause_ms }, Lang::En) => format!(
+            "STM32 programming attempt {attempt} of {of} failed; trying again from the verified image in {pause_ms} ms"
+        ),
+        (W::FlashAttemptFailed { attempt, of, pause_ms }, Lang::Zh) => format!(
+            "第 {attempt} 次 STM32 编程（共 {of} 次）失败；{pause_ms} 毫秒后用已校验的固件重试"
+        ),
+        (W::FlashSucceededOnAttempt { attempt }, Lang::En) => {
+            format!("the STM32 was programmed and verified on attempt {attempt}")
+        }
+        (W::FlashSucceededOnAttempt { attempt }, Lang::Zh) => {
+            format!("STM32 在第 {attempt} 次尝试时完成编程并校验通过")
+        }
+        (W::ComponentLater { other, this }, Lang::En) => {
+            format!("the plan also covers \"{other}\": it is upgraded after \"{this}\"")
+        }
+        (W::ComponentLater { other, this }, Lang::Zh) => {
+            format!("计划还包含 \"{other}\"：将在 \"{this}\" 之后升级")
+        }
+        (W::ComponentIgnored { other, this }, Lang::En) => {
+            format!("ignoring the plan for component \"{other}\" (this job upgrades \"{this}\")")
+        }
+        (W::ComponentIgnored { other, this }, Lang::Zh) => {
+            format!("忽略组件 \"{other}\" 的计划（本任务升级 \"{this}\"）")
+        }
+        (W::DownloadStalled, Lang::En) => {
+            "the module download stalled; waiting for the plan to be pushed again".into()
+        }
+        (W::DownloadStalled, Lang::Zh) => "模组下载停滞；等待平台重新推送计划".into(),
+        (W::PlanRepushed, Lang::En) => {
+            "the plan was pushed again after a download error; restarting the download".into()
+        }
+        (W::PlanRepushed, Lang::Zh) => "下载出错后平台重新推送了计划；重新开始下载".into(),
+        (W::CrcDiffers { computed, plan }, Lang::En) => format!(
+            "CRC-32 of the image is {computed}, the plan says {plan}; the algorithm is undocumented, MD5/SHA-256 matched"
+        ),
+        (W::CrcDiffers { computed, plan }, Lang::Zh) => format!(
+            "固件的 CRC-32 为 {computed}，计划中为 {plan}；该算法未公开，MD5/SHA-256 均匹配"
+        ),
     }
 }

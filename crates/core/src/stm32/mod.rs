@@ -21,7 +21,7 @@ mod plan;
 mod programmer;
 
 pub use crc::stm32_crc;
-pub use job::FlashJob;
+pub use job::{FlashJob, VersionReport};
 pub use part::{Page, Part, Run};
 pub use programmer::{FlashSummary, Programmer, VerifyMethod};
 

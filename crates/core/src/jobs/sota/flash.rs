@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::{Phase, Sota, Stop};
 use crate::at::AtEvent;
 use crate::error::{ErrorKind, JobError};
-use crate::event::{DeviceFact, Event};
+use crate::event::{DeviceFact, Event, WarningKind};
 use crate::image::{FlashImage, DEFAULT_BIN_BASE};
 use crate::io::PortId;
 use crate::jobs::params::FlashStep;
@@ -179,11 +179,12 @@ impl Sota {
                     return Err(Stop::Fail(attempts_error(f.failures)));
                 }
                 ctx.event(Event::Retrying(JobError::from(e.kind)));
-                ctx.event(Event::Warning(format!(
-                    "STM32 programming attempt {attempts} of {} failed; trying again from the verified image in {} ms",
-                    self.p.flash_attempts,
-                    pause.as_ms()
-                )));
+                let failed = WarningKind::FlashAttemptFailed {
+                    attempt: attempts,
+                    of: self.p.flash_attempts,
+                    pause_ms: pause.as_ms(),
+                };
+                self.warn(&failed, ctx);
                 f.next_attempt = next;
                 Ok(Phase::Flash(Box::new(f)))
             }
@@ -195,10 +196,8 @@ impl Sota {
                     flash_size: summary.flash_size,
                 });
                 if !f.failures.is_empty() {
-                    ctx.event(Event::Warning(format!(
-                        "the STM32 was programmed and verified on attempt {}",
-                        f.failures.len() + 1
-                    )));
+                    let attempt = f.failures.len() + 1;
+                    self.warn(&WarningKind::FlashSucceededOnAttempt { attempt }, ctx);
                 }
                 let mut wait = AwaitModule {
                     plan: f.plan,
@@ -219,11 +218,9 @@ impl Sota {
     }
 
     /// The module port went away while the STM32 is being programmed: carry on.
-    pub(super) fn module_lost_while_flashing(f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
+    pub(super) fn module_lost_while_flashing(&self, f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
         f.module = ModuleLink::Lost;
-        ctx.event(Event::Warning(
-            "the module port was lost; programming the MCU goes on and the new version is reported when the port is back".into(),
-        ));
+        self.warn(&WarningKind::ModuleLostWhileFlashing, ctx);
     }
 
     /// Programmed, waiting for the module port (then an `AT`) to report the version.

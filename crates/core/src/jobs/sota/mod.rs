@@ -18,8 +18,8 @@ mod transfer;
 use std::sync::Arc;
 
 use crate::at::AtEvent;
-use crate::error::ErrorKind;
-use crate::event::{DeviceFact, Event, Stage};
+use crate::error::{ErrorKind, Lang};
+use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::ResumeRefusal;
 use crate::jobs::connect::{self, Connect, ConnectParams};
@@ -49,6 +49,8 @@ pub(crate) struct Sota {
     p: SotaParams,
     connect: ConnectParams,
     phase: Phase,
+    /// The language of the job's warnings.
+    lang: Lang,
 }
 
 /// The plan we accepted and what we know about its package.
@@ -149,6 +151,7 @@ impl Sota {
             p,
             connect,
             phase: Phase::Connect(Connect::begin(ctx)),
+            lang: config.lang,
         }
     }
 
@@ -221,6 +224,11 @@ impl Sota {
             Err(Stop::Fail(e)) if confirmed => self.abort(e, ctx),
             Err(Stop::Fail(e)) => Flow::Done(Err(e)),
         }
+    }
+
+    /// Tells the technician `warning`, in the job's language.
+    fn warn(&self, warning: &WarningKind, ctx: &mut Ctx<'_>) {
+        ctx.event(Event::Warning(warning.message(self.lang)));
     }
 
     /// Whether the module is past the confirm, so that ending needs an explicit abort.
@@ -332,17 +340,15 @@ impl Sota {
                         .more_components
                         .iter()
                         .any(|c| c.component == other.component);
-                    ctx.event(Event::Warning(if later {
-                        format!(
-                            "the plan also covers \"{}\": it is upgraded after \"{}\"",
-                            other.component, self.p.component
-                        )
-                    } else {
-                        format!(
-                            "ignoring the plan for component \"{}\" (this job upgrades \"{}\")",
-                            other.component, self.p.component
-                        )
-                    }));
+                    let (other, this) = (other.component.clone(), self.p.component.clone());
+                    self.warn(
+                        &if later {
+                            WarningKind::ComponentLater { other, this }
+                        } else {
+                            WarningKind::ComponentIgnored { other, this }
+                        },
+                        ctx,
+                    );
                     Ok(Phase::AwaitPlan {
                         measured,
                         deadline,
@@ -431,9 +437,7 @@ impl Sota {
                         waited_ms: PACKAGE_WAIT.as_ms(),
                     }));
                 };
-                ctx.event(Event::Warning(
-                    "the module download stalled; waiting for the plan to be pushed again".into(),
-                ));
+                self.warn(&WarningKind::DownloadStalled, ctx);
                 Ok(Phase::AwaitPlan {
                     measured,
                     deadline: ctx.now + self.p.waits.plan,
@@ -632,9 +636,7 @@ impl Sota {
         ctx.tracker.facts.to_version = accepted.plan.target_version.clone();
         if accepted.package.is_some() {
             // A re-push after a download error: the plan was already checked and accepted.
-            ctx.event(Event::Warning(
-                "the plan was pushed again after a download error; restarting the download".into(),
-            ));
+            self.warn(&WarningKind::PlanRepushed, ctx);
             return Ok(self.confirm(accepted, ctx));
         }
         let offer = strategy::evaluate(&accepted.plan, Some(&self.p.current_version), measured);

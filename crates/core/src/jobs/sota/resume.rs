@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::{Phase, Sota, Stop, Transfer};
 use crate::at::AtEvent;
 use crate::error::ErrorKind;
-use crate::event::{Event, Stage};
+use crate::event::{Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
 use crate::jobs::params::SotaParams;
@@ -140,7 +140,7 @@ impl Sota {
                 return Flow::Continue(self);
             }
             Phase::Flash(mut f) => {
-                Self::module_lost_while_flashing(&mut f, ctx);
+                self.module_lost_while_flashing(&mut f, ctx);
                 self.phase = Phase::Flash(f);
                 return Flow::Continue(self);
             }
@@ -167,12 +167,12 @@ impl Sota {
         };
         ctx.event(self.checkpoint(&t));
         let deadline = t.last_read + self.p.waits.reconnect;
-        ctx.event(Event::Warning(format!(
-            "the module port was lost at byte {} of {}; waiting up to {} s for it to come back",
-            t.image.len(),
-            t.package.size,
-            deadline.saturating_since(ctx.now).as_ms() / 1000
-        )));
+        let lost = WarningKind::ModulePortLost {
+            received: u64::try_from(t.image.len()).unwrap_or(u64::MAX),
+            total: t.package.size,
+            wait_s: deadline.saturating_since(ctx.now).as_ms() / 1000,
+        };
+        self.warn(&lost, ctx);
         self.phase = Phase::Reconnect(Reconnect {
             t,
             deadline,

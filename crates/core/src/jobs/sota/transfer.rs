@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{Accepted, Phase, Sota, Stop, Transfer, READ_ATTEMPTS};
 use crate::at::AtEvent;
 use crate::error::ErrorKind;
-use crate::event::{Event, Stage};
+use crate::event::{Event, Stage, WarningKind};
 use crate::jobs::Ctx;
 use crate::quecthing::commands::{ReadData, ReadLimit, Update, UpdateAction};
 use crate::quecthing::{BlockInfo, PackageInfo, PlanEntry};
@@ -212,10 +212,11 @@ impl Sota {
         }
         if digests.crc32 != t.package.crc {
             // The CRC algorithm is undocumented (protocol.md §1.4 #6): MD5 and SHA-256 decide.
-            ctx.event(Event::Warning(format!(
-                "CRC-32 of the image is {}, the plan says {}; the algorithm is undocumented, MD5/SHA-256 matched",
-                digests.crc32, t.package.crc
-            )));
+            let crc = WarningKind::CrcDiffers {
+                computed: digests.crc32,
+                plan: t.package.crc,
+            };
+            self.warn(&crc, ctx);
         }
         ctx.event(Event::Progress {
             stage: Stage::Verify,
