@@ -1,8 +1,58 @@
 //! The device panel's data, accumulated from `Event::Device` facts, and its rows as
-//! the panel shows them.
+//! the panel shows them; the module family the job form follows (detected by the probe,
+//! or the technician's override).
 
 use crate::i18n::T;
+use otaflash_core::espat::ModuleFamily;
 use otaflash_core::{DeviceFact, Lang};
+
+/// Which job set the form offers: the detected family, or the technician's choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FamilyChoice {
+    /// Follow what the probe detected (everything while it is unknown).
+    #[default]
+    Auto,
+    /// QuecThing jobs (SOTA, FOTA), whatever was detected.
+    QuecThing,
+    /// The ESP-AT job, whatever was detected.
+    EspAt,
+}
+
+impl FamilyChoice {
+    /// The `#module-family` option value.
+    pub fn value(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::QuecThing => "quecthing",
+            Self::EspAt => "espat",
+        }
+    }
+
+    /// The choice an option value names (`None` for anything else).
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Auto, Self::QuecThing, Self::EspAt]
+            .into_iter()
+            .find(|c| c.value() == value)
+    }
+
+    /// The family the form follows, given what the probe `detected`.
+    pub fn resolve(self, detected: Option<ModuleFamily>) -> ModuleFamily {
+        match self {
+            Self::Auto => detected.unwrap_or(ModuleFamily::Unknown),
+            Self::QuecThing => ModuleFamily::QuecThing,
+            Self::EspAt => ModuleFamily::EspAt,
+        }
+    }
+}
+
+/// A family's name as the form and the panel show it.
+pub fn family_name(family: ModuleFamily, lang: Lang) -> &'static str {
+    match family {
+        ModuleFamily::QuecThing => T::FamilyQuecThing.text(lang),
+        ModuleFamily::EspAt => T::FamilyEspAt.text(lang),
+        ModuleFamily::Unknown => T::FamilyUnknown.text(lang),
+    }
+}
 
 /// What is known about the connected module and MCU.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,6 +65,8 @@ pub struct DeviceInfo {
     pub sdk_version: Option<String>,
     /// IMEI.
     pub imei: Option<String>,
+    /// The AT dialect the probe detected.
+    pub family: Option<ModuleFamily>,
     /// `AT+QIOTSTATE?` value.
     pub quecthing_state: Option<u8>,
     /// Signal in dBm.
@@ -35,6 +87,7 @@ impl DeviceInfo {
             DeviceFact::Firmware(v) => self.firmware = Some(v),
             DeviceFact::SdkVersion(v) => self.sdk_version = Some(v),
             DeviceFact::Imei(v) => self.imei = Some(v),
+            DeviceFact::Family(f) => self.family = Some(f),
             DeviceFact::QuecThingState(v) => self.quecthing_state = Some(v),
             DeviceFact::SignalDbm(v) => self.signal_dbm = Some(v),
             DeviceFact::BatteryPercent(v) => self.battery_percent = Some(v),
@@ -64,6 +117,12 @@ impl DeviceInfo {
                 .join(", ")
         };
         vec![
+            (
+                "family",
+                T::Family.text(lang),
+                self.family
+                    .map_or_else(unknown, |f| family_name(f, lang).to_owned()),
+            ),
             ("model", T::Model.text(lang), text(&self.model)),
             ("firmware", T::Firmware.text(lang), text(&self.firmware)),
             ("sdk", T::SdkVersion.text(lang), text(&self.sdk_version)),
@@ -147,5 +206,35 @@ mod tests {
         assert_eq!(value("mcu").as_deref(), Some("STM32 2_0_0"));
         assert_eq!(value("quecthing").as_deref(), Some("8 (subscribed, ready)"));
         assert_eq!(value("battery").as_deref(), Some("—"));
+        assert_eq!(value("family").as_deref(), Some("—"));
+        d.apply(DeviceFact::Family(ModuleFamily::EspAt));
+        d.apply(DeviceFact::Imei("861234567890127".into()));
+        let rows = d.rows(Lang::Zh);
+        let value = |key: &str| rows.iter().find(|r| r.0 == key).map(|r| r.2.clone());
+        assert_eq!(
+            value("family").as_deref(),
+            Some(T::FamilyEspAt.text(Lang::Zh))
+        );
+        assert_eq!(value("imei").as_deref(), Some("861234567890127"));
+    }
+
+    #[test]
+    fn the_form_follows_the_detected_family_unless_overridden() {
+        let quec = Some(ModuleFamily::QuecThing);
+        assert_eq!(FamilyChoice::Auto.resolve(quec), ModuleFamily::QuecThing);
+        assert_eq!(FamilyChoice::Auto.resolve(None), ModuleFamily::Unknown);
+        assert_eq!(FamilyChoice::EspAt.resolve(quec), ModuleFamily::EspAt);
+        assert_eq!(
+            FamilyChoice::QuecThing.resolve(None),
+            ModuleFamily::QuecThing
+        );
+        for c in [
+            FamilyChoice::Auto,
+            FamilyChoice::QuecThing,
+            FamilyChoice::EspAt,
+        ] {
+            assert_eq!(FamilyChoice::parse(c.value()), Some(c));
+        }
+        assert_eq!(FamilyChoice::parse("ESP-AT"), None);
     }
 }

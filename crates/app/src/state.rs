@@ -7,12 +7,13 @@
 //! deterministic in tests.
 
 use crate::console::{Console, Line};
-use crate::device::DeviceInfo;
+use crate::device::{DeviceInfo, FamilyChoice};
 use crate::espat::{EspAtEdit, EspAtForm};
 use crate::i18n::T;
 use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
 use crate::station::{ModuleFacts, Shift};
+use otaflash_core::espat::ModuleFamily;
 use otaflash_core::report::{JobKind, Outcome, Report};
 use otaflash_core::{AttemptEntry, DeviceFact, Event, Lang, PlanOffer, PortId, RetryPolicy, Stage};
 use std::rc::Rc;
@@ -88,6 +89,8 @@ pub struct JobForm {
     pub file: Option<LocalFile>,
     /// The ESP-AT upgrade's command and fields.
     pub espat: EspAtForm,
+    /// Which job set the form offers (`#module-family`).
+    pub family: FamilyChoice,
     /// How often a failed job runs again, and how long apart.
     pub retry: RetryPolicy,
 }
@@ -193,6 +196,9 @@ pub struct Finished {
     pub image: Option<Arc<[u8]>>,
     /// When the job started (ISO 8601 UTC), for the device report.
     pub started_at: String,
+    /// The job's last warning (e.g. a re-written MCU's version not reported), kept for
+    /// the result.
+    pub warning: Option<String>,
 }
 
 /// What the page shows.
@@ -202,6 +208,8 @@ pub enum Screen {
     Connect(Option<ConnectProblem>),
     /// Waiting for ports to open.
     Connecting,
+    /// Connected; the probe reads what the module is before the form shows.
+    Probing,
     /// Connected, no job running.
     Ready,
     /// A job runs.
@@ -257,6 +265,10 @@ pub enum Action {
     ConnectStarted,
     /// The driver runs.
     Connected,
+    /// The probe job was handed to the driver (its `Finished` leads to Ready).
+    ProbeStarted,
+    /// Job form: which job set to offer.
+    SetFamily(FamilyChoice),
     /// The driver was stopped; back to the connect screen.
     Disconnected,
     /// Job form: component ID.
@@ -347,6 +359,7 @@ impl AppState {
                 current_version: "1_0_0".to_owned(),
                 file: None,
                 espat: EspAtForm::default(),
+                family: FamilyChoice::Auto,
                 retry: RetryPolicy::default(),
             },
             device: DeviceInfo::default(),
@@ -379,6 +392,12 @@ impl AppState {
                 self.console.clear();
                 self.screen = Screen::Ready;
             }
+            Action::ProbeStarted => {
+                if self.screen == Screen::Ready {
+                    self.screen = Screen::Probing;
+                }
+            }
+            Action::SetFamily(choice) => self.form.family = choice,
             Action::Disconnected => self.screen = Screen::Connect(None),
             Action::SetComponent(c) => self.form.component = c,
             Action::SetCurrentVersion(v) => self.form.current_version = v,
@@ -485,6 +504,11 @@ impl AppState {
         }
     }
 
+    /// The family whose jobs the form offers: the override, else what the probe detected.
+    pub fn job_family(&self) -> ModuleFamily {
+        self.form.family.resolve(self.device.family)
+    }
+
     /// Whether the module's AT port will be (or is) open.
     pub fn has_module(&self) -> bool {
         self.setup.source == Source::Demo || self.setup.module_port.is_some()
@@ -515,6 +539,8 @@ impl AppState {
             JobKind::Flash => {
                 self.has_mcu() && self.form.file.as_ref().is_some_and(|f| f.parsed.is_ok())
             }
+            // The probe runs by itself on connect.
+            JobKind::Probe => false,
         }
     }
 
@@ -552,6 +578,9 @@ impl AppState {
                     );
                     lines.push(Line::Note { port: None, text });
                 }
+                Event::Finished(report) if report.job == JobKind::Probe => {
+                    self.probed(&report, &mut lines);
+                }
                 Event::Finished(report) => self.finish(now_ms, report),
                 other => {
                     if let Screen::Running(run) = &mut self.screen {
@@ -561,6 +590,21 @@ impl AppState {
             }
         }
         self.console.extend(lines);
+    }
+
+    /// The probe ended: the form shows. A failed probe only leaves the facts unknown
+    /// (the console says why); it is no device result.
+    fn probed(&mut self, report: &Report, lines: &mut Vec<Line>) {
+        if self.screen != Screen::Probing {
+            return;
+        }
+        if let Some(error) = &report.error {
+            lines.push(Line::Note {
+                port: Some(PortId::Module),
+                text: format!("{}: {}", T::Probing.text(self.lang), error.message),
+            });
+        }
+        self.screen = Screen::Ready;
     }
 
     fn finish(&mut self, now_ms: u64, report: Box<Report>) {
@@ -577,6 +621,7 @@ impl AppState {
         let mut stages = std::mem::take(&mut run.stages);
         let image = run.image.take();
         let started_at = std::mem::take(&mut run.started_at);
+        let warning = run.warning.take();
         if report.result == Outcome::Failed {
             for row in stages.iter_mut().filter(|r| r.state == StageState::Active) {
                 row.state = StageState::Failed;
@@ -608,6 +653,7 @@ impl AppState {
             stages,
             image,
             started_at,
+            warning,
         });
     }
 }
@@ -692,5 +738,6 @@ pub fn expected_stages(job: JobKind, save_image: bool) -> Vec<Stage> {
         // Report: the new version read back with AT+GMR after the reboot.
         JobKind::EspAt => vec![S::Connect, S::Download, S::Reboot, S::Report],
         JobKind::Flash => vec![S::Erase, S::Write, S::FlashVerify],
+        JobKind::Probe => vec![S::Connect],
     }
 }

@@ -46,6 +46,8 @@ pub enum DeviceFact {
     SdkVersion(String),
     /// IMEI or other device key.
     Imei(String),
+    /// The AT dialect, from `ATI` and `AT+GMR` (the probe job reports it).
+    Family(crate::espat::ModuleFamily),
     /// `AT+QIOTSTATE?` value (8 = subscribed).
     QuecThingState(u8),
     /// Signal strength in dBm (from `AT+CSQ`).

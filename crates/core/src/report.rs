@@ -27,6 +27,8 @@ pub enum JobKind {
     /// An ESP-AT module's own firmware (`AT+CIUPDATE` / `AT+USEROTA`).
     #[serde(rename = "espat")]
     EspAt,
+    /// Reading what the module is (family, model, firmware, IMEI); changes nothing.
+    Probe,
 }
 
 /// The error section of a failed report.

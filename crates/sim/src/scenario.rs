@@ -111,7 +111,8 @@ pub struct ModuleIdentity {
     pub firmware_version: String,
     /// QuecThing SDK version (`sdk_ver`).
     pub sdk_ver: String,
-    /// IMEI, also the default DeviceKey.
+    /// IMEI (`AT+GSN`), also the default DeviceKey: 15 digits, the last one the Luhn
+    /// check digit, as a real IMEI.
     pub imei: String,
 }
 
@@ -122,7 +123,7 @@ impl Default for ModuleIdentity {
             model: "EC200U".into(),
             firmware_version: "EC200UCNAAR03A03M08".into(),
             sdk_ver: "2.10.5".into(),
-            imei: "861234567890123".into(),
+            imei: "861234567890127".into(),
         }
     }
 }

@@ -88,6 +88,12 @@ fn identity_signal_battery_and_info() {
         cmd(&mut b, "ATI"),
         "\r\nQuectel\r\nEC200U\r\nRevision: EC200UCNAAR03A03M08\r\n\r\nOK\r\n"
     );
+    assert_eq!(
+        cmd(&mut b, "AT+GMR"),
+        "\r\nEC200UCNAAR03A03M08\r\n\r\nOK\r\n"
+    );
+    assert_eq!(cmd(&mut b, "AT+GSN"), "\r\n861234567890127\r\n\r\nOK\r\n");
+    assert_eq!(cmd(&mut b, "AT+GSN=?"), "\r\nERROR\r\n");
     assert_eq!(cmd(&mut b, "AT+CSQ"), "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
     assert_eq!(cmd(&mut b, "AT+CBC"), "\r\n+CBC: 0,85,3900\r\n\r\nOK\r\n");
     let info = cmd(&mut b, "AT+QIOTINFO?");

@@ -15,7 +15,9 @@
 //! | `#connect`, `#disconnect` | open / close the ports (or the demo device) |
 //! | `#connect-error` | why connecting failed; `data-code` = no_web_serial, picker_cancelled, serial_blocked, open_failed, web_serial_error |
 //! | `#no-port-help` | help when no port shows up |
-//! | `#device-panel` | device facts; rows `data-testid="device-<key>"` (model, firmware, sdk, imei, quecthing, signal, battery, mcu, mcu-part) |
+//! | `#device-panel` | device facts; rows `data-testid="device-<key>"` (family, model, firmware, sdk, imei, quecthing, signal, battery, mcu, mcu-part), filled by the probe that runs on connect |
+//! | `#probing` | connected, the probe reads the module (`data-screen` is still `connecting`) |
+//! | `#module-family` | job form: which job set to offer (`auto`, `quecthing`, `espat`); `#detected-family` what the probe found (`data-family`) |
 //! | `#component`, `#current-version` | SOTA form fields |
 //! | `#start-sota`, `#start-fota`, `#start-flash`, `#flash-file` | start a job / choose a local file |
 //! | `#file-error` | why the chosen file cannot be flashed |
@@ -88,6 +90,7 @@ pub(crate) enum Intent {
     Disconnect,
     Component(String),
     CurrentVersion(String),
+    Family(String),
     EspAt(crate::espat::EspAtEdit),
     Retries(String),
     RetryInterval(String),
@@ -326,6 +329,11 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
         Intent::UseSerial => dispatch(Action::UseSerial),
         Intent::McuTarget(target) => dispatch(Action::SetMcuTarget(target)),
         Intent::Component(c) => dispatch(Action::SetComponent(c)),
+        Intent::Family(value) => {
+            if let Some(choice) = crate::device::FamilyChoice::parse(&value) {
+                dispatch(Action::SetFamily(choice));
+            }
+        }
         Intent::CurrentVersion(v) => dispatch(Action::SetCurrentVersion(v)),
         Intent::EspAt(edit) => dispatch(Action::EspAt(edit)),
         // A number input may hold a partial value ("", "-"): only whole numbers count.
@@ -456,7 +464,9 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
     }
 }
 
-/// Open the chosen links and start the driver.
+/// Open the chosen links and start the driver. With a module port, the probe runs first
+/// (family, model, firmware, IMEI for the panel and the form); a job waiting for the
+/// connection (an embedded start) runs once the probe has finished.
 fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     let links = match state.setup.source {
         Source::Demo if state.setup.secrets.product_info().is_some() => {
@@ -480,12 +490,22 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
         handles.borrow().embedding.clone(),
         state.setup.secrets.clone(),
     );
+    let probe = links
+        .module
+        .is_some()
+        .then(|| Job::Module(JobSpec::Probe, session_config(state.lang)));
+    // While the probe runs its stage events are not the parent page's business.
+    let probing = Rc::new(std::cell::Cell::new(probe.is_some()));
     dispatcher.dispatch(Action::ConnectStarted);
     spawn_local(async move {
-        let sink = dispatcher.clone();
+        let (sink, after_probe) = (dispatcher.clone(), handles.clone());
+        let probe_running = probing.clone();
         let notify = move |notice| match notice {
             Notice::Events(events) => {
-                if let Some(e) = &embedding {
+                let probed = events.iter().any(
+                    |e| matches!(e, otaflash_core::Event::Finished(r) if r.job == JobKind::Probe),
+                );
+                if let Some(e) = embedding.as_ref().filter(|_| !probe_running.get()) {
                     for message in crate::embed::from_events(&events) {
                         e.post(&message, &secrets);
                     }
@@ -494,6 +514,10 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
                     now_ms: browser::now_ms(),
                     events,
                 });
+                if probed {
+                    probe_running.set(false);
+                    start_pending(&sink, &after_probe);
+                }
             }
             Notice::Link { port, what, status } => resume::link_note(&sink, port, what, status),
         };
@@ -501,15 +525,15 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
         match Driver::start(links, notify).await {
             Ok(driver) => {
                 dispatcher.dispatch(Action::Connected);
-                let pending = handles.borrow_mut().pending.take();
-                if let Some((kind, job)) = pending {
-                    dispatcher.dispatch(Action::JobStarted {
-                        job: kind,
-                        started_at: browser::now_iso(),
-                    });
-                    driver.start_job(job);
+                let probe_started = probe.is_some();
+                if let Some(probe) = probe {
+                    dispatcher.dispatch(Action::ProbeStarted);
+                    driver.start_job(probe);
                 }
                 handles.borrow_mut().driver = Some(driver);
+                if !probe_started {
+                    start_pending(&dispatcher, &handles);
+                }
             }
             Err(e) => {
                 handles.borrow_mut().pending = None;
@@ -517,6 +541,21 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
             }
         }
     });
+}
+
+/// Starts the job that waited for the connection (and the probe), if any.
+fn start_pending(dispatcher: &UseReducerDispatcher<AppState>, handles: &Rc<RefCell<Handles>>) {
+    let pending = handles.borrow_mut().pending.take();
+    let Some((kind, job)) = pending else { return };
+    let handles = handles.borrow();
+    let Some(driver) = &handles.driver else {
+        return;
+    };
+    dispatcher.dispatch(Action::JobStarted {
+        job: kind,
+        started_at: browser::now_iso(),
+    });
+    driver.start_job(job);
 }
 
 /// Station mode: close this device's connection and open the same kind again (a new
@@ -594,6 +633,12 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
             handles.borrow_mut().pending = Some((start.job, job));
             connect(state, handles);
         }
+        // Connected, still identifying the module: the job follows the probe.
+        Screen::Probing => {
+            begin_attempts(state, handles, start.retry, request);
+            let job = resume::prepare(state, job);
+            handles.borrow_mut().pending = Some((start.job, job));
+        }
         Screen::Connect(_) => reject("no device chosen"),
         Screen::Connecting | Screen::Running(_) => reject("busy"),
     }
@@ -650,6 +695,7 @@ fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
             let params = EspAtParams::new(method);
             Ok(Job::Module(JobSpec::EspAt(params), session_config(lang)))
         }
+        JobKind::Probe => Ok(Job::Module(JobSpec::Probe, session_config(lang))),
         JobKind::Flash => {
             let Some((name, bytes)) = request.file else {
                 return Err(T::ChooseFile.text(lang).to_owned());

@@ -1,7 +1,7 @@
 //! Jobs: the OTA flows as phase machines driven by AT events, ticks and user decisions.
-//! `connect` is shared, `sota` and `fota` follow protocol.md §2.2 and §2.3. Each job
-//! is a value of its phase enum; a phase holds only its own data and consumes itself on
-//! every step, returning the next phase.
+//! `connect` is shared, `sota` and `fota` follow protocol.md §2.2 and §2.3, `probe` only
+//! reads what the module is. Each job is a value of its phase enum; a phase holds only its
+//! own data and consumes itself on every step, returning the next phase.
 
 pub mod checkpoint;
 pub mod params;
@@ -9,6 +9,7 @@ pub mod params;
 pub(crate) mod connect;
 pub mod digest;
 pub(crate) mod fota;
+pub(crate) mod probe;
 pub(crate) mod sota;
 mod strategy;
 pub(crate) mod tracker;
@@ -106,6 +107,7 @@ enum Run {
     Sota(Box<sota::Sota>),
     Fota(Box<fota::Fota>),
     EspAt(Box<crate::espat::job::EspAt>),
+    Probe(probe::Probe),
     Finished,
 }
 
@@ -129,6 +131,7 @@ impl Job {
             JobSpec::Sota(_) => JobKind::Sota,
             JobSpec::Fota(_) => JobKind::Fota,
             JobSpec::EspAt(_) => JobKind::EspAt,
+            JobSpec::Probe => JobKind::Probe,
         };
         let mut tracker = Tracker::new(kind, config.lang);
         let mut ctx = Ctx {
@@ -140,6 +143,7 @@ impl Job {
         let run = match spec {
             JobSpec::Sota(p) => Run::Sota(Box::new(sota::Sota::begin(p, &config, &mut ctx))),
             JobSpec::Fota(p) => Run::Fota(Box::new(fota::Fota::begin(p, &config, &mut ctx))),
+            JobSpec::Probe => Run::Probe(probe::Probe::begin(&config, &mut ctx)),
             JobSpec::EspAt(p) => match crate::espat::job::EspAt::begin(p, &mut ctx) {
                 Ok(job) => Run::EspAt(Box::new(job)),
                 // Parameters the module cannot take: the job ends before anything is sent.
@@ -169,7 +173,7 @@ impl Job {
             Run::Sota(s) => s.deadline(),
             Run::Fota(f) => f.deadline(),
             Run::EspAt(e) => e.deadline(),
-            Run::Finished => None,
+            Run::Probe(_) | Run::Finished => None,
         }
     }
 
@@ -210,6 +214,10 @@ impl Job {
             },
             Run::EspAt(e) => match (*e).handle(input, &mut ctx) {
                 Flow::Continue(e) => Flow::Continue(Run::EspAt(Box::new(e))),
+                Flow::Done(r) => Flow::Done(r),
+            },
+            Run::Probe(p) => match p.handle(input, &mut ctx) {
+                Flow::Continue(p) => Flow::Continue(Run::Probe(p)),
                 Flow::Done(r) => Flow::Done(r),
             },
             Run::Finished => return,

@@ -16,6 +16,10 @@ pub enum JobSpec {
     /// Upgrade an ESP-AT module's firmware or a partition (protocol.md §3); reported as
     /// [`crate::JobKind::EspAt`].
     EspAt(EspAtParams),
+    /// Identify the module: family, model, firmware, IMEI and, for QuecThing, its state,
+    /// signal and battery, as `Event::Device` facts; writes nothing. Reported as
+    /// [`crate::JobKind::Probe`].
+    Probe,
 }
 
 /// ProductKey / ProductSecret to configure before registering (only set when the module

@@ -199,6 +199,55 @@ impl AtCommand for BatteryCharge {
     }
 }
 
+/// `AT+GSN`: the IMEI. Quectel answers a bare 15-digit line, some firmware `+GSN: <imei>`
+/// (quoted or not). Anything that is not 15 digits with a valid Luhn check digit is no
+/// IMEI: the answer is `None`, never an error, so a module printing a serial number or
+/// noise leaves the IMEI unknown.
+#[derive(Clone, Debug)]
+pub struct SerialNumber;
+impl AtCommand for SerialNumber {
+    type Response = Option<String>;
+    fn line(&self) -> String {
+        "AT+GSN".into()
+    }
+    fn parse(&self, reply: &Reply) -> Result<Option<String>, ErrorKind> {
+        Ok(reply.lines.iter().find_map(|l| imei(l)))
+    }
+}
+
+/// The IMEI in one `AT+GSN` information line, if it holds one.
+fn imei(line: &str) -> Option<String> {
+    let value = line.trim();
+    let value = value.strip_prefix("+GSN:").unwrap_or(value).trim();
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    if value.len() != 15 {
+        return None;
+    }
+    let digits: Vec<u32> = value
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    luhn_valid(&digits).then(|| value.to_owned())
+}
+
+/// The Luhn check (ISO/IEC 7812-1) an IMEI's 15th digit satisfies (3GPP TS 23.003 §6.2.1).
+fn luhn_valid(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| match i % 2 {
+            0 => d,
+            _ if d * 2 > 9 => d * 2 - 9,
+            _ => d * 2,
+        })
+        .sum();
+    sum % 10 == 0
+}
+
 /// `AT+QIOTMCUVER="<component>","<version>"`: announce an MCU component's version.
 #[derive(Clone, Debug)]
 pub struct SetMcuVersion {
@@ -349,5 +398,43 @@ impl AtCommand for ReadData {
             )));
         }
         Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::at::command::FinalResult;
+
+    fn gsn(lines: &[&str]) -> Option<String> {
+        let reply = Reply {
+            command: "AT+GSN".into(),
+            lines: lines.iter().map(|l| (*l).to_owned()).collect(),
+            payload: None,
+            result: FinalResult::Ok,
+        };
+        SerialNumber.parse(&reply).ok().flatten()
+    }
+
+    #[test]
+    fn imei_in_every_form_quectel_modules_print() {
+        let imei = Some("490154203237518".to_owned());
+        assert_eq!(gsn(&["490154203237518"]), imei);
+        assert_eq!(gsn(&["+GSN: 490154203237518"]), imei);
+        assert_eq!(gsn(&["+GSN: \"490154203237518\""]), imei);
+        assert_eq!(gsn(&["  490154203237518  "]), imei);
+    }
+
+    #[test]
+    fn no_imei_from_anything_else() {
+        // Wrong check digit, too short, too long, letters, noise, nothing.
+        assert_eq!(gsn(&["490154203237519"]), None);
+        assert_eq!(gsn(&["49015420323751"]), None);
+        assert_eq!(gsn(&["4901542032375180"]), None);
+        assert_eq!(gsn(&["49015420323751A"]), None);
+        assert_eq!(gsn(&["+GSN: \"4901542032375\"18"]), None);
+        assert_eq!(gsn(&["٤٩٠١٥٤٢٠٣٢٣٧٥١٨"]), None);
+        assert_eq!(gsn(&[&"9".repeat(1024)]), None);
+        assert_eq!(gsn(&[]), None);
     }
 }

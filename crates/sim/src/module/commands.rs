@@ -1,6 +1,6 @@
-//! General AT commands of the module model: echo, identity, signal, battery,
-//! connection (`AT+QIOTREG`, `AT+QIOTSTATE?`), configuration (`AT+QIOTCFG`)
-//! and device information (`AT+QIOTINFO`). The OTA commands are dispatched
+//! General AT commands of the module model: echo, identity (`ATI`, `AT+GMR`, `AT+GSN`),
+//! signal, battery, connection (`AT+QIOTREG`, `AT+QIOTSTATE?`), configuration
+//! (`AT+QIOTCFG`) and device information (`AT+QIOTINFO`). The OTA commands are dispatched
 //! to `ota.rs`. Anything not listed answers `ERROR`, as a module does for an
 //! unknown command.
 
@@ -25,6 +25,15 @@ impl ModuleSim {
                     let line =
                         format!("+CBC: 0,{},{}", self.sc.battery_percent, self.sc.voltage_mv);
                     self.reply_ok(&[line]);
+                }
+                // Quectel answers both with the bare value (EC200U AT manual §2.5, §2.8).
+                "GMR" | "GSN" if form == Form::Exec => {
+                    let id = &self.sc.identity;
+                    let value = match name.as_str() {
+                        "GMR" => id.firmware_version.clone(),
+                        _ => id.imei.clone(),
+                    };
+                    self.reply_ok(&[value]);
                 }
                 "QIOTMCUVER" => self.qiotmcuver(&form),
                 "QIOTOTAREQ" => self.qiototareq(&form),

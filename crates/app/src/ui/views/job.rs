@@ -1,11 +1,15 @@
-//! The job form (SOTA, FOTA, flash a local file, ESP-AT in `espat.rs`) and the plan card with its strategy
-//! checks and the confirm / reject decision.
+//! The job form and the plan card with its strategy checks and the confirm / reject
+//! decision. The form offers the jobs of the module's family (detected on connect, or
+//! chosen in `#module-family`): QuecThing SOTA / FOTA, or ESP-AT (`espat.rs`); both while
+//! the family is unknown. Flashing a local file needs no module and is always there.
 
 use super::{click, espat};
+use crate::device::{family_name, FamilyChoice};
 use crate::i18n::T;
 use crate::state::AppState;
 use crate::ui::Intent;
 use crate::view_model::size;
+use otaflash_core::espat::ModuleFamily;
 use otaflash_core::report::JobKind;
 use otaflash_core::{Lang, PlanOffer};
 use wasm_bindgen::JsCast as _;
@@ -35,6 +39,22 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
             }
         })
     };
+    let on_family = on.reform(|e: Event| {
+        let value = e
+            .target()
+            .map(|t| t.unchecked_into::<web_sys::HtmlSelectElement>().value())
+            .unwrap_or_default();
+        Intent::Family(value)
+    });
+    let family = state.job_family();
+    let quecthing = family != ModuleFamily::EspAt;
+    let espat = family != ModuleFamily::QuecThing;
+    let detected = state.device.family.unwrap_or(ModuleFamily::Unknown);
+    let option = |choice: FamilyChoice, label: String| {
+        html! {
+            <option value={choice.value()} selected={state.form.family == choice}>{ label }</option>
+        }
+    };
     let file_error = state
         .form
         .file
@@ -43,6 +63,17 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
     html! {
         <section class="card job">
             <h2>{ T::JobTitle.text(lang) }</h2>
+            <label class="family">{ T::ModuleFamily.text(lang) }
+                <select id="module-family" onchange={on_family}>
+                    { option(FamilyChoice::Auto, format!("{} {}", T::FamilyAuto.text(lang), family_name(detected, lang))) }
+                    { option(FamilyChoice::QuecThing, family_name(ModuleFamily::QuecThing, lang).to_owned()) }
+                    { option(FamilyChoice::EspAt, family_name(ModuleFamily::EspAt, lang).to_owned()) }
+                </select>
+            </label>
+            <p id="detected-family" class="hint" data-family={family_value(state.device.family)}>
+                { format!("{}: {}", T::Family.text(lang), family_name(detected, lang)) }
+            </p>
+            if quecthing {
             <div class="job-kind">
                 <h3>{ T::Sota.text(lang) }</h3>
                 <label>{ T::Component.text(lang) }
@@ -61,6 +92,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                     { T::StartFota.text(lang) }
                 </button>
             </div>
+            }
             <div class="job-kind">
                 <h3>{ T::FlashFile.text(lang) }</h3>
                 <label>{ T::ChooseFile.text(lang) }
@@ -74,7 +106,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                     { T::StartFlash.text(lang) }
                 </button>
             </div>
-            { espat::form(state, on) }
+            if espat { { espat::form(state, on) } }
             <div class="job-kind retry">
                 <h3>{ T::RetryTitle.text(lang) }</h3>
                 <label>{ T::Retries.text(lang) }
@@ -86,6 +118,16 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                 <p class="hint">{ T::RetryHint.text(lang) }</p>
             </div>
         </section>
+    }
+}
+
+/// `data-family` of `#detected-family`: what the probe found, "" before it told.
+fn family_value(family: Option<ModuleFamily>) -> &'static str {
+    match family {
+        Some(ModuleFamily::QuecThing) => "quecthing",
+        Some(ModuleFamily::EspAt) => "espat",
+        Some(ModuleFamily::Unknown) => "unknown",
+        None => "",
     }
 }
 

@@ -28,7 +28,8 @@ pub(super) fn click(on: &Callback<Intent>, intent: Intent) -> Callback<MouseEven
 pub(crate) fn screen_name(screen: &Screen) -> &'static str {
     match screen {
         Screen::Connect(_) => "connect",
-        Screen::Connecting => "connecting",
+        // The probe is part of connecting for a parent page: `ready` means identified.
+        Screen::Connecting | Screen::Probing => "connecting",
         Screen::Ready => "ready",
         Screen::Running(_) => "running",
         Screen::Finished(_) => "finished",
@@ -44,6 +45,9 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
         Screen::Connecting => {
             html! { <section class="card"><p class="busy">{ T::Connecting.text(lang) }</p></section> }
         }
+        Screen::Probing => {
+            html! { <section class="card"><p id="probing" class="busy">{ T::Probing.text(lang) }</p></section> }
+        }
         Screen::Ready => html! { <>{ resume::offers(state, on) }{ job::form(state, on) }</> },
         Screen::Running(run) => {
             html! { <>{ resume::running(state) }{ progress::view(state, run, on) }</> }
@@ -54,7 +58,7 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
     };
     let connected = matches!(
         state.screen,
-        Screen::Ready | Screen::Running(_) | Screen::Finished(_)
+        Screen::Probing | Screen::Ready | Screen::Running(_) | Screen::Finished(_)
     );
     html! {
         <div id="app" data-screen={screen_name} lang={if lang == Lang::Zh { "zh-CN" } else { "en" }}>
