@@ -4,7 +4,9 @@
 // report says job "espat", and the simulator's state file shows the new version and the
 // exact URL it received. The form's strings switch to Simplified Chinese. Saves
 // out/serial-espat.png. Then AT+CIUPDATE to a version: the download row counts the module's
-// +CIUPDATE steps (4 of 4) and the module received the version on the command line.
+// +CIUPDATE steps (4 of 4) and the module received the version on the command line. Then
+// a non-blocking AT+CIUPDATE over HTTPS (the form's checkboxes): the module says OK at
+// once, its +CIPUPDATE URCs fill the download row, and the page restarts it with AT+RST.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -27,6 +29,8 @@ test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () =
     await page.click('#lang-zh');
     assert.equal((await page.textContent('#start-espat')).trim(), '开始 ESP-AT 升级');
     assert.match(await page.textContent('#espat-webserver-help'), /AT\+WEBSERVER（用手机/);
+    assert.match(await page.textContent('label:has(#espat-nonblocking)'), /非阻塞/);
+    assert.match(await page.textContent('label:has(#espat-https)'), /HTTPS（/);
     await page.click('#lang-en');
     await page.check('#espat-userota');
     assert.ok(await page.isDisabled('#start-espat'), 'no URL yet: the job cannot start');
@@ -91,6 +95,38 @@ test('an ESP-AT module upgrades with AT+CIUPDATE and shows the module\'s steps',
     const state = await module.waitFor((s) => s.version === '2.4.0.0');
     assert.equal(state.version, '2.4.0.0', 'the simulated module runs the new firmware');
     assert.ok(state.commands.includes('AT+CIUPDATE=0,"v2.4.0.0"'), `${state.commands}`);
+    assert.deepEqual(appErrors(errors), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    module.stop();
+  }
+});
+
+test('a non-blocking AT+CIUPDATE over HTTPS follows the URCs and restarts the module', async () => {
+  const module = await startSim('espat', { latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400 });
+  const server = await serveDist();
+  const browser = await launch();
+  try {
+    const { page, errors } = browser;
+    await connectBridged(page, server.url, { module });
+    await page.check('#espat-ciupdate');
+    await page.check('#espat-https');
+    await page.check('#espat-nonblocking');
+    await page.fill('#espat-version', 'v2.4.0.0');
+    await page.click('#start-espat');
+
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
+    assert.equal(await page.getAttribute('#stage-download', 'data-done'), '4');
+    assert.equal(await page.getAttribute('#stage-reboot', 'data-state'), 'done');
+
+    const state = await module.waitFor((s) => s.version === '2.4.0.0');
+    const update = state.commands.indexOf('AT+CIUPDATE=1,"v2.4.0.0",,1');
+    assert.ok(update >= 0, `${state.commands}`);
+    assert.ok(state.commands.indexOf('AT+RST') > update, `the page restarts the module: ${state.commands}`);
+    assert.equal(state.reboots, 1);
     assert.deepEqual(appErrors(errors), []);
   } finally {
     await browser.close();
