@@ -9,12 +9,12 @@
 use crate::device::DeviceInfo;
 use otaflash_core::report::{Outcome, Report};
 use otaflash_core::AttemptEntry;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::rc::Rc;
 
 /// What identifies the module a report is about.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleFacts {
     /// IMEI ("" when the job never talked to the module, e.g. flashing a local file).
     pub imei: String,
@@ -38,8 +38,9 @@ impl ModuleFacts {
 
 /// One device's report: the JSON the "download report" button saves and the parent page
 /// of an embedded flasher receives. The core report's fields stay at the top level
-/// (same names as the CLI's `--report`); station fields are added beside them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// (same names as the CLI's `--report`); station fields are added beside them. It reads
+/// back from that JSON too: the station board collects its stations' reports that way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceReport {
     /// 1-based position in the shift.
     pub device: usize,
@@ -51,7 +52,7 @@ pub struct DeviceReport {
     #[serde(flatten)]
     pub report: Report,
     /// Each attempt's result when the job ran with retries (as the CLI's `--report`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<AttemptEntry>,
 }
 
@@ -75,7 +76,7 @@ pub struct Shift {
 }
 
 /// CSV columns, in order.
-const COLUMNS: [&str; 19] = [
+pub(crate) const COLUMNS: [&str; 19] = [
     "device",
     "started_at",
     "result",
@@ -143,40 +144,45 @@ impl Shift {
         let mut out = COLUMNS.join(",");
         out.push_str("\r\n");
         for d in self.devices.iter() {
-            let r = &d.report;
-            let durations = r
-                .durations
-                .iter()
-                .map(|s| format!("{}={}", stage_key(s.stage), s.ms))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let error = r.error.as_ref();
-            let fields = [
-                d.device.to_string(),
-                d.started_at.clone(),
-                enum_name(&r.result),
-                enum_name(&r.job),
-                r.lwm2m_result.to_string(),
-                d.module.imei.clone(),
-                d.module.model.clone(),
-                d.module.firmware.clone(),
-                r.component.clone(),
-                r.from_version.clone(),
-                r.to_version.clone(),
-                r.size.to_string(),
-                r.md5.clone(),
-                r.sha256.clone(),
-                d.total_ms().to_string(),
-                durations,
-                error.map(|e| e.code.clone()).unwrap_or_default(),
-                error.map(|e| e.message.clone()).unwrap_or_default(),
-                error.map(|e| e.hint.clone()).unwrap_or_default(),
-            ];
-            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            let _ = write!(out, "{}\r\n", row.join(","));
+            let _ = write!(out, "{}\r\n", csv_row(d));
         }
         out
     }
+}
+
+/// One device's CSV row (the fields of [`COLUMNS`], escaped; no line end).
+pub(crate) fn csv_row(d: &DeviceReport) -> String {
+    let r = &d.report;
+    let durations = r
+        .durations
+        .iter()
+        .map(|s| format!("{}={}", stage_key(s.stage), s.ms))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let error = r.error.as_ref();
+    let fields = [
+        d.device.to_string(),
+        d.started_at.clone(),
+        enum_name(&r.result),
+        enum_name(&r.job),
+        r.lwm2m_result.to_string(),
+        d.module.imei.clone(),
+        d.module.model.clone(),
+        d.module.firmware.clone(),
+        r.component.clone(),
+        r.from_version.clone(),
+        r.to_version.clone(),
+        r.size.to_string(),
+        r.md5.clone(),
+        r.sha256.clone(),
+        d.total_ms().to_string(),
+        durations,
+        error.map(|e| e.code.clone()).unwrap_or_default(),
+        error.map(|e| e.message.clone()).unwrap_or_default(),
+        error.map(|e| e.hint.clone()).unwrap_or_default(),
+    ];
+    let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    row.join(",")
 }
 
 /// The serde name of a unit enum variant ("success", "sota"): its JSON string without
@@ -196,7 +202,7 @@ fn stage_key(stage: otaflash_core::Stage) -> String {
 /// One CSV field. Values come from the device (model, firmware) and are hostile input:
 /// quotes are doubled, and a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a
 /// spreadsheet shows it as text instead of evaluating a formula.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

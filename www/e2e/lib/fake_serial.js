@@ -6,6 +6,9 @@
 //
 // Configure before load: window.__fakeSerialPorts = [{ ws: 'ws://127.0.0.1:PORT', info: {...} }, …]
 // requestPort() hands them out in order; getPorts() returns those already granted.
+// Station board: addInitScript runs in every frame, so a frame of a board station
+// (`?station=k`) takes window.__fakeSerialPortsByStation[k] instead when it is set, and
+// keeps its grants apart (each station its own bridged devices).
 // window.__fakeSerial.cut(i) drops port i's link (NetworkError on read); the same port object
 // can be opened again, as after a brief glitch.
 //
@@ -18,9 +21,11 @@
 (() => {
   const log = [];
   window.__serialLog = log;
-  const configs = () => window.__fakeSerialPorts ?? [];
+  const station = new URLSearchParams(location.search).get('station');
+  const configs = () => (station && window.__fakeSerialPortsByStation?.[station])
+    ?? window.__fakeSerialPorts ?? [];
   const granted = [];
-  const GRANTS = '__fakeSerialGrants';
+  const GRANTS = station ? `__fakeSerialGrants:station-${station}` : '__fakeSerialGrants';
   /** Per granted index, the overrides given to reappear(); kept across reloads. */
   // sessionStorage throws on opaque origins (about:blank): no grants to keep there.
   const storage = (() => { try { return window.sessionStorage; } catch { return null; } })();

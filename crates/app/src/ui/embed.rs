@@ -3,9 +3,13 @@
 //! the parent at its exact origin, and turns messages from allowlisted parents into
 //! commands. Messages from any other origin or window are logged and ignored.
 //!
+//! A station of the station board ([`crate::board`]) is embedded the same way by its own
+//! origin: it posts the same events to a same-origin parent and accepts no commands.
+//!
 //! Every outgoing payload is serialized, passed through [`Secrets::redact`] and parsed
 //! back, so a ProductKey or ProductSecret cannot reach the parent by any field.
 
+use crate::board;
 use crate::embed::{self, Allowlist, Command, Message, RawCommand};
 use crate::secrets::Secrets;
 use gloo::events::EventListener;
@@ -52,6 +56,23 @@ impl Embedding {
         })
     }
 
+    /// A station of the board: events go to a parent of this page's own origin (the
+    /// board); no allowlist is read and no command is accepted. `None` when not framed.
+    pub(crate) fn station() -> Option<Self> {
+        let window = web_sys::window()?;
+        let parent = window.parent().ok().flatten()?;
+        if JsValue::from(&parent) == JsValue::from(&window) {
+            return None;
+        }
+        let own = window.location().origin().ok()?;
+        let origin = board::station_parent_origin(&own, ancestor_origin(&window).as_deref());
+        Some(Self {
+            parent,
+            origin,
+            allow: Allowlist::default(),
+        })
+    }
+
     /// Post `message` (redacted) to the parent at its exact origin.
     pub(crate) fn post(&self, message: &Message<'_>, secrets: &Secrets) {
         let Some(origin) = &self.origin else {
@@ -70,6 +91,10 @@ impl Embedding {
         on_command: impl Fn(Command) + 'static,
         on_rejected: impl Fn(String) + 'static,
     ) -> Option<EventListener> {
+        // No allowed origin (a board's station): nobody may send commands.
+        if self.allow.is_empty() {
+            return None;
+        }
         let window = web_sys::window()?;
         let allow = self.allow.clone();
         let parent = JsValue::from(&self.parent);

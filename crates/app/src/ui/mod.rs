@@ -23,6 +23,7 @@
 //! | `#file-error` | why the chosen file cannot be flashed |
 //! | `#espat-ciupdate`, `#espat-userota` | ESP-AT job: the command (radio buttons) |
 //! | `#espat-version`, `#espat-partition`, `#espat-url` | ESP-AT fields (version and partition for AT+CIUPDATE, URL for AT+USEROTA) |
+//! | `#espat-https`, `#espat-nonblocking` | AT+CIUPDATE checkboxes: `<ota mode>` 1 (HTTPS), `<nonblocking>` 1 |
 //! | `#espat-error` | why the ESP-AT fields cannot be used; `#espat-webserver-help` the AT+WEBSERVER note |
 //! | `#start-espat` | start the ESP-AT upgrade (stages connect, download, reboot, report) |
 //! | `#plan-card` | the offered plan: `#plan-component`, `#plan-from`, `#plan-to`, `#plan-size`; checks `data-testid="check-<name>"` with `data-passed` |
@@ -44,7 +45,12 @@
 //! | `#retries`, `#retry-interval` | job form: retries after a failed attempt, seconds between attempts |
 //! | `#attempt` | while a job with retries runs: "attempt k of n" (`data-attempt`, `data-total`) |
 //! | `#retry-wait` | after a failed attempt: `data-attempt`, `data-total`, the countdown; `#cancel-retry` gives up |
+//! | `#open-board` | single-device page (not embedded, no job running): open the station board (`/?stations=2`) |
+//! | `#station-badge` | station mode (`/?station=k`): "Station k"; `data-station` = k |
+//!
+//! The station board's own ids (`#board`, `#add-station`, …) are listed in `ui::board`.
 
+mod board;
 mod browser;
 mod embed;
 mod resume;
@@ -66,6 +72,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+
+pub use board::{start, BoardPage};
 
 impl Reducible for AppState {
     type Action = Action;
@@ -127,6 +135,8 @@ struct Handles {
     embedding: Option<Rc<Embedding>>,
     /// The job to run again when an attempt fails under a retry policy.
     retry: Option<JobRequest>,
+    /// Station `k` of a station board (`/?station=k`); `None` for the single-device page.
+    station: Option<u8>,
 }
 
 /// After "next device" on Web Serial, the longest the old driver gets to close its ports
@@ -146,22 +156,41 @@ struct JobRequest {
     espat: Option<EspAtMethod>,
 }
 
-/// The application root.
+/// The flasher's properties: which station of a board it is, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Properties)]
+pub struct AppProps {
+    /// Station `k` of a station board: its badge, its own journal, events to the board.
+    #[prop_or_default]
+    pub station: Option<u8>,
+}
+
+/// The application root (the single-device flasher, or one station of a board).
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(|| AppState::new(browser::initial_lang(), &[]));
+    let station = props.station;
     let handles = use_mut_ref(|| Handles {
-        embedding: Embedding::detect().map(Rc::new),
+        embedding: match station {
+            Some(_) => Embedding::station(),
+            None => Embedding::detect(),
+        }
+        .map(Rc::new),
+        station,
         ..Handles::default()
     });
     let embedding = handles.borrow().embedding.clone();
 
     // Ports granted on an earlier visit preselect Web Serial; otherwise the demo stays.
+    // Not on a board's station: grants are per origin, so every station would take the
+    // same two ports; each station picks its own pair in the chooser.
     {
         let dispatcher = state.dispatcher();
         let handles = handles.clone();
         use_effect_with((), move |()| {
             spawn_local(async move {
+                if station.is_some() {
+                    return;
+                }
                 let ports = otaflash_web::granted_ports().await;
                 for (port, id) in ports.into_iter().zip([PortId::Module, PortId::Mcu]) {
                     let label = otaflash_web::port_label(&port);
@@ -216,8 +245,12 @@ pub fn app() -> Html {
         Callback::from(move |intent: Intent| handle(&state, &handles, intent))
     };
     use_retry_timer(&state, &handles);
+    let chrome = views::Chrome {
+        station,
+        board_link: station.is_none() && embedding.is_none(),
+    };
     use_embedding(&state, embedding, &on_intent);
-    views::page(&state, &on_intent)
+    views::page(&state, &on_intent, chrome)
 }
 
 /// After a failed attempt under a retry policy: when the interval is over, run the same

@@ -12,7 +12,7 @@ use crate::resume::{Recorder, ResumeAction};
 use crate::state::{Action, AppState};
 use otaflash_core::image::{FlashImage, DEFAULT_BIN_BASE};
 use otaflash_core::report::JobKind;
-use otaflash_core::stm32::{FlashJob, Stm32Config};
+use otaflash_core::stm32::{FlashJob, Stm32Config, VersionReport};
 use otaflash_core::{Event, FlashStep, JobSpec, PortId, SotaParams};
 use otaflash_web::{Job, Journal, JournalOp, JournalWriter, LinkStatus, Notice};
 use std::cell::RefCell;
@@ -67,12 +67,18 @@ impl Journaling {
 pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     let dispatcher = state.dispatcher();
     let journaling = handles.borrow().resume.clone();
+    // A board's stations each keep their own journal (station 1 the single-device one).
+    let scope = crate::board::journal_scope(handles.borrow().station);
     use_effect_with((), move |()| {
         spawn_local(async move {
             let unavailable = |e: otaflash_web::JournalError| {
                 Action::Resume(ResumeAction::Unavailable(e.to_string()))
             };
-            let journal = match Journal::open().await {
+            let opened = match &scope {
+                Some(scope) => Journal::open_scoped(scope).await,
+                None => Journal::open().await,
+            };
+            let journal = match opened {
                 Ok(journal) => journal,
                 Err(e) => return dispatcher.dispatch(unavailable(e)),
             };
@@ -191,7 +197,14 @@ pub(super) fn handle(
             match FlashImage::from_bin(&kept.image, DEFAULT_BIN_BASE) {
                 Ok(image) => {
                     let name = format!("{}-{}.bin", kept.component, kept.to_version);
-                    let job = FlashJob::new(name, image, Stm32Config::default(), state.lang);
+                    // As a SOTA does: the module hears the new version once the MCU is
+                    // verified (or the result says why it did not).
+                    let version = VersionReport {
+                        component: kept.component.clone(),
+                        version: kept.to_version.clone(),
+                    };
+                    let job = FlashJob::new(name, image, Stm32Config::default(), state.lang)
+                        .with_version_report(version, state.has_module());
                     journaling.0.borrow_mut().recorder.writing_again(&component);
                     start_job(state, handles, JobKind::Flash, Job::Flash(Box::new(job)));
                 }

@@ -10,8 +10,9 @@ mod result;
 mod resume;
 
 use super::Intent;
+use crate::board;
 use crate::console;
-use crate::i18n::T;
+use crate::i18n::{self, T};
 use crate::state::{AppState, Screen};
 use otaflash_core::Lang;
 use yew::prelude::*;
@@ -36,8 +37,17 @@ pub(crate) fn screen_name(screen: &Screen) -> &'static str {
     }
 }
 
+/// What the header shows besides the language switch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Chrome {
+    /// Station `k` of a board: the "Station k" badge.
+    pub station: Option<u8>,
+    /// The link to the station board (the single-device page, not embedded).
+    pub board_link: bool,
+}
+
 /// The whole page.
-pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
+pub(crate) fn page(state: &AppState, on: &Callback<Intent>, chrome: Chrome) -> Html {
     let lang = state.lang;
     let screen_name = screen_name(&state.screen);
     let main = match &state.screen {
@@ -64,10 +74,23 @@ pub(crate) fn page(state: &AppState, on: &Callback<Intent>) -> Html {
         <div id="app" data-screen={screen_name} lang={if lang == Lang::Zh { "zh-CN" } else { "en" }}>
             <header class="top">
                 <div>
-                    <h1>{ T::AppTitle.text(lang) }</h1>
+                    <h1>
+                        { T::AppTitle.text(lang) }
+                        if let Some(k) = chrome.station {
+                            <span id="station-badge" class="station-badge" data-station={k.to_string()}>
+                                { i18n::station_name(k, lang) }
+                            </span>
+                        }
+                    </h1>
                     <p class="tagline">{ T::Tagline.text(lang) }</p>
                 </div>
                 <nav class="lang" aria-label={T::Language.text(lang)}>
+                    // Leaving the page would end a job: the link is there only between jobs.
+                    if chrome.board_link && !matches!(state.screen, Screen::Running(_) | Screen::Connecting | Screen::Probing) {
+                        <a id="open-board" class="button-link" href={format!("/{}", board::board_search(board::DEFAULT_STATIONS))}>
+                            { T::OpenBoard.text(lang) }
+                        </a>
+                    }
                     <button id="lang-en" aria-pressed={(lang == Lang::En).to_string()} onclick={click(on, Intent::Lang(Lang::En))}>{ "English" }</button>
                     <button id="lang-zh" aria-pressed={(lang == Lang::Zh).to_string()} onclick={click(on, Intent::Lang(Lang::Zh))}>{ "简体中文" }</button>
                     if connected && !matches!(state.screen, Screen::Running(_)) {

@@ -1,0 +1,580 @@
+//! The station board, as plain Rust: several module/MCU port pairs flashed side by side in
+//! one tab. The board page (`/?stations=N`) frames the app itself once per station
+//! (`/?station=k`); each station is its own document and its own wasm instance, so a panic
+//! or a hang in one station cannot stop the flashes next to it, element ids stay unique per
+//! document, and every station is the full single-device UI.
+//!
+//! What is here: which page a URL asks for ([`Mode`]), each station's journal scope, the
+//! rules for messages between a station and its board (who may post, who is believed),
+//! what the board knows about each station ([`StationStatus`]), and the combined shift of
+//! every station ([`Board`], its tally and CSV). What is not: the iframes, `postMessage`
+//! and the listener (`ui::board`, `ui::embed`).
+//!
+//! Rules:
+//! - A station posts the embedding messages ([`crate::embed::Message`]) to its parent at
+//!   the station's own origin only, so nothing reaches a parent of another origin; no
+//!   allowlist is needed and none is widened. Stations accept no commands.
+//! - The board believes a message only when it comes from the contentWindow of one of its
+//!   own station frames and `event.origin` is the board's own origin ([`sender_station`]).
+//! - Only an idle station can be removed: closing a frame ends its job mid-flash.
+
+use crate::station::{csv_field, csv_row, DeviceReport, COLUMNS};
+use otaflash_core::report::Outcome;
+use otaflash_core::Stage;
+use serde::Deserialize;
+use std::fmt::Write as _;
+
+/// The most stations one board holds (each is a full app instance with two ports).
+pub const MAX_STATIONS: u8 = 8;
+
+/// Stations on a board whose URL does not say how many.
+pub const DEFAULT_STATIONS: u8 = 2;
+
+/// Which page the URL asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The single-device flasher (no query, or one this module does not use).
+    Single,
+    /// The board with this many stations (`?stations=N`).
+    Board(u8),
+    /// Station `k` of a board (`?station=k`, 1-based): the flasher, scoped to `k`.
+    Station(u8),
+}
+
+impl Mode {
+    /// The mode of a `location.search` string (`"?stations=3"`). `station` wins over
+    /// `stations` (it is a frame's own URL). A station number outside 1..=[`MAX_STATIONS`]
+    /// opens the plain flasher rather than a journal scope nobody set up; a board count is
+    /// clamped into that range, and an unreadable one gives [`DEFAULT_STATIONS`].
+    pub fn from_search(search: &str) -> Self {
+        let mut station = None;
+        let mut stations = None;
+        for pair in search.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "station" => station = Some(value.trim()),
+                "stations" => stations = Some(value.trim()),
+                _ => {}
+            }
+        }
+        if let Some(k) = station {
+            return match k.parse::<u8>() {
+                Ok(k) if (1..=MAX_STATIONS).contains(&k) => Self::Station(k),
+                _ => Self::Single,
+            };
+        }
+        match stations {
+            Some(n) => Self::Board(n.parse::<u64>().map_or(DEFAULT_STATIONS, |n| {
+                u8::try_from(n.clamp(1, u64::from(MAX_STATIONS))).unwrap_or(MAX_STATIONS)
+            })),
+            None => Self::Single,
+        }
+    }
+
+    /// The station number in station mode.
+    pub fn station(self) -> Option<u8> {
+        match self {
+            Self::Station(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// The query of a board with `count` stations (kept in the address bar, so a reload
+/// keeps the board as it was).
+pub fn board_search(count: u8) -> String {
+    format!("?stations={count}")
+}
+
+/// The URL station `k`'s frame loads.
+pub fn station_src(k: u8) -> String {
+    format!("/?station={k}")
+}
+
+/// The journal scope of a station: `None` (the single-device journal) for station 1 and
+/// the plain flasher, so a transfer journaled before the board was opened resumes in
+/// station 1; `station-k` for the others, so two stations flashing the same component
+/// never share a checkpoint.
+pub fn journal_scope(station: Option<u8>) -> Option<String> {
+    station.filter(|k| *k > 1).map(|k| format!("station-{k}"))
+}
+
+/// The origin a station posts its events to: its own, when the parent is of that origin
+/// (`ancestor` is `location.ancestorOrigins[0]` where the browser has it). `postMessage`
+/// with this exact target origin delivers nothing to a parent of another origin anyway;
+/// this only spares posting when the browser already says so.
+pub fn station_parent_origin(own: &str, ancestor: Option<&str>) -> Option<String> {
+    match ancestor {
+        Some(parent) if parent != own => None,
+        _ => Some(own.to_owned()),
+    }
+}
+
+/// The station a message comes from, when the board believes it: `event_origin` must be
+/// the board's own origin and `source` the window of one of its station frames
+/// (`frames`: station number and that frame's window). Anything else is `None`.
+pub fn sender_station<W: PartialEq>(
+    own_origin: &str,
+    event_origin: &str,
+    frames: &[(u8, W)],
+    source: Option<&W>,
+) -> Option<u8> {
+    if event_origin != own_origin {
+        return None;
+    }
+    let source = source?;
+    frames.iter().find(|(_, w)| w == source).map(|(k, _)| *k)
+}
+
+/// The screen a station shows, as its `otaflash:state` messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StationScreen {
+    /// The frame is loading (no message yet).
+    Loading,
+    /// Choosing ports / not connected.
+    Connect,
+    /// Opening the ports.
+    Connecting,
+    /// Connected, no job.
+    Ready,
+    /// A job runs.
+    Running,
+    /// A job finished (its result is shown).
+    Finished,
+}
+
+impl StationScreen {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "connect" => Self::Connect,
+            "connecting" => Self::Connecting,
+            "ready" => Self::Ready,
+            "running" => Self::Running,
+            "finished" => Self::Finished,
+            _ => return None,
+        })
+    }
+
+    /// Stable name for `data-screen` on the board.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Loading => "loading",
+            Self::Connect => "connect",
+            Self::Connecting => "connecting",
+            Self::Ready => "ready",
+            Self::Running => "running",
+            Self::Finished => "finished",
+        }
+    }
+}
+
+/// A station → board message the board uses (the embedding messages, read back).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type")]
+pub enum StationEvent {
+    /// The screen changed.
+    #[serde(rename = "otaflash:state")]
+    State {
+        /// `connect`, `connecting`, `ready`, `running`, `finished`.
+        screen: String,
+    },
+    /// A stage started or finished.
+    #[serde(rename = "otaflash:stage")]
+    Stage {
+        /// Which stage.
+        stage: Stage,
+        /// `started` or `finished`.
+        state: String,
+    },
+    /// Progress of a stage.
+    #[serde(rename = "otaflash:progress")]
+    Progress {
+        /// Which stage.
+        stage: Stage,
+        /// Units done.
+        done: u64,
+        /// Units in total (0: unknown).
+        total: u64,
+    },
+    /// A plan waits for the technician's answer in the station.
+    #[serde(rename = "otaflash:plan")]
+    Plan {},
+    /// A job finished with this report.
+    #[serde(rename = "otaflash:result")]
+    Result {
+        /// The station's device report.
+        report: Box<DeviceReport>,
+    },
+    /// `otaflash:ready`, `otaflash:rejected` and anything newer: nothing for the board.
+    #[serde(other)]
+    Other,
+}
+
+impl StationEvent {
+    /// Read a message's JSON; `None` when it is not one (the board ignores it).
+    pub fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// What the board knows about one station.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StationStatus {
+    /// Its screen.
+    pub screen: StationScreen,
+    /// The running job's current stage and its progress (`done`, `total`).
+    pub stage: Option<(Stage, u64, u64)>,
+    /// A plan waits for confirmation in the station.
+    pub plan_waiting: bool,
+}
+
+impl Default for StationStatus {
+    fn default() -> Self {
+        Self {
+            screen: StationScreen::Loading,
+            stage: None,
+            plan_waiting: false,
+        }
+    }
+}
+
+impl StationStatus {
+    /// Whether closing this station would cut a connection being opened or a job.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.screen,
+            StationScreen::Connecting | StationScreen::Running
+        )
+    }
+
+    /// Progress of the current stage in percent, when its total is known.
+    pub fn percent(&self) -> Option<u64> {
+        let (_, done, total) = self.stage?;
+        (total > 0).then(|| done.min(total) * 100 / total)
+    }
+}
+
+/// Why a station cannot be removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoveRefusal {
+    /// A board keeps at least one station.
+    LastOne,
+    /// This station is connecting or running a job.
+    Busy(u8),
+}
+
+/// The board: its stations (station `k` at index `k - 1`) and every report they
+/// finished, in the order they arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Board {
+    stations: Vec<StationStatus>,
+    reports: Vec<(u8, DeviceReport)>,
+}
+
+impl Board {
+    /// A board of `count` idle stations (clamped into 1..=[`MAX_STATIONS`]).
+    pub fn new(count: u8) -> Self {
+        let count = count.clamp(1, MAX_STATIONS);
+        Self {
+            stations: vec![StationStatus::default(); usize::from(count)],
+            reports: Vec::new(),
+        }
+    }
+
+    /// How many stations the board has.
+    pub fn count(&self) -> u8 {
+        u8::try_from(self.stations.len()).unwrap_or(MAX_STATIONS)
+    }
+
+    /// Station `k`'s status.
+    pub fn station(&self, k: u8) -> Option<&StationStatus> {
+        self.stations.get(usize::from(k).checked_sub(1)?)
+    }
+
+    /// Add a station at the end; its number, or `None` at [`MAX_STATIONS`].
+    pub fn add(&mut self) -> Option<u8> {
+        if self.count() >= MAX_STATIONS {
+            return None;
+        }
+        self.stations.push(StationStatus::default());
+        Some(self.count())
+    }
+
+    /// Whether the last station can be removed now (or why not).
+    pub fn can_remove(&self) -> Result<u8, RemoveRefusal> {
+        let last = self.count();
+        if last <= 1 {
+            return Err(RemoveRefusal::LastOne);
+        }
+        match self.station(last) {
+            Some(s) if s.is_busy() => Err(RemoveRefusal::Busy(last)),
+            _ => Ok(last),
+        }
+    }
+
+    /// Remove the last station when it is idle; its number. Its reports stay in the
+    /// combined shift (they were finished jobs).
+    pub fn remove_last(&mut self) -> Result<u8, RemoveRefusal> {
+        let k = self.can_remove()?;
+        self.stations.pop();
+        Ok(k)
+    }
+
+    /// Apply a message station `k` sent (ignored for a station the board does not have).
+    pub fn apply(&mut self, k: u8, event: StationEvent) {
+        let Some(index) = usize::from(k).checked_sub(1) else {
+            return;
+        };
+        let Some(status) = self.stations.get_mut(index) else {
+            return;
+        };
+        match event {
+            StationEvent::State { screen } => {
+                if let Some(screen) = StationScreen::parse(&screen) {
+                    if screen != StationScreen::Running {
+                        status.stage = None;
+                        status.plan_waiting = false;
+                    }
+                    status.screen = screen;
+                }
+            }
+            StationEvent::Stage { stage, state } => {
+                if state == "started" {
+                    status.stage = Some((stage, 0, 0));
+                }
+                if stage != Stage::Plan {
+                    status.plan_waiting = false;
+                }
+            }
+            StationEvent::Progress { stage, done, total } => {
+                status.stage = Some((stage, done, total));
+            }
+            StationEvent::Plan {} => status.plan_waiting = true,
+            StationEvent::Result { report } => {
+                // A station posts each report once; a repeat (same device and start)
+                // must not count twice.
+                let repeat = self.reports.iter().any(|(s, r)| {
+                    *s == k && r.device == report.device && r.started_at == report.started_at
+                });
+                if !repeat {
+                    self.reports.push((k, *report));
+                }
+            }
+            StationEvent::Other => {}
+        }
+    }
+
+    /// Every station's reports, in arrival order, with the station number.
+    pub fn reports(&self) -> &[(u8, DeviceReport)] {
+        &self.reports
+    }
+
+    /// How many jobs succeeded and how many failed, over all stations.
+    pub fn tally(&self) -> (usize, usize) {
+        let ok = self
+            .reports
+            .iter()
+            .filter(|(_, d)| d.report.result == Outcome::Success)
+            .count();
+        (ok, self.reports.len() - ok)
+    }
+
+    /// The combined shift as CSV: a `station` column, then the single-device shift's
+    /// columns (`device` is the station's own count), one row per report in arrival order.
+    pub fn to_csv(&self) -> String {
+        let mut out = format!("station,{}\r\n", COLUMNS.join(","));
+        for (k, d) in &self.reports {
+            let _ = write!(out, "{},{}\r\n", csv_field(&k.to_string()), csv_row(d));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::station::{ModuleFacts, Shift};
+    use otaflash_core::report::{JobKind, Report};
+
+    #[test]
+    fn the_url_picks_the_page_and_bounds_the_station_count() {
+        assert_eq!(Mode::from_search(""), Mode::Single);
+        assert_eq!(Mode::from_search("?lang=zh"), Mode::Single);
+        assert_eq!(Mode::from_search("?stations=3"), Mode::Board(3));
+        assert_eq!(Mode::from_search("?stations=0"), Mode::Board(1));
+        assert_eq!(Mode::from_search("?stations=99"), Mode::Board(MAX_STATIONS));
+        assert_eq!(
+            Mode::from_search("?stations=99999999999999999999"),
+            Mode::Board(DEFAULT_STATIONS)
+        );
+        assert_eq!(
+            Mode::from_search("?stations=two"),
+            Mode::Board(DEFAULT_STATIONS)
+        );
+        assert_eq!(
+            Mode::from_search("?stations"),
+            Mode::Board(DEFAULT_STATIONS)
+        );
+        assert_eq!(Mode::from_search("?station=2"), Mode::Station(2));
+        assert_eq!(Mode::from_search("?x=1&station=8"), Mode::Station(8));
+        assert_eq!(Mode::from_search("?stations=4&station=1"), Mode::Station(1));
+        for bad in ["?station=0", "?station=9", "?station=-1", "?station="] {
+            assert_eq!(Mode::from_search(bad), Mode::Single, "{bad}");
+        }
+        assert_eq!(Mode::from_search("?station=3").station(), Some(3));
+        assert_eq!(Mode::Board(3).station(), None);
+        assert_eq!(board_search(4), "?stations=4");
+        assert_eq!(station_src(2), "/?station=2");
+    }
+
+    #[test]
+    fn station_one_keeps_the_single_device_journal_and_the_others_get_their_own() {
+        assert_eq!(journal_scope(None), None);
+        assert_eq!(journal_scope(Some(1)), None);
+        assert_eq!(journal_scope(Some(2)).as_deref(), Some("station-2"));
+        assert_ne!(journal_scope(Some(2)), journal_scope(Some(3)));
+    }
+
+    #[test]
+    fn a_station_posts_only_to_a_parent_of_its_own_origin() {
+        let own = "http://127.0.0.1:8080";
+        assert_eq!(station_parent_origin(own, Some(own)).as_deref(), Some(own));
+        assert_eq!(station_parent_origin(own, None).as_deref(), Some(own));
+        assert_eq!(station_parent_origin(own, Some("https://evil.test")), None);
+    }
+
+    #[test]
+    fn the_board_believes_only_its_own_frames_at_its_own_origin() {
+        let own = "http://127.0.0.1:8080";
+        let frames = [(1, "w1"), (2, "w2")];
+        assert_eq!(sender_station(own, own, &frames, Some(&"w2")), Some(2));
+        assert_eq!(sender_station(own, own, &frames, Some(&"board")), None);
+        assert_eq!(sender_station(own, own, &frames, None), None);
+        let evil = "http://127.0.0.1:9999";
+        assert_eq!(sender_station(own, evil, &frames, Some(&"w1")), None);
+    }
+
+    fn report(device: usize, result: Outcome) -> DeviceReport {
+        let mut report = Report::blank(JobKind::Sota, "STM32");
+        report.result = result;
+        report.to_version = "2_0_0".into();
+        DeviceReport {
+            device,
+            started_at: format!("2026-11-23T12:00:0{device}.000Z"),
+            module: ModuleFacts {
+                imei: "866123456789012".into(),
+                model: "EC200U".into(),
+                firmware: "=HYPERLINK".into(),
+            },
+            report,
+            attempts: Vec::new(),
+        }
+    }
+
+    /// A report as a station posts it: the embedding message's JSON.
+    fn posted(report: &DeviceReport) -> StationEvent {
+        let json = crate::embed::Message::Result { report }.to_json();
+        StationEvent::from_json(&json).unwrap_or(StationEvent::Other)
+    }
+
+    #[test]
+    fn the_combined_shift_counts_every_station_once_per_report() {
+        let mut board = Board::new(2);
+        board.apply(1, posted(&report(1, Outcome::Success)));
+        board.apply(2, posted(&report(1, Outcome::Failed)));
+        board.apply(1, posted(&report(2, Outcome::Success)));
+        board.apply(1, posted(&report(2, Outcome::Success)));
+        board.apply(7, posted(&report(1, Outcome::Success)));
+        assert_eq!(board.reports().len(), 3);
+        assert_eq!(board.tally(), (2, 1));
+
+        let csv = board.to_csv();
+        let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+        assert_eq!(rows.len(), 4, "{csv}");
+        assert!(rows[0].starts_with("station,device,started_at,result,job,"));
+        assert!(rows[1].starts_with("1,1,2026-11-23T12:00:01.000Z,success,sota,"));
+        assert!(rows[2].starts_with("2,1,"), "{}", rows[2]);
+        assert!(rows[2].contains(",failed,"));
+        assert!(rows[3].starts_with("1,2,"));
+        assert!(rows[1].contains(",'=HYPERLINK,"), "a formula stays text");
+        // The station columns are exactly the single-device shift's, after `station`.
+        let mut shift = Shift::default();
+        let r = report(1, Outcome::Success);
+        shift.push(
+            r.started_at.clone(),
+            r.module.clone(),
+            r.report.clone(),
+            Vec::new(),
+        );
+        let single = shift.to_csv();
+        let single_rows: Vec<&str> = single.split("\r\n").collect();
+        assert_eq!(rows[0], format!("station,{}", single_rows[0]));
+        assert_eq!(rows[1], format!("1,{}", single_rows[1]));
+    }
+
+    #[test]
+    fn a_busy_last_station_is_not_removed() {
+        let mut board = Board::new(2);
+        assert_eq!(board.add(), Some(3));
+        assert_eq!(board.count(), 3);
+        let state = |screen: &str| StationEvent::State {
+            screen: screen.into(),
+        };
+        board.apply(3, state("running"));
+        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        board.apply(3, state("connecting"));
+        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        board.apply(3, state("finished"));
+        assert_eq!(board.remove_last(), Ok(3));
+        // Station 1 running does not keep station 2 from going.
+        board.apply(1, state("running"));
+        assert_eq!(board.remove_last(), Ok(2));
+        assert_eq!(board.remove_last(), Err(RemoveRefusal::LastOne));
+
+        let mut full = Board::new(MAX_STATIONS);
+        assert_eq!(full.add(), None);
+        assert_eq!(Board::new(0).count(), 1);
+    }
+
+    #[test]
+    fn stage_progress_and_plan_follow_the_station_messages() {
+        let mut board = Board::new(1);
+        let read = |json: &str| StationEvent::from_json(json).unwrap_or(StationEvent::Other);
+        board.apply(1, read(r#"{"type":"otaflash:state","screen":"running"}"#));
+        board.apply(1, read(r#"{"type":"otaflash:plan","component":"STM32","from_version":"1","to_version":"2","size":5,"checks_passed":true}"#));
+        assert!(board.station(1).is_some_and(|s| s.plan_waiting));
+        board.apply(
+            1,
+            read(r#"{"type":"otaflash:stage","stage":"transfer","state":"started"}"#),
+        );
+        board.apply(
+            1,
+            read(r#"{"type":"otaflash:progress","stage":"transfer","done":250,"total":1000}"#),
+        );
+        let status = board.station(1).cloned().unwrap_or_default();
+        assert!(!status.plan_waiting);
+        assert_eq!(status.stage, Some((Stage::Transfer, 250, 1000)));
+        assert_eq!(status.percent(), Some(25));
+        assert!(status.is_busy());
+        board.apply(1, read(r#"{"type":"otaflash:state","screen":"finished"}"#));
+        let status = board.station(1).cloned().unwrap_or_default();
+        assert_eq!(
+            (status.screen, status.stage),
+            (StationScreen::Finished, None)
+        );
+        // Unknown or malformed messages change nothing.
+        assert_eq!(
+            read(r#"{"type":"otaflash:ready","api":1}"#),
+            StationEvent::Other
+        );
+        assert_eq!(
+            StationEvent::from_json("{\"type\":\"otaflash:result\"}"),
+            None
+        );
+        board.apply(1, read(r#"{"type":"otaflash:state","screen":"exploded"}"#));
+        assert_eq!(
+            board.station(1).map(|s| s.screen),
+            Some(StationScreen::Finished)
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! The station board page (`/?stations=N`) and the page router ([`start`]).
+//!
+//! The board frames the app once per station (`/?station=k`, see [`crate::board`] for why
+//! frames and for the message rules), shows each station's screen and progress above its
+//! frame, adds and removes stations (only an idle one goes), and collects every station's
+//! reports into one shift with a combined CSV. It drives no port and runs no job itself:
+//! a station that panics or hangs takes only its own frame down.
+//!
+//! # Element ids for end-to-end tests (stable; do not rename)
+//! | id | what |
+//! |---|---|
+//! | `#board` | root; `data-count` = number of stations |
+//! | `#lang-en`, `#lang-zh` | the board's language (each station has its own switch) |
+//! | `#add-station`, `#remove-station` | add a station / remove the last one (disabled while it connects or runs a job) |
+//! | `#remove-refused` | why the last station cannot be removed now |
+//! | `#board-shift` | every station's finished jobs: `data-count`, `data-succeeded`, `data-failed` |
+//! | `#download-board-csv` | the combined shift CSV (a `station` column, then the shift columns) |
+//! | `#station-frame-<k>` | station k's iframe (`/?station=k`, title "Station k") |
+//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, connect, connecting, ready, running, finished |
+
+use super::browser;
+use super::{App, AppProps};
+use crate::board::{self, Board, Mode, RemoveRefusal, StationEvent, StationScreen, StationStatus};
+use crate::i18n::{self, T};
+use otaflash_core::Lang;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast as _, JsValue};
+use yew::prelude::*;
+
+/// Render the page the URL asks for: the board, one of its stations, or the flasher.
+pub fn start() {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    match Mode::from_search(&search) {
+        Mode::Board(stations) => {
+            yew::Renderer::<BoardPage>::with_props(BoardProps { stations }).render();
+        }
+        Mode::Station(k) => {
+            yew::Renderer::<App>::with_props(AppProps { station: Some(k) }).render();
+        }
+        Mode::Single => {
+            yew::Renderer::<App>::new().render();
+        }
+    }
+}
+
+/// The board's properties.
+#[derive(Clone, Debug, PartialEq, Eq, Properties)]
+pub struct BoardProps {
+    /// Stations to open with (1..=[`board::MAX_STATIONS`]).
+    pub stations: u8,
+}
+
+/// What changes the board.
+enum BoardAction {
+    Add,
+    Remove,
+    Station(u8, StationEvent),
+}
+
+#[derive(Clone, PartialEq)]
+struct BoardState(Board);
+
+impl Reducible for BoardState {
+    type Action = BoardAction;
+
+    fn reduce(self: Rc<Self>, action: BoardAction) -> Rc<Self> {
+        let mut next = Rc::unwrap_or_clone(self);
+        match action {
+            BoardAction::Add => {
+                next.0.add();
+            }
+            // The button is disabled while the last station is busy; the board checks
+            // again here because a station may have started a job since.
+            BoardAction::Remove => {
+                let _ = next.0.remove_last();
+            }
+            BoardAction::Station(k, event) => next.0.apply(k, event),
+        }
+        Rc::new(next)
+    }
+}
+
+/// The station board.
+#[function_component(BoardPage)]
+pub fn board_page(props: &BoardProps) -> Html {
+    let lang = use_state(browser::initial_lang);
+    let board = use_reducer(|| BoardState(Board::new(props.stations)));
+    // One frame ref per possible station (index k - 1), so a frame keeps its ref while
+    // others come and go.
+    let frames = use_memo((), |()| {
+        (0..board::MAX_STATIONS)
+            .map(|_| NodeRef::default())
+            .collect::<Vec<_>>()
+    });
+
+    use_station_messages(&board, &frames);
+
+    // The address bar keeps the station count, so a reload opens the same board.
+    let count = board.0.count();
+    use_effect_with(count, |count| {
+        let history = web_sys::window().and_then(|w| w.history().ok());
+        if let Some(history) = history {
+            let url = board::board_search(*count);
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    });
+
+    let lang_button = |id: &'static str, l: Lang, label: &'static str| {
+        let state = lang.clone();
+        let onclick = Callback::from(move |_| {
+            browser::remember_lang(l);
+            state.set(l);
+        });
+        html! { <button id={id} aria-pressed={(*lang == l).to_string()} {onclick}>{ label }</button> }
+    };
+    let lang = *lang;
+    let dispatch = |action: fn() -> BoardAction| {
+        let board = board.clone();
+        Callback::from(move |_: MouseEvent| board.dispatch(action()))
+    };
+    let removable = board.0.can_remove();
+    html! {
+        <div id="board" class="board" data-count={count.to_string()}
+            lang={if lang == Lang::Zh { "zh-CN" } else { "en" }}>
+            <header class="top">
+                <div>
+                    <h1>{ T::BoardTitle.text(lang) }</h1>
+                    <p class="tagline">{ T::BoardHint.text(lang) }</p>
+                </div>
+                <nav class="lang" aria-label={T::Language.text(lang)}>
+                    { lang_button("lang-en", Lang::En, "English") }
+                    { lang_button("lang-zh", Lang::Zh, "简体中文") }
+                </nav>
+            </header>
+            <div class="board-bar">
+                <section class="card board-controls">
+                    <button id="add-station" disabled={count >= board::MAX_STATIONS}
+                        onclick={dispatch(|| BoardAction::Add)}>
+                        { format!("+ {}", T::AddStation.text(lang)) }
+                    </button>
+                    <button id="remove-station" disabled={removable.is_err()}
+                        onclick={dispatch(|| BoardAction::Remove)}>
+                        { format!("− {}", T::RemoveStation.text(lang)) }
+                    </button>
+                    if let Err(RemoveRefusal::Busy(k)) = removable {
+                        <p id="remove-refused" class="note">{ i18n::remove_refused(k, lang) }</p>
+                    }
+                </section>
+                { shift_view(&board.0, lang) }
+            </div>
+            <div class="board-grid">
+                { for (1..=count).map(|k| station_tile(&board.0, k, &frames, lang)) }
+            </div>
+        </div>
+    }
+}
+
+/// Listen for station messages: only from the board's own frames, at its own origin.
+#[hook]
+fn use_station_messages(board: &UseReducerHandle<BoardState>, frames: &Rc<Vec<NodeRef>>) {
+    let (dispatcher, frames) = (board.dispatcher(), frames.clone());
+    use_effect_with((), move |()| {
+        let window = web_sys::window();
+        let listener = window.map(|window| {
+            let target = window.clone();
+            gloo::events::EventListener::new(&target, "message", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                let own = window.location().origin().unwrap_or_default();
+                let windows: Vec<(u8, JsValue)> = (1..=board::MAX_STATIONS)
+                    .zip(frames.iter())
+                    .filter_map(|(k, frame)| {
+                        let frame = frame.cast::<web_sys::HtmlIFrameElement>()?;
+                        Some((k, JsValue::from(frame.content_window()?)))
+                    })
+                    .collect();
+                let source = event.source().map(JsValue::from);
+                let origin = event.origin();
+                let Some(k) = board::sender_station(&own, &origin, &windows, source.as_ref())
+                else {
+                    web_sys::console::warn_1(
+                        &format!("otaflash board: ignored a message from '{origin}' (not one of its stations)")
+                            .into(),
+                    );
+                    return;
+                };
+                let text = js_sys::JSON::stringify(&event.data())
+                    .ok()
+                    .and_then(|t| t.as_string());
+                if let Some(message) = text.as_deref().and_then(StationEvent::from_json) {
+                    dispatcher.dispatch(BoardAction::Station(k, message));
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// The combined shift of every station and its CSV download.
+fn shift_view(board: &Board, lang: Lang) -> Html {
+    let count = board.reports().len();
+    let (ok, failed) = board.tally();
+    let csv = board.to_csv();
+    let download = Callback::from(move |_: MouseEvent| {
+        browser::save_file("otaflash-board-shift.csv", "text/csv", csv.as_bytes());
+    });
+    html! {
+        <section id="board-shift" class="card" data-count={count.to_string()}
+            data-succeeded={ok.to_string()} data-failed={failed.to_string()}>
+            <h2>{ T::BoardShiftTitle.text(lang) }</h2>
+            <p>
+                { format!("{count} {} · {ok} {} · {failed} {}", T::ShiftDevices.text(lang),
+                    T::ShiftSucceeded.text(lang), T::ShiftFailed.text(lang)) }
+            </p>
+            <button id="download-board-csv" disabled={count == 0} onclick={download}>
+                { T::DownloadBoardCsv.text(lang) }
+            </button>
+        </section>
+    }
+}
+
+/// Station `k`: its status line and its frame (keyed, so adding or removing another
+/// station never reloads this one).
+fn station_tile(board: &Board, k: u8, frames: &[NodeRef], lang: Lang) -> Html {
+    let status = board.station(k).cloned().unwrap_or_default();
+    let frame = frames
+        .get(usize::from(k).saturating_sub(1))
+        .cloned()
+        .unwrap_or_default();
+    let name = i18n::station_name(k, lang);
+    html! {
+        <section key={k.to_string()} class="card station-tile" data-station={k.to_string()}>
+            <p id={format!("station-status-{k}")} class="station-status"
+                data-screen={status.screen.name()}>
+                <strong>{ name.clone() }</strong>{ " · " }{ status_text(&status, lang) }
+            </p>
+            <iframe id={format!("station-frame-{k}")} ref={frame} src={board::station_src(k)}
+                title={name} allow="serial; screen-wake-lock"></iframe>
+        </section>
+    }
+}
+
+fn status_text(status: &StationStatus, lang: Lang) -> String {
+    let screen = match status.screen {
+        StationScreen::Loading => T::StationLoading,
+        StationScreen::Connect => T::StationNotConnected,
+        StationScreen::Connecting => T::Connecting,
+        StationScreen::Ready => T::StationReady,
+        StationScreen::Running if status.plan_waiting => T::StationPlanWaiting,
+        StationScreen::Running => T::StationRunning,
+        StationScreen::Finished => T::StationFinished,
+    };
+    let mut text = screen.text(lang).to_owned();
+    if status.screen == StationScreen::Running {
+        if let Some(percent) = status.percent() {
+            text.push_str(&format!(" · {percent} %"));
+        }
+    }
+    text
+}

@@ -1,0 +1,160 @@
+// The station board: `/?stations=2` frames the app once per station. Each station gets its
+// own pair of simulators (module + STM32 over `otaflash sim ... --ws`, fake Web Serial chosen
+// per frame by its `station` query), both run a full SOTA at the same time, each MCU's flash
+// ends up holding its image and each module reaches 10705, and the board's combined shift
+// counts both devices with a CSV row each. A busy last station cannot be removed; messages
+// from a window that is not one of the board's stations are ignored. The board and its
+// stations also boot offline. Saves out/board.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, screenshot } from './lib/harness.mjs';
+import { downloadText, launchWith } from './lib/field.mjs';
+import { FAKE_SERIAL, MCU_INFO, MODULE_INFO, appErrors, fastModule, startSim } from './lib/sim.mjs';
+
+/** Pick station `frame`'s two bridged ports and connect; resolves on its ready screen. */
+async function connectStation(frame) {
+  await frame.locator('#use-serial').click({ timeout: 20_000 });
+  await frame.locator('#pick-module-port').click();
+  await frame.locator('#module-port-label', { hasText: '2c7c:0125' }).waitFor();
+  await frame.locator('#pick-mcu-port').click();
+  await frame.locator('#mcu-port-label', { hasText: '0403:6001' }).waitFor();
+  await frame.locator('#connect').click();
+  await frame.locator('#app[data-screen="ready"]').waitFor({ timeout: 20_000 });
+}
+
+test('two stations flash two devices at the same time and the board sums their shifts', async () => {
+  const devices = [];
+  for (let i = 0; i < 2; i += 1) {
+    devices.push({ module: await startSim('module', fastModule()), mcu: await startSim('stm32') });
+  }
+  const server = await serveDist();
+  const browser = await launchWith();
+  try {
+    const { page, errors } = browser;
+    const warnings = [];
+    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+    const byStation = Object.fromEntries(devices.map((d, i) => [String(i + 1), [
+      { ws: d.module.url, info: MODULE_INFO }, { ws: d.mcu.url, info: MCU_INFO }]]));
+    await page.addInitScript((p) => { window.__fakeSerialPortsByStation = p; }, byStation);
+    await page.addInitScript(FAKE_SERIAL);
+    await page.goto(`${server.url}/?stations=2`);
+    await page.locator('#board[data-count="2"]').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getAttribute('#station-frame-1', 'src'), '/?station=1');
+    assert.equal(await page.getAttribute('#station-frame-2', 'title'), 'Station 2');
+
+    const frames = [1, 2].map((k) => page.frameLocator(`#station-frame-${k}`));
+    for (const [i, frame] of frames.entries()) {
+      assert.equal(await frame.locator('#station-badge').getAttribute('data-station', { timeout: 20_000 }), String(i + 1));
+    }
+    // One after the other: clicks in two frames at once race over the page's scroll position.
+    for (const frame of frames) await connectStation(frame);
+    await page.locator('#station-status-2[data-screen="ready"]').waitFor({ timeout: 5_000 });
+
+    // Both jobs start before either is confirmed, so the two transfers overlap.
+    for (const frame of frames) await frame.locator('#start-sota').click();
+    for (const frame of frames) await frame.locator('#confirm-plan').click({ timeout: 20_000 });
+    for (const frame of frames) await frame.locator('#app[data-screen="running"]').waitFor({ timeout: 1_000 });
+    for (const k of [1, 2]) await page.locator(`#station-status-${k}[data-screen="running"]`).waitFor({ timeout: 5_000 });
+    assert.equal(await page.isDisabled('#remove-station'), true, 'a running station cannot be removed');
+    assert.match(await page.textContent('#remove-refused'), /Station 2/);
+
+    const results = await Promise.all(frames.map(async (frame) => {
+      const result = frame.locator('#result');
+      await result.waitFor({ state: 'visible', timeout: 120_000 });
+      return result.getAttribute('data-result');
+    }));
+    assert.deepEqual(results, ['success', 'success']);
+
+    // Each simulator pair's own view: 10705 reached, the flash holds exactly its image.
+    for (const { module, mcu } of devices) {
+      const moduleState = await module.waitFor((s) => s.reached_10705);
+      assert.ok(moduleState.reached_10705, `10705 was not reached: ${JSON.stringify(moduleState.ota_codes)}`);
+      const [pkg] = moduleState.images;
+      const flash = await mcu.waitFor((s) => s.programmed_sha256 === pkg.sha256);
+      assert.equal(flash.programmed_len, pkg.size, 'programmed length equals the image size');
+      assert.equal(flash.programmed_sha256, pkg.sha256, 'the MCU flash holds the image');
+    }
+
+    const shift = page.locator('#board-shift[data-count="2"]');
+    await shift.waitFor({ timeout: 10_000 });
+    assert.equal(await shift.getAttribute('data-succeeded'), '2');
+    assert.equal(await shift.getAttribute('data-failed'), '0');
+    const csv = await downloadText(page, page, '#download-board-csv');
+    const rows = csv.split('\r\n').filter((r) => r.length > 0);
+    assert.equal(rows.length, 3, csv);
+    const header = rows[0].split(',');
+    assert.equal(header[0], 'station');
+    const cell = (row, name) => rows[row].split(',')[header.indexOf(name)];
+    assert.deepEqual([cell(1, 'station'), cell(2, 'station')].sort(), ['1', '2']);
+    for (const row of [1, 2]) {
+      assert.equal(cell(row, 'result'), 'success');
+      assert.equal(cell(row, 'device'), '1', 'each station counts its own devices');
+      assert.match(cell(row, 'sha256'), /^[0-9a-f]{64}$/);
+    }
+    await page.locator('#station-status-1[data-screen="finished"]').waitFor();
+    await screenshot(page, 'board');
+
+    // A forged result from a window that is not a station (a same-origin frame added to
+    // the board, and the board window itself) changes nothing and is logged.
+    const forged = { type: 'otaflash:result', report: JSON.parse(JSON.stringify({ device: 9, started_at: 'x', module: { imei: '', model: '', firmware: '' }, result: 'success', job: 'sota', lwm2m_result: 1, component: 'X', from_version: '', to_version: '', size: 0, md5: '', sha256: '', durations: [] })) };
+    await page.evaluate((message) => {
+      const intruder = document.createElement('iframe');
+      intruder.srcdoc = '<p>not a station</p>';
+      document.body.append(intruder);
+      return new Promise((resolve) => {
+        intruder.onload = () => {
+          intruder.contentWindow.parent.postMessage(message, location.origin);
+          window.postMessage(message, location.origin);
+          resolve();
+        };
+      });
+    }, forged);
+    await page.waitForTimeout(500);
+    assert.equal(await page.getAttribute('#board-shift', 'data-count'), '2', 'forged results are not counted');
+    assert.ok(warnings.filter((w) => w.includes('not one of its stations')).length >= 2, warnings.join('\n'));
+
+    // Idle again: the last station can go, and the address bar follows the count.
+    await page.click('#remove-station');
+    await page.locator('#board[data-count="1"]').waitFor();
+    assert.equal(await page.locator('#station-frame-2').count(), 0);
+    assert.equal(new URL(page.url()).search, '?stations=1');
+    assert.equal(await page.getAttribute('#board-shift', 'data-count'), '2', 'finished jobs stay in the shift');
+    assert.deepEqual(appErrors(errors), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    for (const { module, mcu } of devices) { module.stop(); mcu.stop(); }
+  }
+});
+
+test('stations keep their own journal and the board works offline', async () => {
+  const server = await serveDist();
+  const browser = await launchWith();
+  try {
+    const { page, errors } = browser;
+    await page.goto(`${server.url}/?stations=2`);
+    await page.frameLocator('#station-frame-2').locator('#demo-device').waitFor({ timeout: 20_000 });
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+      }
+    });
+    const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
+    assert.deepEqual(databases, ['otaflash-journal', 'otaflash-journal-station-2'], 'station 1 keeps the single-device journal');
+
+    await server.stop();
+    await page.reload();
+    await page.locator('#board[data-count="2"]').waitFor({ timeout: 20_000 });
+    for (const k of [1, 2]) {
+      await page.frameLocator(`#station-frame-${k}`).locator('#demo-device').waitFor({ timeout: 20_000 });
+    }
+    await page.click('#add-station');
+    await page.frameLocator('#station-frame-3').locator('#station-badge').waitFor({ timeout: 20_000 });
+    assert.equal(new URL(page.url()).search, '?stations=3');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
