@@ -7,9 +7,12 @@
 //    continues at the journaled offset (module blocks of one read each here, so at most one
 //    read is done twice) and ends with the right image in the MCU. The reload happens while
 //    a read is in flight: reloading between a block's last read and the next block's 10703
-//    finds the module on the next block, and the core then starts over (see the report);
+//    finds the module on the next block, and the core then starts over (see the report).
+//    Then station "Next device": the old driver's ports are closed before the same ports
+//    open again (the driver says when it has closed them, no fixed delay);
 // 3. the STM32 step fails (write-protected page): the verified image kept in the journal is
-//    written to a repaired board with "Write MCU again", without a new download.
+//    written to a repaired board with "Write MCU again", without a new download, and the
+//    module hears the new version (AT+QIOTMCUVER) as after a SOTA.
 // The simulators' state files are the judges: the module's command list (every
 // AT+QIOTOTARD offset) and the MCU flash digest. Saves out/resume-*.png.
 import { test } from 'node:test';
@@ -89,6 +92,7 @@ test('an unplugged module port is re-acquired by USB ids and the transfer resume
     assert.ok(rereads(offsets) <= 1, `more than one read was done again: ${offsets.join(',')}`);
     const [pkg] = moduleState.images;
     await assertFlashed(mcu, pkg);
+
     assert.deepEqual(appErrors(errors), []);
   } finally {
     await browser.close();
@@ -149,9 +153,20 @@ test('a page reloaded mid-transfer resumes from the IndexedDB journal', async (t
     const [pkg] = moduleState.images;
     await assertFlashed(mcu, pkg);
 
-    // Success clears the journal.
-    await page.click('#new-job');
-    await page.locator('#app[data-screen="ready"]').waitFor();
+    const mark = await page.evaluate(() => window.__serialLog.length);
+    const clicked = Date.now();
+    await page.click('#next-device');
+    await page.locator('#app[data-screen="ready"]').waitFor({ timeout: 10_000 }).catch(async () => {
+      assert.fail(`next device did not get ready: ${await page.textContent('#app')}`);
+    });
+    t.diagnostic(`next device ready ${Date.now() - clicked} ms after the click`);
+    const after = (await page.evaluate(() => window.__serialLog)).slice(mark);
+    for (const port of [0, 1]) {
+      const closed = after.findIndex((e) => e.port === port && e.call === 'close');
+      const opened = after.findIndex((e) => e.port === port && e.call === 'opened');
+      assert.ok(closed >= 0 && opened > closed, `port ${port} closed, then opened: ${JSON.stringify(after)}`);
+    }
+    // Success cleared the journal.
     assert.equal(await page.locator('#resume-card').count(), 0, 'nothing left to resume');
     assert.deepEqual(appErrors(errors), []);
   } finally {
@@ -181,6 +196,8 @@ test('after an STM32 failure the kept image is written again without a new downl
     const [pkg] = module.state().images;
     assert.equal(Number(await kept.getAttribute('data-bytes')), pkg.size, 'the whole verified image is kept');
     await screenshot(page, 'resume-write-again-offer');
+    const [, keptVersion] = /STM32 (\S+)/.exec(await kept.textContent()) ?? [];
+    assert.ok(keptVersion, 'the card names the kept version');
 
     // The technician fixes the board and plugs it back: same USB ids, a new port object.
     const readsBefore = module.state().reads;
@@ -197,6 +214,11 @@ test('after an STM32 failure the kept image is written again without a new downl
     assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
     await assertFlashed(repaired, pkg);
     assert.equal(module.state().reads, readsBefore, 'nothing was downloaded or read again');
+    const versions = module.state().commands.filter((c) => c.startsWith('AT+QIOTMCUVER='));
+    assert.equal(versions.at(-1), `AT+QIOTMCUVER="STM32","${keptVersion}"`, 'the module heard the new version last');
+    // The job's last warning would say if the version was not reported.
+    const warning = (await page.locator('#result-warning').allTextContents()).join();
+    assert.doesNotMatch(warning, /new version/, 'the version was reported');
 
     await page.click('#new-job');
     await page.locator('#app[data-screen="ready"]').waitFor();

@@ -363,6 +363,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_sota_leaves_its_last_checkpoint_for_the_next_attempt() {
+        // The retry runs the same request; `prepare` then finds this transfer.
+        let mut recorder = Recorder::default();
+        let mut state = ResumeState::default();
+        let events = [
+            checkpoint_event(4096),
+            checkpoint_event(6144),
+            finished(JobKind::Sota, Outcome::Failed, "STM32"),
+        ];
+        for op in recorder.observe(&events) {
+            state.apply(ResumeAction::Journal(op));
+        }
+        let next = state.resume_for("STM32", "1_0_0");
+        assert_eq!(next.map(|r| r.checkpoint.next_offset), Some(6144));
+    }
+
+    #[test]
     fn a_local_flash_or_a_failed_write_again_leaves_the_journal_alone() {
         let mut recorder = Recorder::default();
         assert!(recorder

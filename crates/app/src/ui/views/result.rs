@@ -65,6 +65,9 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
                 if let Some(wait) = state.retry_pending() {
                     <RetryWait attempt={wait.attempt} total={wait.policy.total()} next_at_ms={wait.next_at_ms.unwrap_or_default()} {lang} on={on.clone()} />
                 }
+                if let Some(warning) = &done.warning {
+                    <p id="result-warning" class="warning">{ warning.clone() }</p>
+                }
                 if let Some(error) = &report.error {
                     <div class="error" role="alert">
                         <p><span>{ T::ErrorCode.text(lang) }{ ": " }</span><code id="error-code">{ error.code.clone() }</code></p>
