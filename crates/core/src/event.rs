@@ -272,6 +272,26 @@ pub enum WarningKind {
     DownloadStalled,
     /// SOTA: the plan was pushed again after a download error; the download restarts.
     PlanRepushed,
+    /// FOTA: a plan for an MCU component is ignored (this job upgrades the module).
+    McuComponentIgnored {
+        /// The plan's component.
+        other: String,
+    },
+    /// FOTA: the module answered the confirmation with an error (a module that confirmed
+    /// by itself does); the download events decide.
+    ConfirmRefused {
+        /// What the module answered.
+        error: JobError,
+    },
+    /// FOTA: the module applies its firmware and reboots.
+    ModuleRebooting,
+    /// FOTA: the module reported success, but its firmware version is not the target.
+    VersionDiffers {
+        /// The version `AT+QIOTINFO?` reports.
+        reported: String,
+        /// The plan's target version.
+        target: String,
+    },
     /// SOTA: the image's CRC-32 differs from the plan's (an undocumented algorithm; MD5
     /// and SHA-256 decide).
     CrcDiffers {

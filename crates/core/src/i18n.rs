@@ -605,6 +605,30 @@ pub(crate) fn warning_message(kind: &crate::event::WarningKind, lang: Lang) -> S
             "the plan was pushed again after a download error; restarting the download".into()
         }
         (W::PlanRepushed, Lang::Zh) => "下载出错后平台重新推送了计划；重新开始下载".into(),
+        (W::McuComponentIgnored { other }, Lang::En) => {
+            format!("ignoring the plan for MCU component \"{other}\"")
+        }
+        (W::McuComponentIgnored { other }, Lang::Zh) => {
+            format!("忽略 MCU 组件 \"{other}\" 的计划")
+        }
+        (W::ConfirmRefused { error }, Lang::En) => format!(
+            "the module refused the confirmation ({}); its download events decide",
+            error.message(Lang::En)
+        ),
+        (W::ConfirmRefused { error }, Lang::Zh) => format!(
+            "模组拒绝了确认（{}）；以其下载事件为准",
+            error.message(Lang::Zh)
+        ),
+        (W::ModuleRebooting, Lang::En) => {
+            "the module is applying its firmware and will reboot: keep it powered".into()
+        }
+        (W::ModuleRebooting, Lang::Zh) => "模组正在应用固件并将重启：请保持供电".into(),
+        (W::VersionDiffers { reported, target }, Lang::En) => format!(
+            "the module reported success, but AT+QIOTINFO? says version {reported}, not {target}"
+        ),
+        (W::VersionDiffers { reported, target }, Lang::Zh) => format!(
+            "模组报告升级成功，但 AT+QIOTINFO? 显示版本为 {reported}，而非 {target}"
+        ),
         (W::CrcDiffers { computed, plan }, Lang::En) => format!(
             "CRC-32 of the image is {computed}, the plan says {plan}; the algorithm is undocumented, MD5/SHA-256 matched"
         ),

@@ -4,8 +4,8 @@
 //! and take `10705` / `10706`, cross-checked against the version `AT+QIOTINFO?` reports.
 
 use crate::at::AtEvent;
-use crate::error::ErrorKind;
-use crate::event::{DeviceFact, Event, Stage};
+use crate::error::{ErrorKind, Lang};
+use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::connect::{self, Connect, ConnectParams, Online};
 use crate::jobs::params::FotaParams;
@@ -29,6 +29,8 @@ pub(crate) struct Fota {
     p: FotaParams,
     connect: ConnectParams,
     phase: Phase,
+    /// The language of the job's warnings.
+    lang: Lang,
 }
 
 /// The module's verdict, when it arrived before we were ready to take it.
@@ -80,7 +82,13 @@ impl Fota {
             p,
             connect,
             phase: Phase::Connect(Connect::begin(ctx)),
+            lang: config.lang,
         }
+    }
+
+    /// Tells the technician `warning`, in the job's language.
+    fn warn(&self, warning: &WarningKind, ctx: &mut Ctx<'_>) {
+        ctx.event(Event::Warning(warning.message(self.lang)));
     }
 
     pub(crate) fn deadline(&self) -> Option<Instant> {
@@ -188,10 +196,8 @@ impl Fota {
                     Ok(self.offer(plan, measured, ctx))
                 }
                 Some(QiotEvent::Ota(OtaEvent::PlanAvailable(other))) => {
-                    ctx.event(Event::Warning(format!(
-                        "ignoring the plan for MCU component \"{}\"",
-                        other.component
-                    )));
+                    let other = other.component;
+                    self.warn(&WarningKind::McuComponentIgnored { other }, ctx);
                     Ok(Phase::AwaitPlan { measured, deadline })
                 }
                 _ => Ok(Phase::AwaitPlan { measured, deadline }),
@@ -211,10 +217,8 @@ impl Fota {
                 // A module that auto-confirmed and already started answers ERROR: not fatal,
                 // the download URCs decide (protocol.md §2.3 F3).
                 if let Some(e) = r.failure() {
-                    ctx.event(Event::Warning(format!(
-                        "{}",
-                        crate::error::JobError::from(e)
-                    )));
+                    let refused = WarningKind::ConfirmRefused { error: e.into() };
+                    self.warn(&refused, ctx);
                 }
                 ctx.tracker.enter(ctx.now, Stage::Download, ctx.out);
                 Ok(Phase::Download {
@@ -362,7 +366,7 @@ impl Fota {
                 },
                 JobInput::At(AtEvent::Urc(_)),
             ) => match Self::verdict(urc.as_ref()) {
-                Some(ok) => Self::conclude(&plan, version.as_deref(), ok, ctx),
+                Some(ok) => self.conclude(&plan, version.as_deref(), ok, ctx),
                 None => Ok(Phase::AwaitResult {
                     plan,
                     version,
@@ -385,7 +389,7 @@ impl Fota {
                         waited_ms: RESULT_WAIT.as_ms(),
                     }));
                 }
-                Self::conclude(&plan, version.as_deref(), ok, ctx)
+                self.conclude(&plan, version.as_deref(), ok, ctx)
             }
             (phase, _) => Ok(phase),
         }
@@ -438,9 +442,7 @@ impl Fota {
 
     fn reboot(&self, plan: PlanEntry, ctx: &mut Ctx<'_>) -> Phase {
         ctx.tracker.enter(ctx.now, Stage::Reboot, ctx.out);
-        ctx.event(Event::Warning(
-            "the module is applying its firmware and will reboot: keep it powered".into(),
-        ));
+        self.warn(&WarningKind::ModuleRebooting, ctx);
         Phase::Reboot {
             plan,
             probe_at: ctx.now + PROBE_AFTER,
@@ -482,7 +484,7 @@ impl Fota {
     ) -> Result<Phase, Result<(), ErrorKind>> {
         ctx.tracker.enter(ctx.now, Stage::Report, ctx.out);
         match verdict {
-            Some(ok) => Self::conclude(&plan, online.module_version.as_deref(), ok, ctx),
+            Some(ok) => self.conclude(&plan, online.module_version.as_deref(), ok, ctx),
             None => Ok(Phase::AwaitResult {
                 plan,
                 version: online.module_version,
@@ -492,6 +494,7 @@ impl Fota {
     }
 
     fn conclude(
+        &self,
         plan: &PlanEntry,
         version: Option<&str>,
         ok: bool,
@@ -504,10 +507,11 @@ impl Fota {
             }));
         }
         if let Some(v) = version.filter(|v| *v != plan.target_version) {
-            ctx.event(Event::Warning(format!(
-                "the module reported success, but AT+QIOTINFO? says version {v}, not {}",
-                plan.target_version
-            )));
+            let differs = WarningKind::VersionDiffers {
+                reported: v.to_owned(),
+                target: plan.target_version.clone(),
+            };
+            self.warn(&differs, ctx);
         }
         Err(Ok(()))
     }
