@@ -33,6 +33,9 @@ pub(crate) enum Command {
     /// then follow the module's reboot and check its new version. (AT+WEBSERVER uploads
     /// are started from a phone or browser on the module's own Wi-Fi, not over this port.)
     Espat(EspatArgs),
+    /// What module is on a port: family (QuecThing / ESP-AT), model, firmware, IMEI and,
+    /// for QuecThing, its state, signal and battery. Reads only; changes nothing.
+    Probe(ProbeArgs),
     /// Serve a simulated device on a pseudo-terminal or a WebSocket (tests, demos, benchmarks).
     Sim(SimArgs),
 }
@@ -163,6 +166,26 @@ pub(crate) struct FotaArgs {
     pub(crate) plan: PlanOptions,
     #[command(flatten)]
     pub(crate) job: JobOptions,
+}
+
+/// `otaflash probe`.
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// The module's AT port, e.g. /dev/ttyUSB2.
+    #[arg(long, value_name = "PORT")]
+    pub(crate) module: String,
+    /// Module AT port baud rate.
+    #[arg(long, value_name = "N", default_value_t = 115_200)]
+    pub(crate) baud: u32,
+    /// Turn the module's command echo off (ATE0) first.
+    #[arg(long)]
+    pub(crate) echo_off: bool,
+    /// Print the facts as one JSON object instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Write every byte exchanged, in the otaflash transcript format.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) transcript: Option<PathBuf>,
 }
 
 /// `otaflash espat`.

@@ -23,7 +23,8 @@ use otaflash_core::jobs::SotaResume;
 use otaflash_core::session::Session;
 use otaflash_core::stm32::FlashJob;
 use otaflash_core::{
-    AttemptResume, Event, Input, Instant, Lang, LineSettings, Output, PlanOffer, PortId, Report,
+    AttemptResume, DeviceFact, Event, Input, Instant, Lang, LineSettings, Output, PlanOffer,
+    PortId, Report,
 };
 
 use crate::files;
@@ -154,6 +155,8 @@ pub(crate) struct Ending {
     pub(crate) saved_image: Option<PathBuf>,
     /// An image was to be saved and was not: the job must not count as a success.
     pub(crate) image_missing: bool,
+    /// Every device fact the engine reported, in order (a later one replaces an earlier).
+    pub(crate) facts: Vec<DeviceFact>,
     /// The SOTA's last checkpoint and the bytes received up to it, for the next attempt.
     pub(crate) checkpoint: Option<SotaResume>,
     /// The first word on resuming (went on at an offset, or had to start over).
@@ -200,6 +203,7 @@ impl Driver {
             report: None,
             saved_image: None,
             image_missing: false,
+            facts: Vec::new(),
             checkpoint: None,
             resume: None,
         };
@@ -413,7 +417,8 @@ impl Driver {
                 Lang::Zh => format!("{component} 已升级 {from_version} -> {to_version}"),
             }),
             Event::Finished(report) => ending.report = Some(*report),
-            // Device facts and later additions are for the report and the UI.
+            Event::Device(fact) => ending.facts.push(fact),
+            // Later additions are for the report and the UI.
             _ => {}
         }
     }

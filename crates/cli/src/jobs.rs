@@ -20,6 +20,7 @@ use crate::driver::{Confirm, Driver, Ending, Reopen};
 use crate::failure::Failure;
 use crate::link::Links;
 use crate::port::{self, OpenError};
+use crate::probe::{ModuleFacts, ProbeFirst};
 use crate::retry::{self, Attempt};
 use crate::text;
 use crate::transcript::TranscriptFile;
@@ -202,9 +203,18 @@ pub(crate) fn run_session(
     blank: Report,
 ) -> Attempt {
     let lang = config.lang;
-    let mut session = Session::new(config);
-    session.start(driver.now(), spec);
-    let ending = driver.run(&mut session);
+    let ending = match spec {
+        // QuecThing jobs are probed first, so their reports carry the module's IMEI.
+        JobSpec::Sota(_) | JobSpec::Fota(_) => {
+            let mut engine = ProbeFirst::start(config, driver.now(), spec, blank.job);
+            driver.run(&mut engine)
+        }
+        spec => {
+            let mut session = Session::new(config);
+            session.start(driver.now(), spec);
+            driver.run(&mut session)
+        }
+    };
     conclude(ending, blank, lang)
 }
 
@@ -268,6 +278,11 @@ fn fail(failure: &Failure, mut report: Report, lang: Lang, status: u8) -> Attemp
 
 /// Prints the outcome and picks the exit status; the caller writes the report.
 fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
+    let module = ModuleFacts::of(&ending.facts);
+    let attempt = |report, status| Attempt {
+        module: module.clone(),
+        ..Attempt::new(report, status)
+    };
     let Some(report) = ending.report else {
         let failure = Failure::internal(lang);
         return setup_failed(&failure, blank, lang);
@@ -283,7 +298,7 @@ fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
         }
         return Attempt {
             resume: ending.resume,
-            ..Attempt::new(report, 0)
+            ..attempt(report, 0)
         };
     }
     match &report.error {
@@ -303,7 +318,7 @@ fn conclude(ending: Ending, blank: Report, lang: Lang) -> Attempt {
     Attempt {
         checkpoint: ending.checkpoint,
         resume: ending.resume,
-        ..Attempt::new(report, EXIT_FAILED)
+        ..attempt(report, EXIT_FAILED)
     }
 }
 

@@ -12,6 +12,7 @@ mod files;
 mod jobs;
 mod link;
 mod port;
+mod probe;
 mod progress;
 mod retry;
 mod sim;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Fota(args) => jobs::fota(args, lang),
         Command::Flash(args) => jobs::flash(args, lang),
         Command::Espat(args) => espat::run(args, lang),
+        Command::Probe(args) => probe::run(args, lang),
         Command::Sim(args) => match sim::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -24,6 +24,7 @@ use otaflash_core::{AttemptEntry, AttemptResume, Lang, Report, RetryPolicy};
 use crate::args::JobOptions;
 use crate::failure::Failure;
 use crate::files;
+use crate::probe::ModuleFacts;
 
 /// What one attempt ended with.
 #[derive(Debug)]
@@ -36,6 +37,8 @@ pub(crate) struct Attempt {
     pub(crate) checkpoint: Option<SotaResume>,
     /// What it did with the checkpoint it started from, if it started from one.
     pub(crate) resume: Option<AttemptResume>,
+    /// The module it ran on (the report's `module`), when it talked to one.
+    pub(crate) module: Option<ModuleFacts>,
 }
 
 impl Attempt {
@@ -46,6 +49,7 @@ impl Attempt {
             status,
             checkpoint: None,
             resume: None,
+            module: None,
         }
     }
 }
@@ -81,7 +85,7 @@ pub(crate) fn run(options: &JobOptions, lang: Lang, mut once: impl FnMut() -> At
         n += 1;
     };
     let attempts = policy.lists_attempts().then_some(entries.as_slice());
-    write_report(&last.report, attempts, options, lang);
+    write_report(&last, attempts, options, lang);
     ExitCode::from(last.status)
 }
 
@@ -94,13 +98,21 @@ fn retrying_line(n: u32, total: u32, secs: u64, lang: Lang) -> String {
 
 /// Writes the report (with the attempts list, when there is one) where `--report` says.
 fn write_report(
-    report: &Report,
+    last: &Attempt,
     attempts: Option<&[AttemptEntry]>,
     options: &JobOptions,
     lang: Lang,
 ) {
     let Some(path) = &options.report else { return };
-    let json = report_with_attempts(report, attempts).and_then(|v| serde_json::to_vec_pretty(&v));
+    let json = report_with_attempts(&last.report, attempts)
+        .and_then(|mut v| {
+            // The module the job ran on, under the same key as the browser's device report.
+            if let (Some(map), Some(module)) = (v.as_object_mut(), &last.module) {
+                map.insert("module".into(), serde_json::to_value(module)?);
+            }
+            Ok(v)
+        })
+        .and_then(|v| serde_json::to_vec_pretty(&v));
     let written = json
         .map_err(std::io::Error::other)
         .and_then(|json| files::write_atomic(path, &json));
