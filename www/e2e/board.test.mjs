@@ -127,12 +127,15 @@ test('two stations flash two devices at the same time and the board sums their s
   }
 });
 
-test('stations keep their own journal and the board works offline', async () => {
+test('the flasher links to the board, stations keep their own journal, and the board works offline', async () => {
   const server = await serveDist();
   const browser = await launchWith();
   try {
     const { page, errors } = browser;
-    await page.goto(`${server.url}/?stations=2`);
+    // The single-device page links to the board.
+    await page.goto(server.url);
+    await page.click('#open-board', { timeout: 20_000 });
+    await page.waitForURL(/\?stations=2$/);
     await page.frameLocator('#station-frame-2').locator('#demo-device').waitFor({ timeout: 20_000 });
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;

@@ -1,7 +1,8 @@
 // otaflash service worker: makes the app work offline (a technician in a basement).
 // - install: precache the app shell and every hashed js/wasm/css that index.html references
 //   (trunk hashes file names per build, so they are read from the built index.html).
-// - fetch: network-first for navigations (fallback: cached index), cache-first for the rest.
+// - fetch: network-first for navigations (fallback: the cached shell, whatever the query, so the
+//   station board `/?stations=N` and its frames `/?station=k` open offline), cache-first for the rest.
 // - A new version never takes over by itself: it waits until the page, when idle, posts
 //   {type:'skip-waiting'} after the technician accepted "update ready". No reload mid-job.
 // CACHE_VERSION is replaced at build time (Trunk.toml post_build hook) with a hash of index.html.
@@ -35,7 +36,7 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
   if (req.mode === 'navigate') {
     event.respondWith(fetch(req).catch(async () =>
-      (await caches.match(req)) ?? (await caches.match('/index.html'))));
+      (await caches.match(req, { ignoreSearch: true })) ?? (await caches.match('/index.html'))));
     return;
   }
   event.respondWith((async () => (await caches.match(req)) ?? fetch(req))());
