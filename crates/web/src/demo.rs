@@ -162,7 +162,7 @@ async fn run(
         if device.link_up() != up {
             up = device.link_up();
             let event = if up {
-                LinkEvent::Restored { port }
+                LinkEvent::Restored { port, serial: None }
             } else {
                 LinkEvent::Lost {
                     port,

@@ -36,6 +36,14 @@ const INITIAL_SETTINGS: LineSettings = LineSettings {
 pub enum Notice {
     /// Core events, in order (routine ones batched, at most every 100 ms).
     Events(Vec<Event>),
+    /// A lost port came back as a new `SerialPort` object (the device re-enumerated): the
+    /// one to open from now on, e.g. for the next device on a station.
+    PortReplaced {
+        /// Which port.
+        port: PortId,
+        /// The new port object.
+        serial: web_sys::SerialPort,
+    },
     /// A link note for the console: a non-fatal line error, a failed DTR/RTS change, why
     /// a port was lost, or that it is back (the driver re-acquires lost ports itself).
     Link {
@@ -279,8 +287,11 @@ impl Task {
                     engine.handle_input(Input::PortLost { now, port });
                 }
             }
-            LinkEvent::Restored { port } => {
+            LinkEvent::Restored { port, serial } => {
                 self.lost.retain(|p| *p != port);
+                if let Some(serial) = serial {
+                    (self.notify)(Notice::PortReplaced { port, serial });
+                }
                 (self.notify)(Notice::Link {
                     port,
                     what: "reconnected".to_owned(),

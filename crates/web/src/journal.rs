@@ -157,8 +157,7 @@ pub fn assemble(
         let end = chunk
             .offset
             .saturating_add(u64::try_from(chunk.bytes.len()).unwrap_or(u64::MAX));
-        if chunk.offset != cursor || chunk.md5 != checkpoint.md5 || end > checkpoint.next_offset
-        {
+        if chunk.offset != cursor || chunk.md5 != checkpoint.md5 || end > checkpoint.next_offset {
             return Err(ResumeRefusal::JournalDamaged { offset: cursor });
         }
         image.extend_from_slice(&chunk.bytes);
@@ -280,7 +279,10 @@ mod tests {
     fn a_save_writes_only_the_bytes_the_store_does_not_hold() {
         let (old, new) = (checkpoint(4096), checkpoint(12_288));
         let append = ChunkPlan::for_save(Some(&old), &new);
-        assert_eq!((append.restart, append.start, append.end), (false, 4096, 12_288));
+        assert_eq!(
+            (append.restart, append.start, append.end),
+            (false, 4096, 12_288)
+        );
         let first = ChunkPlan::for_save(None, &old);
         assert_eq!((first.restart, first.start, first.end), (true, 0, 4096));
         // The module started the file over: everything stored goes.

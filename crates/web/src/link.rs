@@ -25,8 +25,12 @@ pub(crate) enum LinkEvent {
     Glitch { port: PortId, what: String },
     /// The device is gone (unplugged, closed, write failed).
     Lost { port: PortId, why: String },
-    /// A lost device is back (the simulated module after its FOTA reboot).
-    Restored { port: PortId },
+    /// A lost device is back (the simulated module after its FOTA reboot); `serial` is the
+    /// new port object when the device re-enumerated as one.
+    Restored {
+        port: PortId,
+        serial: Option<web_sys::SerialPort>,
+    },
 }
 
 /// What the driver asks a link to do, performed in order.

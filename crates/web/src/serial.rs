@@ -351,11 +351,15 @@ impl PortTask {
         for port in candidates {
             // A port that is open elsewhere (our other link) refuses: it is never taken over.
             if open(&port, self.settings).await.is_ok() {
+                let serial = (port != self.port).then(|| port.clone());
                 self.port = port;
                 self.lost = false;
                 self.reappeared = None;
                 self.start_reading();
-                self.report(LinkEvent::Restored { port: self.id });
+                self.report(LinkEvent::Restored {
+                    port: self.id,
+                    serial,
+                });
                 return;
             }
         }

@@ -72,12 +72,21 @@ async fn entries_survive_a_reopen_and_replace_each_other_per_component() {
 async fn a_transfer_saved_checkpoint_by_checkpoint_reads_back_whole() {
     let journal = empty_journal().await;
     for received in [0, 1024, 1024, 4096, 8192] {
-        journal.put(&transfer("STM32", received)).await.expect("put");
+        journal
+            .put(&transfer("STM32", received))
+            .await
+            .expect("put");
     }
-    assert_eq!(sorted_entries(&journal).await, vec![transfer("STM32", 8192)]);
+    assert_eq!(
+        sorted_entries(&journal).await,
+        vec![transfer("STM32", 8192)]
+    );
     // The module started the file over: the old chunks go, the new prefix reads back.
     journal.put(&transfer("STM32", 2048)).await.expect("put");
-    assert_eq!(sorted_entries(&journal).await, vec![transfer("STM32", 2048)]);
+    assert_eq!(
+        sorted_entries(&journal).await,
+        vec![transfer("STM32", 2048)]
+    );
 }
 
 #[wasm_bindgen_test]

@@ -126,7 +126,7 @@ fn link_notes(notices: &Notices) -> Vec<String> {
         .iter()
         .filter_map(|n| match n {
             Notice::Link { what, .. } => Some(what.clone()),
-            Notice::Events(_) => None,
+            Notice::Events(_) | Notice::PortReplaced { .. } => None,
         })
         .collect()
 }
@@ -137,7 +137,7 @@ fn report(notices: &Notices) -> Option<Report> {
             Event::Finished(r) => Some((**r).clone()),
             _ => None,
         }),
-        Notice::Link { .. } => None,
+        Notice::Link { .. } | Notice::PortReplaced { .. } => None,
     })
 }
 
@@ -227,7 +227,7 @@ async fn the_demo_device_completes_a_sota_into_the_stm32() {
         Notice::Events(events) => events
             .iter()
             .any(|e| matches!(e, Event::Transcript(r) if r.port == PortId::Mcu)),
-        Notice::Link { .. } => false,
+        Notice::Link { .. } | Notice::PortReplaced { .. } => false,
     });
     assert!(wrote, "the MCU port carried no traffic");
 }

@@ -531,7 +531,7 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     let probing = Rc::new(std::cell::Cell::new(probe.is_some()));
     dispatcher.dispatch(Action::ConnectStarted);
     spawn_local(async move {
-        let (sink, after_probe) = (dispatcher.clone(), handles.clone());
+        let (sink, after_probe, replaced) = (dispatcher.clone(), handles.clone(), handles.clone());
         let probe_running = probing.clone();
         let notify = move |notice| match notice {
             Notice::Events(events) => {
@@ -553,6 +553,8 @@ fn connect(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
                 }
             }
             Notice::Link { port, what, status } => resume::link_note(&sink, port, what, status),
+            // The device re-enumerated: "next device" must open the new port object.
+            Notice::PortReplaced { port, serial } => store_port(&replaced, port, serial),
         };
         let notify = resume::journal_events(&handles, &dispatcher, notify);
         match Driver::start(links, notify).await {

@@ -331,8 +331,7 @@ fn component_range(component: &str) -> Result<KeyRange, JournalError> {
         &JsValue::from_str(component),
         &JsValue::from_f64(f64::INFINITY),
     );
-    KeyRange::bound(&lower, &upper, None, None)
-        .map_err(|e| JournalError::Failed(format!("{e:?}")))
+    KeyRange::bound(&lower, &upper, None, None).map_err(|e| JournalError::Failed(format!("{e:?}")))
 }
 
 async fn delete_chunks(chunks: &Store, component: &str) -> Result<(), JournalError> {
