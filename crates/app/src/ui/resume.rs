@@ -8,7 +8,7 @@
 //! [`crate::resume`], host-tested; this module only carries them out.
 
 use super::{session_config, start_job, Handles};
-use crate::resume::{Recorder, ResumeAction};
+use crate::resume::{Recorder, ResumeAction, ResumeState};
 use crate::state::{Action, AppState};
 use otaflash_core::image::{FlashImage, DEFAULT_BIN_BASE};
 use otaflash_core::report::JobKind;
@@ -67,6 +67,7 @@ impl Journaling {
 pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
     let dispatcher = state.dispatcher();
     let journaling = handles.borrow().resume.clone();
+    let waiting = handles.clone();
     // A board's stations each keep their own journal (station 1 the single-device one).
     let scope = crate::board::journal_scope(handles.borrow().station);
     use_effect_with((), move |()| {
@@ -84,6 +85,14 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
             };
             match journal.entries().await {
                 Ok(loaded) => {
+                    // A job a parent page started before the journal was read resumes too.
+                    if let Some((_, job)) = waiting.borrow_mut().pending.as_mut() {
+                        let journal = ResumeState {
+                            journal: loaded.entries.clone(),
+                            ..ResumeState::default()
+                        };
+                        resume_from(job, &journal);
+                    }
                     dispatcher.dispatch(Action::Resume(ResumeAction::Loaded(loaded.entries)));
                     for (component, why) in loaded.refused {
                         dispatcher.dispatch(Action::Resume(ResumeAction::Refused(component, why)));
@@ -137,19 +146,21 @@ pub(super) fn link_note(
 
 /// Called for every job handed to the driver: a SOTA for a component and MCU version the
 /// journal holds a transfer for continues from it (the core checks that it still fits).
-pub(super) fn prepare(state: &UseReducerHandle<AppState>, job: Job) -> Job {
+pub(super) fn prepare(state: &UseReducerHandle<AppState>, mut job: Job) -> Job {
     state.dispatch(Action::Resume(ResumeAction::JobStarted));
-    match job {
-        Job::Module(JobSpec::Sota(mut params), config) => {
-            if params.resume.is_none() {
-                params.resume = state
-                    .resume
-                    .resume_for(&params.component, &params.current_version)
-                    .map(Box::new);
-            }
-            Job::Module(JobSpec::Sota(params), config)
+    resume_from(&mut job, &state.resume);
+    job
+}
+
+/// A SOTA without a resume continues the transfer `journal` holds for its component and
+/// MCU version, if any.
+fn resume_from(job: &mut Job, journal: &ResumeState) {
+    if let Job::Module(JobSpec::Sota(params), _) = job {
+        if params.resume.is_none() {
+            params.resume = journal
+                .resume_for(&params.component, &params.current_version)
+                .map(Box::new);
         }
-        other => other,
     }
 }
 
