@@ -13,7 +13,7 @@
 
 use otaflash_core::jobs::{ResumeRefusal, SotaResume};
 use otaflash_core::report::{JobKind, Outcome};
-use otaflash_core::{Event, Lang, PortId};
+use otaflash_core::{AttemptResume, Event, Lang, PortId};
 use otaflash_web::{JournalEntry, JournalOp, VerifiedImage};
 
 /// What the core said about resuming during the running job.
@@ -26,6 +26,18 @@ pub enum ResumeNote {
     },
     /// The journaled transfer could not be used (why); the job started over.
     Rejected(ResumeRefusal),
+}
+
+impl ResumeNote {
+    /// The line of a report's attempts list this news makes, in `lang`.
+    pub fn attempt_resume(&self, lang: Lang) -> AttemptResume {
+        match self {
+            Self::Resumed { offset } => AttemptResume::Resumed { offset: *offset },
+            Self::Rejected(why) => AttemptResume::Restarted {
+                reason: why.message(lang),
+            },
+        }
+    }
 }
 
 /// Resume-related changes to the UI state.
@@ -54,6 +66,8 @@ pub enum ResumeAction {
     },
     /// A job was handed to the driver: earlier resume news is stale.
     JobStarted,
+    /// The job just started continues a journaled transfer.
+    FromCheckpoint,
     /// What the core said about resuming.
     Note(ResumeNote),
 }
@@ -80,6 +94,9 @@ pub struct ResumeState {
     pub lost: Vec<(PortId, String)>,
     /// The latest resume news of the running job.
     pub note: Option<ResumeNote>,
+    /// The running job started from a journaled checkpoint; then the first resume news,
+    /// which says what became of it (for the attempts list).
+    pub from_checkpoint: Option<Option<ResumeNote>>,
     /// Why the journal is not available, when it is not.
     pub unavailable: Option<String>,
     /// Journaled transfers dropped at start-up because their bytes did not rebuild, by
@@ -111,9 +128,27 @@ impl ResumeState {
             }
             ResumeAction::PortRestored { port } => self.lost.retain(|(p, _)| *p != port),
             // Lost ports stay until they are back, whatever job runs.
-            ResumeAction::JobStarted => self.note = None,
-            ResumeAction::Note(note) => self.note = Some(note),
+            ResumeAction::JobStarted => {
+                self.note = None;
+                self.from_checkpoint = None;
+            }
+            ResumeAction::FromCheckpoint => self.from_checkpoint = Some(None),
+            ResumeAction::Note(note) => {
+                if let Some(first @ None) = &mut self.from_checkpoint {
+                    *first = Some(note.clone());
+                }
+                self.note = Some(note);
+            }
         }
+    }
+
+    /// What the running job did with the checkpoint it started from, if it started from
+    /// one and the core said so.
+    pub fn checkpoint_outcome(&self, lang: Lang) -> Option<AttemptResume> {
+        self.from_checkpoint
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map(|note| note.attempt_resume(lang))
     }
 
     /// The journaled transfer a SOTA for `component` at `current_version` continues, if any.
@@ -441,6 +476,30 @@ mod tests {
             state.apply(ResumeAction::Journal(op));
         }
         assert!(state.refused.is_empty());
+    }
+
+    #[test]
+    fn an_attempt_started_from_a_checkpoint_says_what_became_of_it() {
+        let mut state = ResumeState::default();
+        let gone = ResumeRefusal::BlockGone { offset: 4096 };
+        // A fresh job: port-loss news says nothing about a checkpoint.
+        state.apply(ResumeAction::JobStarted);
+        state.apply(ResumeAction::Note(ResumeNote::Resumed { offset: 100 }));
+        assert_eq!(state.checkpoint_outcome(Lang::En), None);
+        // From a checkpoint: the first news counts, a later port loss does not.
+        state.apply(ResumeAction::JobStarted);
+        state.apply(ResumeAction::FromCheckpoint);
+        assert_eq!(state.checkpoint_outcome(Lang::En), None, "nothing said yet");
+        state.apply(ResumeAction::Note(ResumeNote::Rejected(gone.clone())));
+        state.apply(ResumeAction::Note(ResumeNote::Resumed { offset: 512 }));
+        assert_eq!(
+            state.checkpoint_outcome(Lang::Zh),
+            Some(AttemptResume::Restarted {
+                reason: gone.message(Lang::Zh)
+            })
+        );
+        state.apply(ResumeAction::JobStarted);
+        assert_eq!(state.checkpoint_outcome(Lang::En), None);
     }
 
     #[test]

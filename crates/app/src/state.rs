@@ -631,8 +631,10 @@ impl AppState {
         let mut entries = Vec::new();
         if let Some(a) = &mut self.attempts {
             let started_s = a.attempt_started_ms.saturating_sub(a.first_started_ms) / 1000;
-            a.entries
-                .push(AttemptEntry::of(a.attempt, started_s, &report));
+            a.entries.push(
+                AttemptEntry::of(a.attempt, started_s, &report)
+                    .with_resume(self.resume.checkpoint_outcome(self.lang)),
+            );
             if a.policy.should_retry(a.attempt, &report) {
                 let wait_ms = a.policy.interval_s.saturating_mul(1000);
                 a.next_at_ms = Some(now_ms.saturating_add(wait_ms));

@@ -92,6 +92,9 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
                             ..ResumeState::default()
                         };
                         resume_from(job, &journal);
+                        if matches!(job, Job::Module(JobSpec::Sota(p), _) if p.resume.is_some()) {
+                            dispatcher.dispatch(Action::Resume(ResumeAction::FromCheckpoint));
+                        }
                     }
                     dispatcher.dispatch(Action::Resume(ResumeAction::Loaded(loaded.entries)));
                     for (component, why) in loaded.refused {
@@ -149,6 +152,9 @@ pub(super) fn link_note(
 pub(super) fn prepare(state: &UseReducerHandle<AppState>, mut job: Job) -> Job {
     state.dispatch(Action::Resume(ResumeAction::JobStarted));
     resume_from(&mut job, &state.resume);
+    if matches!(&job, Job::Module(JobSpec::Sota(p), _) if p.resume.is_some()) {
+        state.dispatch(Action::Resume(ResumeAction::FromCheckpoint));
+    }
     job
 }
 
