@@ -344,17 +344,19 @@ mod tests {
         for start in (0..SIZE).step_by(BLOCK as usize) {
             offsets.extend([start, (start + BLOCK).min(SIZE)]);
         }
-        let (mut whole, mut chunked) = (0_u64, 0_u64);
+        let (mut whole, mut chunked, mut records) = (0_u64, 0_u64, 0_u64);
         let mut stored: Option<SotaCheckpoint> = None;
         for &offset in &offsets {
             let new = checkpoint(offset);
             whole += offset;
             let plan = ChunkPlan::for_save(stored.as_ref(), &new);
             chunked += plan.end - plan.start;
+            // Each save also rewrites the component's checkpoint record (JSON text).
+            records += serde_json::to_string(&new).map_or(0, |json| json.len() as u64);
             stored = Some(new);
         }
         println!(
-            "journal bytes for a 1 MiB transfer, {} checkpoints: whole prefix {whole} B ({} MiB), chunked {chunked} B",
+            "journal bytes for a 1 MiB transfer, {} checkpoints: whole prefix {whole} B ({} MiB); chunked {chunked} B of image + {records} B of checkpoint records",
             offsets.len(),
             whole >> 20
         );
