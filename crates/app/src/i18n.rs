@@ -207,7 +207,8 @@ impl T {
             Self::FamilyQuecThing => ("QuecThing (Quectel)", "QuecThing（移远）"),
             Self::FamilyEspAt => ("ESP-AT (Espressif)", "ESP-AT（乐鑫）"),
             Self::FamilyUnknown => ("not recognised", "未识别"),
-            Self::FamilyAuto => ("Automatic, detected:", "自动，检测结果："),
+            // Followed directly by the family's name (no space after the full-width colon).
+            Self::FamilyAuto => ("Automatic, detected: ", "自动，检测结果："),
             Self::ModuleFamily => ("Jobs for", "任务适用于"),
             Self::Probing => (
                 "Reading the module (ATI, AT+GMR, AT+GSN)…",

@@ -65,7 +65,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
             <h2>{ T::JobTitle.text(lang) }</h2>
             <label class="family">{ T::ModuleFamily.text(lang) }
                 <select id="module-family" onchange={on_family}>
-                    { option(FamilyChoice::Auto, format!("{} {}", T::FamilyAuto.text(lang), family_name(detected, lang))) }
+                    { option(FamilyChoice::Auto, format!("{}{}", T::FamilyAuto.text(lang), family_name(detected, lang))) }
                     { option(FamilyChoice::QuecThing, family_name(ModuleFamily::QuecThing, lang).to_owned()) }
                     { option(FamilyChoice::EspAt, family_name(ModuleFamily::EspAt, lang).to_owned()) }
                 </select>
