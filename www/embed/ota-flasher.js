@@ -14,7 +14,8 @@
 // Methods (commands sent before the flasher is ready are queued until otaflash:ready):
 // start({ job: 'sota'|'fota'|'flash', component, current_version, auto_confirm,
 // file: ArrayBuffer, file_name }) or start({ job: 'espat', url }) (AT+USEROTA) or
-// start({ job: 'espat', version, partition }) (AT+CIUPDATE); every start also takes
+// start({ job: 'espat', version, partition, https, nonblocking }) (AT+CIUPDATE; the two
+// booleans set <ota mode> 1 and <nonblocking> 1, default false); every start also takes
 // retries (0-10, default 0) and retry_interval (seconds, default 300; IoTDA suggests 2 x 300):
 // one otaflash:result after the last attempt, its report with an `attempts` list.
 // decidePlan(accept), cancel() (also ends a wait between attempts), nextDevice().

@@ -135,6 +135,10 @@ pub struct RawCommand {
     pub version: Option<String>,
     /// `partition` (espat without `url`: the `AT+CIUPDATE` partition).
     pub partition: Option<String>,
+    /// `https` (espat without `url`: `AT+CIUPDATE` `<ota mode>` 1).
+    pub https: Option<bool>,
+    /// `nonblocking` (espat without `url`: `AT+CIUPDATE` `<nonblocking>` 1).
+    pub nonblocking: Option<bool>,
     /// `retries` (attempts after a failed one).
     pub retries: Option<f64>,
     /// `retry_interval` (seconds between attempts).
@@ -170,8 +174,13 @@ impl RawCommand {
                 let espat = match job {
                     JobKind::EspAt => Some(espat_method(
                         text(self.url),
-                        text(self.version),
-                        text(self.partition),
+                        EspAtForm {
+                            version: text(self.version).unwrap_or_default(),
+                            partition: text(self.partition).unwrap_or_default(),
+                            https: self.https.unwrap_or(false),
+                            nonblocking: self.nonblocking.unwrap_or(false),
+                            ..EspAtForm::default()
+                        },
                     )?),
                     _ => None,
                 };
@@ -217,22 +226,17 @@ fn retry_policy(retries: Option<f64>, interval: Option<f64>) -> Result<RetryPoli
 }
 
 /// The ESP-AT method of an `otaflash:start`: a `url` means `AT+USEROTA`, otherwise
-/// `AT+CIUPDATE` with the optional `version` and `partition`; the same checks as the form.
-fn espat_method(
-    url: Option<String>,
-    version: Option<String>,
-    partition: Option<String>,
-) -> Result<EspAtMethod, String> {
+/// `AT+CIUPDATE` with the `ciupdate` fields (version, partition, https, nonblocking); the
+/// same checks as the form.
+fn espat_method(url: Option<String>, ciupdate: EspAtForm) -> Result<EspAtMethod, String> {
     let form = EspAtForm {
         mode: if url.is_some() {
             EspAtMode::UserOta
         } else {
             EspAtMode::CiUpdate
         },
-        version: version.unwrap_or_default(),
-        partition: partition.unwrap_or_default(),
         url: url.unwrap_or_default(),
-        ..EspAtForm::default()
+        ..ciupdate
     };
     form.method()
         .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(Lang::En))
@@ -254,6 +258,10 @@ pub enum Message<'a> {
     State {
         /// The screen's name.
         screen: &'a str,
+        /// After a failed attempt, another one is scheduled (a job with retries); only
+        /// present when true.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        retry_pending: bool,
     },
     /// A stage started or finished.
     #[serde(rename = "otaflash:stage")]
@@ -489,6 +497,23 @@ mod tests {
             panic!("not CIUPDATE: {:?}", job.espat);
         };
         assert_eq!(c.version.as_deref(), Some("v2.4.0.0"));
+        assert!(!c.https && !c.nonblocking);
+        let nonblocking = RawCommand {
+            kind: Some("otaflash:start".into()),
+            job: Some("espat".into()),
+            https: Some(true),
+            nonblocking: Some(true),
+            ..RawCommand::default()
+        }
+        .parse();
+        let Ok(Command::Start(StartJob {
+            espat: Some(EspAtMethod::CiUpdate(c)),
+            ..
+        })) = nonblocking
+        else {
+            panic!("a non-blocking HTTPS start is valid: {nonblocking:?}");
+        };
+        assert!(c.https && c.nonblocking);
         let refused = espat(Some("ftp://fw.example.com/a.bin"), None);
         assert!(
             matches!(&refused, Err(why) if why.contains("http://")),

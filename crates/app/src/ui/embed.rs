@@ -163,6 +163,8 @@ fn read_command(data: &JsValue) -> RawCommand {
         url: text("url"),
         version: text("version"),
         partition: text("partition"),
+        https: get("https").and_then(|v| v.as_bool()),
+        nonblocking: get("nonblocking").and_then(|v| v.as_bool()),
         retries: get("retries").and_then(|v| v.as_f64()),
         retry_interval: get("retry_interval").and_then(|v| v.as_f64()),
     }
