@@ -595,3 +595,23 @@ impl Device for LatePrompt {
         self.out.front().map(|(at, _)| *at)
     }
 }
+
+#[test]
+fn a_progress_urc_before_the_nonblocking_ok_counts_and_state_4_in_the_same_burst_restarts() {
+    let mut device = Scripted {
+        replies: vec![
+            "\r\nOK\r\n",
+            GMR,
+            "\r\n+CIPUPDATE:1\r\n\r\nOK\r\n\r\n+CIPUPDATE:2\r\n\r\n+CIPUPDATE:3\r\n\r\n+CIPUPDATE:4\r\n",
+            "\r\nOK\r\n",
+        ],
+        on_data: "",
+        out: Vec::new(),
+    };
+    let (report, events, _) = run(&mut device, nonblocking(None, None, false), Lang::En);
+    assert_eq!(download_progress(&events), [1, 2, 3, 4]);
+    assert!(recorded_at(&events, Dir::Tx, "AT+RST\r\n").is_some());
+    // The scripted module never comes back from the restart.
+    assert_eq!(code(&report), "timeout", "{report:?}");
+    assert!(stages(&events).contains(&Stage::Reboot));
+}
