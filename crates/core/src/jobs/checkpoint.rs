@@ -10,7 +10,12 @@
 //!   (a retry of the job goes on from there), and every
 //!   [`crate::SotaParams::checkpoint_every`] bytes if set. `received` holds exactly the image
 //!   bytes `0..next_offset`; the checkpoint holds everything else (plan, `10701` digests,
-//!   block bounds). Both are needed to resume; neither contains secrets.
+//!   block bounds). Both are needed to resume; neither contains secrets. Each checkpoint
+//!   is complete on its own (a driver may keep just the last one, as the CLI does across
+//!   retry attempts); a journal should store only the bytes past what it holds (the
+//!   browser's writes `received[stored..next_offset]`), so an image costs its size once.
+//! * **Retry**: a read that fails for good emits a checkpoint first; a retry of the job
+//!   starts from it like a page reload does.
 //! * **Port lost during the transfer** ([`crate::Input::PortLost`] for the module): the job
 //!   keeps its data and waits for [`crate::Input::PortRestored`] until
 //!   [`crate::Waits::reconnect`] after the last successful read (default 45 s, inside the
