@@ -5,13 +5,15 @@
 //! URL of `AT+USEROTA` going out on the bare `>` prompt, also with the module's output
 //! split into single bytes.
 
+mod common;
+
 use otaflash_core::espat::CiUpdate;
 use std::collections::VecDeque;
 
 use otaflash_core::transcript::Dir;
 use otaflash_core::{
-    EspAtMethod, EspAtParams, Event, Input, Instant, JobKind, JobSpec, Lang, Outcome, Output,
-    PortId, Report, Session, SessionConfig, Stage,
+    EspAtMethod, EspAtParams, Event, Instant, JobKind, JobSpec, Lang, Outcome, Report, Session,
+    SessionConfig, Stage,
 };
 use otaflash_sim::{Device, EspAtFault, EspAtScenario, EspAtSim};
 
@@ -22,46 +24,15 @@ fn run(sim: &mut impl Device, params: EspAtParams, lang: Lang) -> (Report, Vec<E
         ..SessionConfig::default()
     });
     session.start(Instant(0), JobSpec::EspAt(params));
-    let mut events = Vec::new();
-    let mut now = 0_u64;
-    loop {
-        let until = loop {
-            match session.poll_output() {
-                Output::Transmit {
-                    port: PortId::Module,
-                    bytes,
-                } => sim.handle_input(now, &bytes),
-                Output::Event(e) => events.push(e),
-                Output::Wait { until } => break until.map(|i| i.0),
-                _ => {}
-            }
-        };
-        if session.is_finished() || now > 3_600_000 {
-            break;
-        }
-        let Some(next) = [until, sim.next_deadline()].into_iter().flatten().min() else {
-            break;
-        };
-        now = next.max(now);
-        sim.handle_timeout(now);
-        if let Some(bytes) = sim.poll_transmit(now) {
-            session.handle_input(Input::Received {
-                now: Instant(now),
-                port: PortId::Module,
-                bytes: &bytes,
-            });
-        } else if until.is_some_and(|u| u <= now) {
-            session.handle_input(Input::Timeout(Instant(now)));
-        }
-    }
-    let report = events.iter().find_map(|e| match e {
+    let (run, now) = common::drive_module(&mut session, sim, 3_600_000);
+    let report = run.events.iter().find_map(|e| match e {
         Event::Finished(r) => Some((**r).clone()),
         _ => None,
     });
     let Some(report) = report else {
-        panic!("no Finished event by {now} ms; events: {events:?}")
+        panic!("no Finished event by {now} ms; events: {:?}", run.events)
     };
-    (report, events, now)
+    (report, run.events, now)
 }
 
 fn ciupdate(version: Option<&str>, partition: Option<&str>) -> EspAtParams {

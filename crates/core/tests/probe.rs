@@ -8,8 +8,7 @@ mod common;
 use common::Harness;
 use otaflash_core::espat::ModuleFamily;
 use otaflash_core::{
-    DeviceFact, Event, Input, Instant, JobKind, JobSpec, Outcome, Output, PortId, Report, Session,
-    SessionConfig,
+    DeviceFact, Event, Instant, JobKind, JobSpec, Outcome, Report, Session, SessionConfig,
 };
 use otaflash_sim::{Device, EspAtScenario, EspAtSim, ModuleSim, Scenario};
 
@@ -17,55 +16,8 @@ use otaflash_sim::{Device, EspAtScenario, EspAtSim, ModuleSim, Scenario};
 fn probe(sim: &mut impl Device, config: SessionConfig) -> (Vec<String>, Vec<DeviceFact>, Report) {
     let mut session = Session::new(config);
     session.start(Instant(0), JobSpec::Probe);
-    let (mut tx, mut events) = (Vec::new(), Vec::new());
-    let mut now = 0_u64;
-    loop {
-        let until = loop {
-            match session.poll_output() {
-                Output::Transmit {
-                    port: PortId::Module,
-                    bytes,
-                } => {
-                    tx.push(String::from_utf8_lossy(&bytes).trim_end().to_owned());
-                    sim.handle_input(now, &bytes);
-                }
-                Output::Event(e) => events.push(e),
-                Output::Wait { until } => break until.map(|i| i.0),
-                _ => {}
-            }
-        };
-        if session.is_finished() || now > 60_000 {
-            break;
-        }
-        let Some(next) = [until, sim.next_deadline()].into_iter().flatten().min() else {
-            break;
-        };
-        now = next.max(now);
-        sim.handle_timeout(now);
-        if let Some(bytes) = sim.poll_transmit(now) {
-            session.handle_input(Input::Received {
-                now: Instant(now),
-                port: PortId::Module,
-                bytes: &bytes,
-            });
-        } else if until.is_some_and(|u| u <= now) {
-            session.handle_input(Input::Timeout(Instant(now)));
-        }
-    }
-    let facts = facts(&events);
-    let reports: Vec<Report> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Finished(r) => Some((**r).clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(reports.len(), 1, "exactly one Finished: {events:?}");
-    (
-        tx,
-        facts,
-        reports.into_iter().next().unwrap_or_else(|| unreachable!()),
-    )
+    let (run, _) = common::drive_module(&mut session, sim, 60_000);
+    (run.tx_lines(), facts(&run.events), run.report().clone())
 }
 
 fn facts(events: &[Event]) -> Vec<DeviceFact> {

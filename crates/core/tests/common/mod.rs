@@ -1,10 +1,12 @@
-//! Test support: a strict transcript replayer and the synthetic seed image.
+//! Test support: a strict transcript replayer, the synthetic seed image, and a virtual-time
+//! loop that runs a session against one `otaflash-sim` device model on the module port.
 #![allow(dead_code, unreachable_pub)]
 
 use otaflash_core::transcript::{self, Dir, Record};
 use otaflash_core::{
     Event, Input, Instant, JobSpec, Output, PortId, Report, Session, SessionConfig,
 };
+use otaflash_sim::Device;
 
 /// The 27954-byte seed image (same formula as fixtures/gen_seed_fixtures.py).
 pub fn seed_image() -> Vec<u8> {
@@ -175,4 +177,48 @@ pub fn replay(text: &str, job: JobSpec, split: bool) -> Run {
         .collect();
     assert_eq!(h.run.tx_lines(), expected, "tx differs from the fixture");
     h.run
+}
+
+/// Runs a started `session` against `device` on the module port, in virtual time, until the
+/// session finishes or the clock passes `limit_ms`. Returns what was sent and heard, and the
+/// virtual time it ended at.
+pub fn drive_module(session: &mut Session, device: &mut impl Device, limit_ms: u64) -> (Run, u64) {
+    let mut run = Run {
+        tx: Vec::new(),
+        events: Vec::new(),
+    };
+    let mut now = 0_u64;
+    loop {
+        let until = loop {
+            match session.poll_output() {
+                Output::Transmit {
+                    port: PortId::Module,
+                    bytes,
+                } => {
+                    device.handle_input(now, &bytes);
+                    run.tx.push(bytes);
+                }
+                Output::Event(e) => run.events.push(e),
+                Output::Wait { until } => break until.map(|i| i.0),
+                _ => {}
+            }
+        };
+        if session.is_finished() || now > limit_ms {
+            return (run, now);
+        }
+        let Some(next) = [until, device.next_deadline()].into_iter().flatten().min() else {
+            return (run, now);
+        };
+        now = next.max(now);
+        device.handle_timeout(now);
+        if let Some(bytes) = device.poll_transmit(now) {
+            session.handle_input(Input::Received {
+                now: Instant(now),
+                port: PortId::Module,
+                bytes: &bytes,
+            });
+        } else if until.is_some_and(|u| u <= now) {
+            session.handle_input(Input::Timeout(Instant(now)));
+        }
+    }
 }
