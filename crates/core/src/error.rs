@@ -57,11 +57,11 @@ pub enum ErrorKind {
         actual: String,
     },
     /// Device output that breaks the protocol (with what and where).
-    Protocol(String),
+    Protocol(ProtocolViolation),
     /// No plan for our component arrived.
     NoPlan,
-    /// The plan failed a strategy check and was rejected.
-    Rejected(String),
+    /// The plan was refused: by the technician or by a failed strategy check.
+    Rejected(Rejection),
     /// A bootloader command failed.
     Bootloader {
         /// Command name ("Write Memory").
@@ -87,6 +87,115 @@ pub enum ErrorKind {
     FlashAttempts(Vec<Self>),
     /// An ESP-AT upgrade (`AT+CIUPDATE` / `AT+USEROTA`) failed (protocol.md §3).
     EspAt(crate::espat::EspAtFailure),
+}
+
+/// What exactly broke the protocol, with the values involved (texts in `i18n.rs`).
+///
+/// Not `#[non_exhaustive]`: the text tests match it exhaustively, so a new variant
+/// cannot ship without its English and Chinese wording being checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolViolation {
+    /// A query answered without a readable `prefix` value (`AT+CSQ` without `+CSQ:`).
+    MissingValue {
+        /// The command line.
+        command: String,
+        /// The reply prefix that was expected ("+CSQ:").
+        prefix: &'static str,
+    },
+    /// `AT+QIOTOTARD` echoed another start offset than asked for.
+    ReadStart {
+        /// The command line.
+        command: String,
+        /// The `+QIOTOTARD:` header as received.
+        header: String,
+        /// The start offset asked for.
+        expected: u64,
+    },
+    /// `AT+QIOTOTARD` announced a length of 0 or more than asked for.
+    ReadLength {
+        /// The command line.
+        command: String,
+        /// The `+QIOTOTARD:` header as received.
+        header: String,
+        /// The length asked for.
+        max: u32,
+    },
+    /// `AT+QIOTOTARD` carried another number of bytes than its header announced.
+    ReadPayload {
+        /// The command line.
+        command: String,
+        /// Bytes announced by the header.
+        announced: u64,
+        /// Bytes actually carried.
+        carried: usize,
+    },
+    /// `+QIOTEVT: 7,10703` (block ready) came before `7,10701` with the package digests.
+    BlockBeforeDigests,
+    /// `7,10703` gives another file size than `7,10701` did.
+    FileSizeChanged {
+        /// Size in the block event.
+        block: u64,
+        /// Size in the package event.
+        package: u64,
+    },
+    /// `7,10703` offers a block that does not continue what was read.
+    BlockOutOfOrder {
+        /// Start of the offered block.
+        start: u64,
+        /// Bytes read so far.
+        received: u64,
+    },
+    /// `7,10703` offers an empty block or one past the end of the file.
+    BlockOutsideFile {
+        /// Start of the block.
+        start: u64,
+        /// Length of the block.
+        length: u64,
+        /// File size.
+        size: u64,
+    },
+    /// A version report reply arrived when no version was being reported.
+    UnexpectedVersionReply,
+    /// The module started a module-firmware download (`7,10701` without a
+    /// component) for an MCU (SOTA) plan.
+    ModuleDownloadForMcuPlan,
+    /// The module started an MCU download (`7,10701` naming a component) for a
+    /// module (FOTA) plan.
+    McuDownloadForModulePlan {
+        /// The component the module named.
+        component: String,
+    },
+    /// The STM32 flash step ended without having made an attempt (a job invariant).
+    NoFlashAttempt,
+    /// A resumed read failed while no resume was in progress (a job invariant).
+    NoResumeInProgress,
+    /// An `AT+USEROTA` line was handled outside an `AT+USEROTA` upgrade (a job invariant).
+    UserOtaLineOutsideUserOta,
+}
+
+impl ProtocolViolation {
+    /// The violation in `lang`, with its values.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::protocol_message(self, lang)
+    }
+}
+
+/// Why an offered plan was refused.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`ProtocolViolation`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// The technician declined the plan card.
+    Declined,
+    /// The plan failed these strategy checks (protocol.md §2.2 S2); never empty.
+    FailedChecks(Vec<crate::event::Check>),
+}
+
+impl Rejection {
+    /// The reason in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::rejection_message(self, lang)
+    }
 }
 
 /// A failure with context; see the module docs.

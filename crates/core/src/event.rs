@@ -300,6 +300,21 @@ pub enum WarningKind {
         /// The plan's CRC.
         plan: u32,
     },
+    /// AT engine: the module sent a line longer than the framer keeps; it was dropped.
+    LineTooLong {
+        /// The longest line kept, in bytes.
+        max: usize,
+    },
+    /// ESP-AT `AT+USEROTA`: the module answered `busy p...` to URL bytes past the
+    /// announced length.
+    UrlOverrun,
+    /// ESP-AT: the module restarts into the new firmware.
+    EspAtRestarting,
+    /// ESP-AT: after the upgrade the module still runs the version it ran before.
+    VersionUnchanged {
+        /// The version it runs.
+        version: String,
+    },
 }
 
 impl WarningKind {

@@ -1,8 +1,9 @@
 //! English and Simplified Chinese texts for error messages and hints. Kept in one place
 //! so a translator sees every string at once.
 
-use crate::error::{ErrorKind, Lang};
+use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::espat::EspAtFailure;
+use crate::event::Check;
 use crate::jobs::ResumeRefusal;
 
 /// The message for `kind` in `lang`, with its context filled in.
@@ -58,12 +59,14 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         ) => {
             format!("接收镜像的 {algorithm} 为 {actual}，计划要求 {expected}；未写入任何数据")
         }
-        (K::Protocol(what), Lang::En) => format!("The device broke the protocol: {what}"),
-        (K::Protocol(what), Lang::Zh) => format!("设备响应不符合协议：{what}"),
+        (K::Protocol(what), Lang::En) => {
+            format!("The device broke the protocol: {}", what.message(lang))
+        }
+        (K::Protocol(what), Lang::Zh) => format!("设备响应不符合协议：{}", what.message(lang)),
         (K::NoPlan, Lang::En) => "No upgrade plan for this component arrived".into(),
         (K::NoPlan, Lang::Zh) => "未收到该组件的升级计划".into(),
-        (K::Rejected(why), Lang::En) => format!("The plan was rejected: {why}"),
-        (K::Rejected(why), Lang::Zh) => format!("已拒绝升级计划：{why}"),
+        (K::Rejected(why), Lang::En) => format!("The plan was rejected: {}", why.message(lang)),
+        (K::Rejected(why), Lang::Zh) => format!("已拒绝升级计划：{}", why.message(lang)),
         (
             K::Bootloader {
                 command,
@@ -196,6 +199,184 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
         Lang::En => en.into(),
         Lang::Zh => zh.into(),
     }
+}
+
+/// What broke the protocol, with the values involved.
+pub(crate) fn protocol_message(v: &ProtocolViolation, lang: Lang) -> String {
+    use ProtocolViolation as V;
+    match (v, lang) {
+        (V::MissingValue { command, prefix }, Lang::En) => {
+            format!("{command} answered without a readable {prefix} value")
+        }
+        (V::MissingValue { command, prefix }, Lang::Zh) => {
+            format!("{command} 的应答中没有可识别的 {prefix} 值")
+        }
+        (
+            V::ReadStart {
+                command,
+                header,
+                expected,
+            },
+            Lang::En,
+        ) => {
+            format!("{command} answered start {header}, expected {expected}")
+        }
+        (
+            V::ReadStart {
+                command,
+                header,
+                expected,
+            },
+            Lang::Zh,
+        ) => {
+            format!("{command} 返回的起始位置为 {header}，应为 {expected}")
+        }
+        (
+            V::ReadLength {
+                command,
+                header,
+                max,
+            },
+            Lang::En,
+        ) => {
+            format!("{command} answered length {header}, expected 1..={max}")
+        }
+        (
+            V::ReadLength {
+                command,
+                header,
+                max,
+            },
+            Lang::Zh,
+        ) => {
+            format!("{command} 返回的长度为 {header}，应在 1..={max} 之间")
+        }
+        (
+            V::ReadPayload {
+                command,
+                announced,
+                carried,
+            },
+            Lang::En,
+        ) => {
+            format!("{command} announced {announced} bytes but carried {carried}")
+        }
+        (
+            V::ReadPayload {
+                command,
+                announced,
+                carried,
+            },
+            Lang::Zh,
+        ) => {
+            format!("{command} 声明 {announced} 字节，实际携带 {carried} 字节")
+        }
+        (V::BlockBeforeDigests, Lang::En) => {
+            "10703 arrived before any 10701 with the package digests".into()
+        }
+        (V::BlockBeforeDigests, Lang::Zh) => "在携带升级包摘要的 10701 之前收到了 10703".into(),
+        (V::FileSizeChanged { block, package }, Lang::En) => {
+            format!("10703 says the file has {block} bytes, 10701 said {package}")
+        }
+        (V::FileSizeChanged { block, package }, Lang::Zh) => {
+            format!("10703 给出的文件大小为 {block} 字节，而 10701 给出的是 {package} 字节")
+        }
+        (V::BlockOutOfOrder { start, received }, Lang::En) => {
+            format!("10703 offers a block at {start}, but {received} bytes were read so far")
+        }
+        (V::BlockOutOfOrder { start, received }, Lang::Zh) => {
+            format!("10703 提供的数据块起始于 {start}，但目前已读取 {received} 字节")
+        }
+        (
+            V::BlockOutsideFile {
+                start,
+                length,
+                size,
+            },
+            Lang::En,
+        ) => {
+            format!("10703 block {start}+{length} does not fit the {size}-byte file")
+        }
+        (
+            V::BlockOutsideFile {
+                start,
+                length,
+                size,
+            },
+            Lang::Zh,
+        ) => {
+            format!("10703 数据块 {start}+{length} 超出了 {size} 字节的文件范围")
+        }
+        (V::UnexpectedVersionReply, Lang::En) => "an unexpected version reply".into(),
+        (V::UnexpectedVersionReply, Lang::Zh) => "收到了意外的版本上报应答".into(),
+        (V::ModuleDownloadForMcuPlan, Lang::En) => {
+            "the module started a module-firmware download for an MCU plan".into()
+        }
+        (V::ModuleDownloadForMcuPlan, Lang::Zh) => "模组针对 MCU 升级计划开始下载了模组固件".into(),
+        (V::McuDownloadForModulePlan { component }, Lang::En) => format!(
+            "the module started an MCU download (component \"{component}\") for a module plan"
+        ),
+        (V::McuDownloadForModulePlan { component }, Lang::Zh) => {
+            format!("模组针对模组升级计划开始了 MCU 下载（组件 \"{component}\"）")
+        }
+        (V::NoFlashAttempt, Lang::En) => "the STM32 flash step ended without an attempt".into(),
+        (V::NoFlashAttempt, Lang::Zh) => "STM32 烧录步骤未进行任何尝试就结束了".into(),
+        (V::NoResumeInProgress, Lang::En) => {
+            "a resumed read failed without a resume in progress".into()
+        }
+        (V::NoResumeInProgress, Lang::Zh) => "续传读取失败，但当前并无续传在进行".into(),
+        (V::UserOtaLineOutsideUserOta, Lang::En) => "USEROTA line outside USEROTA".into(),
+        (V::UserOtaLineOutsideUserOta, Lang::Zh) => {
+            "在 AT+USEROTA 升级之外收到了 USEROTA 应答行".into()
+        }
+    }
+}
+
+/// Why a plan was refused; failed checks are listed with their values.
+pub(crate) fn rejection_message(why: &Rejection, lang: Lang) -> String {
+    match (why, lang) {
+        (Rejection::Declined, Lang::En) => "declined by the operator".into(),
+        (Rejection::Declined, Lang::Zh) => "操作员拒绝了该计划".into(),
+        (Rejection::FailedChecks(checks), Lang::En) => checks
+            .iter()
+            .map(|c| format!("{} {} (required {})", c.name, c.actual, c.required))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (Rejection::FailedChecks(checks), Lang::Zh) => checks
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}（要求 {}）",
+                    check_label_zh(c),
+                    check_value_zh(&c.actual),
+                    check_value_zh(&c.required)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("，"),
+    }
+}
+
+/// The Chinese name of a strategy check (the names are fixed in `jobs/strategy.rs`).
+fn check_label_zh(check: &Check) -> &str {
+    match check.name.as_str() {
+        "battery" => "电量",
+        "signal" => "信号",
+        "space" => "存储空间",
+        "version" => "版本",
+        other => other,
+    }
+}
+
+/// A check value in Chinese: the only words `jobs/strategy.rs` puts in values are
+/// "unknown" and the unit "bytes"; numbers, "%", "dBm" and versions stay as they are.
+fn check_value_zh(value: &str) -> String {
+    if value == "unknown" {
+        return "未知".into();
+    }
+    value
+        .strip_suffix(" bytes")
+        .map_or_else(|| value.to_owned(), |n| format!("{n} 字节"))
 }
 
 /// Why a SOTA transfer could not be resumed, with context.
@@ -635,5 +816,25 @@ pub(crate) fn warning_message(kind: &crate::event::WarningKind, lang: Lang) -> S
         (W::CrcDiffers { computed, plan }, Lang::Zh) => format!(
             "固件的 CRC-32 为 {computed}，计划中为 {plan}；该算法未公开，MD5/SHA-256 均匹配"
         ),
+        (W::LineTooLong { max }, Lang::En) => {
+            format!("dropped a line longer than {max} bytes from the module")
+        }
+        (W::LineTooLong { max }, Lang::Zh) => {
+            format!("已丢弃模组发来的一行超过 {max} 字节的数据")
+        }
+        (W::UrlOverrun, Lang::En) => {
+            "the module received more URL bytes than announced (busy p...)".into()
+        }
+        (W::UrlOverrun, Lang::Zh) => "模组收到的 URL 字节多于声明的长度（busy p...）".into(),
+        (W::EspAtRestarting, Lang::En) => {
+            "the module is restarting into the new firmware: keep it powered".into()
+        }
+        (W::EspAtRestarting, Lang::Zh) => "模组正在重启进入新固件：请保持供电".into(),
+        (W::VersionUnchanged { version }, Lang::En) => {
+            format!("the module still runs version {version} after the upgrade")
+        }
+        (W::VersionUnchanged { version }, Lang::Zh) => {
+            format!("升级后模组运行的仍是版本 {version}")
+        }
     }
 }

@@ -43,9 +43,9 @@ impl Session {
     /// A new idle session.
     pub fn new(config: SessionConfig) -> Self {
         Self {
+            at: AtEngine::new(mask_secrets).with_lang(config.lang),
             config,
             out: Outbox::default(),
-            at: AtEngine::new(mask_secrets),
             job: None,
         }
     }

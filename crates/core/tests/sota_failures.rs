@@ -459,6 +459,8 @@ fn manual_confirm_waits_for_decide_plan() {
         manual,
     );
     failed_with(&declined, "rejected");
+    let why = declined.report().error.as_ref().map(|e| e.message.clone());
+    assert!(why.is_some_and(|m| m.contains("declined by the operator")));
     assert!(declined.tx_lines().contains(&"AT+QIOTUPDATE=0".to_owned()));
     let plan_stages = declined
         .events

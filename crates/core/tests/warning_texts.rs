@@ -84,6 +84,15 @@ fn the_job_warnings_exist_in_both_languages_with_their_context() {
             },
             &["A01", "A02"],
         ),
+        (W::LineTooLong { max: 1024 }, &["1024"]),
+        (W::UrlOverrun, &["busy p..."]),
+        (W::EspAtRestarting, &[]),
+        (
+            W::VersionUnchanged {
+                version: "v2.4.0.0".into(),
+            },
+            &["v2.4.0.0"],
+        ),
     ];
     for (warning, context) in cases {
         let (en, zh) = (warning.message(Lang::En), warning.message(Lang::Zh));

@@ -9,13 +9,13 @@
 //! other than `ota` is written without a reboot, so its job ends at the module's `OK`.
 
 use crate::at::{AtCommand, AtEvent, Reply};
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, ProtocolViolation};
 use crate::espat::commands::{
     check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, Restart, UserOta,
     Version,
 };
 use crate::espat::failure::{server_of, EspAtFailure};
-use crate::event::{DeviceFact, Event, Stage};
+use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::params::{EspAtMethod, EspAtParams};
 use crate::jobs::{Ctx, Flow, JobInput};
@@ -386,7 +386,7 @@ impl EspAt {
     fn on_userota_line(&self, line: &str, ctx: &mut Ctx<'_>) -> Result<Phase, Stop> {
         let EspAtMethod::UserOta { url } = &self.p.method else {
             return Err(Err(ErrorKind::Protocol(
-                "USEROTA line outside USEROTA".into(),
+                ProtocolViolation::UserOtaLineOutsideUserOta,
             )));
         };
         // The module's HTTP client has its own 10 s timeouts; the whole download gets the
@@ -398,9 +398,7 @@ impl EspAt {
                 server: server_of(url),
             }))),
             l if l.starts_with("busy p") => {
-                ctx.event(Event::Warning(
-                    "the module received more URL bytes than announced (busy p...)".into(),
-                ));
+                warn(&WarningKind::UrlOverrun, ctx);
                 Ok(Phase::UrlSent { deadline })
             }
             l => match received_count(l) {
@@ -435,9 +433,7 @@ impl EspAt {
     /// Enters the Reboot stage; returns when the module must answer again by.
     fn enter_reboot(&self, ctx: &mut Ctx<'_>) -> Instant {
         ctx.tracker.enter(ctx.now, Stage::Reboot, ctx.out);
-        ctx.event(Event::Warning(
-            "the module is restarting into the new firmware: keep it powered".into(),
-        ));
+        warn(&WarningKind::EspAtRestarting, ctx);
         ctx.now + self.p.reboot
     }
 
@@ -468,11 +464,18 @@ impl EspAt {
             }));
         }
         if now_running == ctx.tracker.facts.from_version {
-            ctx.event(Event::Warning(format!(
-                "the module still runs version {now_running} after the upgrade"
-            )));
+            let unchanged = WarningKind::VersionUnchanged {
+                version: now_running.clone(),
+            };
+            warn(&unchanged, ctx);
         }
         ctx.tracker.facts.to_version = now_running;
         Ok(())
     }
+}
+
+/// Tells the technician `warning` in the job's language.
+fn warn(warning: &WarningKind, ctx: &mut Ctx<'_>) {
+    let text = warning.message(ctx.tracker.lang());
+    ctx.event(Event::Warning(text));
 }

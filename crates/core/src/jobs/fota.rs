@@ -4,7 +4,7 @@
 //! and take `10705` / `10706`, cross-checked against the version `AT+QIOTINFO?` reports.
 
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, Lang};
+use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::connect::{self, Connect, ConnectParams, Online};
@@ -47,7 +47,7 @@ enum Phase {
         deadline: Instant,
     },
     Decide(PlanEntry),
-    Refuse(String),
+    Refuse(Rejection),
     Confirm(PlanEntry),
     Download {
         plan: PlanEntry,
@@ -111,7 +111,7 @@ impl Fota {
         if let JobInput::Fail(e) = input {
             return Flow::Done(Err(e));
         }
-        let phase = core::mem::replace(&mut self.phase, Phase::Refuse(String::new()));
+        let phase = core::mem::replace(&mut self.phase, Phase::Refuse(Rejection::Declined));
         match self.step(phase, input, ctx) {
             Ok(phase) => {
                 self.phase = phase;
@@ -208,7 +208,7 @@ impl Fota {
             (Phase::Decide(plan), JobInput::Decision(true)) => Ok(Self::confirm(plan, ctx)),
             (Phase::Decide(_), JobInput::Decision(false)) => {
                 ctx.send(&Update(UpdateAction::Refuse));
-                Ok(Phase::Refuse("declined by the operator".into()))
+                Ok(Phase::Refuse(Rejection::Declined))
             }
             (Phase::Refuse(why), JobInput::At(AtEvent::Reply(_))) => {
                 Err(Err(ErrorKind::Rejected(why)))
@@ -235,12 +235,11 @@ impl Fota {
                 },
                 JobInput::At(AtEvent::Urc(_)),
             ) => match urc {
-                Some(QiotEvent::Ota(OtaEvent::McuDownloadStarted(info))) => {
-                    Err(Err(ErrorKind::Protocol(format!(
-                        "the module started an MCU download (component \"{}\") for a module plan",
-                        info.component
-                    ))))
-                }
+                Some(QiotEvent::Ota(OtaEvent::McuDownloadStarted(info))) => Err(Err(
+                    ErrorKind::Protocol(ProtocolViolation::McuDownloadForModulePlan {
+                        component: info.component,
+                    }),
+                )),
                 Some(QiotEvent::Ota(
                     OtaEvent::Downloading
                     | OtaEvent::ModuleDownloadStarted

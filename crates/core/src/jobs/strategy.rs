@@ -1,6 +1,7 @@
 //! Device-side strategy checks of an offered plan (protocol.md §2.2 S2): battery, signal,
 //! space and "is this actually an upgrade". Pure functions over what the job measured.
 
+use crate::error::Rejection;
 use crate::event::{Check, PlanOffer};
 use crate::quecthing::PlanEntry;
 
@@ -65,13 +66,8 @@ pub(crate) fn evaluate(plan: &PlanEntry, current_version: Option<&str>, m: Measu
     }
 }
 
-/// The reason the plan fails its checks, or `None` when it passes.
-pub(crate) fn failure(offer: &PlanOffer) -> Option<String> {
-    let failed: Vec<String> = offer
-        .checks
-        .iter()
-        .filter(|c| !c.passed)
-        .map(|c| format!("{} {} (required {})", c.name, c.actual, c.required))
-        .collect();
-    (!failed.is_empty()).then(|| failed.join(", "))
+/// The checks the plan fails, or `None` when it passes.
+pub(crate) fn failure(offer: &PlanOffer) -> Option<Rejection> {
+    let failed: Vec<Check> = offer.checks.iter().filter(|c| !c.passed).cloned().collect();
+    (!failed.is_empty()).then_some(Rejection::FailedChecks(failed))
 }

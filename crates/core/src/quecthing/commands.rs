@@ -2,12 +2,16 @@
 //! limits follow protocol.md §1.1.
 
 use crate::at::command::{AtCommand, Reply};
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, ProtocolViolation};
 use crate::quecthing::fields::{quote, split};
 use crate::time::Duration;
 
-fn protocol(what: impl Into<String>) -> ErrorKind {
-    ErrorKind::Protocol(what.into())
+/// `command` answered without a readable `prefix` value.
+fn missing(command: &impl AtCommand, prefix: &'static str) -> ErrorKind {
+    ErrorKind::Protocol(ProtocolViolation::MissingValue {
+        command: command.line(),
+        prefix,
+    })
 }
 
 /// `AT`: is anyone there? Three attempts, 500 ms apart (protocol.md §2.1 C0).
@@ -82,7 +86,7 @@ impl AtCommand for QueryState {
         reply
             .value("+QIOTSTATE:")
             .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| protocol("AT+QIOTSTATE? answered without a state"))
+            .ok_or_else(|| missing(self, "+QIOTSTATE:"))
     }
 }
 
@@ -174,7 +178,7 @@ impl AtCommand for SignalQuality {
         let rssi = reply
             .value("+CSQ:")
             .and_then(|v| split(v).first().and_then(|f| f.i64()))
-            .ok_or_else(|| protocol("AT+CSQ answered without a value"))?;
+            .ok_or_else(|| missing(self, "+CSQ:"))?;
         // 3GPP TS 27.007: 0 → −113 dBm, 31 → −51 dBm or more, 99 → not known.
         Ok((0..=31)
             .contains(&rssi)
@@ -195,7 +199,7 @@ impl AtCommand for BatteryCharge {
             .value("+CBC:")
             .and_then(|v| split(v).get(1).and_then(|f| f.u64()))
             .and_then(|n| u8::try_from(n.min(100)).ok())
-            .ok_or_else(|| protocol("AT+CBC answered without a charge level"))
+            .ok_or_else(|| missing(self, "+CBC:"))
     }
 }
 
@@ -362,40 +366,37 @@ impl AtCommand for ReadData {
     }
     /// Checks the echoed start and the length, and returns the data.
     fn parse(&self, reply: &Reply) -> Result<Vec<u8>, ErrorKind> {
-        let header = reply.value("+QIOTOTARD:").ok_or_else(|| {
-            protocol(format!(
-                "{} answered without a +QIOTOTARD header",
-                self.line()
-            ))
-        })?;
+        let header = reply
+            .value("+QIOTOTARD:")
+            .ok_or_else(|| missing(self, "+QIOTOTARD:"))?;
         let f = split(header);
         let (start, len) = (
             f.first().and_then(|f| f.u64()),
             f.get(1).and_then(|f| f.u64()),
         );
         if start != Some(self.start) {
-            return Err(protocol(format!(
-                "{} answered start {header}, expected {}",
-                self.line(),
-                self.start
-            )));
+            return Err(ErrorKind::Protocol(ProtocolViolation::ReadStart {
+                command: self.line(),
+                header: header.to_owned(),
+                expected: self.start,
+            }));
         }
         let len = len
             .filter(|&n| n > 0 && n <= u64::from(self.length))
             .ok_or_else(|| {
-                protocol(format!(
-                    "{} answered length {header}, expected 1..={}",
-                    self.line(),
-                    self.length
-                ))
+                ErrorKind::Protocol(ProtocolViolation::ReadLength {
+                    command: self.line(),
+                    header: header.to_owned(),
+                    max: self.length,
+                })
             })?;
         let data = reply.payload.clone().unwrap_or_default();
         if u64::try_from(data.len()).ok() != Some(len) {
-            return Err(protocol(format!(
-                "{} announced {len} bytes but carried {}",
-                self.line(),
-                data.len()
-            )));
+            return Err(ErrorKind::Protocol(ProtocolViolation::ReadPayload {
+                command: self.line(),
+                announced: len,
+                carried: data.len(),
+            }));
         }
         Ok(data)
     }

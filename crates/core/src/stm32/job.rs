@@ -237,7 +237,7 @@ impl FlashJob {
             self.out.event(Event::Warning(problem.message(self.lang)));
             return false;
         }
-        let mut at = AtEngine::new(mask_secrets);
+        let mut at = AtEngine::new(mask_secrets).with_lang(self.lang);
         let command = SetMcuVersion {
             component: step.report.component.clone(),
             version: step.report.version.clone(),

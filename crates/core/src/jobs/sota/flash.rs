@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Phase, Sota, Stop};
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, JobError};
+use crate::error::{ErrorKind, JobError, ProtocolViolation};
 use crate::event::{DeviceFact, Event, WarningKind};
 use crate::image::{FlashImage, DEFAULT_BIN_BASE};
 use crate::io::PortId;
@@ -254,7 +254,7 @@ impl Sota {
 /// The final flash error: the one failure itself, or every attempt's.
 fn attempts_error(mut failures: Vec<ErrorKind>) -> ErrorKind {
     match failures.len() {
-        0 => ErrorKind::Protocol("the STM32 flash step ended without an attempt".into()),
+        0 => ErrorKind::Protocol(ProtocolViolation::NoFlashAttempt),
         1 => failures.remove(0),
         _ => ErrorKind::FlashAttempts(failures),
     }

@@ -18,7 +18,7 @@ mod transfer;
 use std::sync::Arc;
 
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, Lang};
+use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::ResumeRefusal;
@@ -105,7 +105,7 @@ enum Phase {
         retry: Option<PackageInfo>,
     },
     Decide(Accepted),
-    Refuse(String),
+    Refuse(Rejection),
     Confirm(Accepted),
     Download {
         accepted: Accepted,
@@ -298,9 +298,11 @@ impl Sota {
                 Ok(self.announce(m, 0, ctx))
             }
             (Phase::Announce { measured, done }, JobInput::At(AtEvent::Reply(r))) => {
-                let announced = self.announcement(done).ok_or_else(|| {
-                    Stop::Fail(ErrorKind::Protocol("an unexpected version reply".into()))
-                })?;
+                let announced = self
+                    .announcement(done)
+                    .ok_or(Stop::Fail(ErrorKind::Protocol(
+                        ProtocolViolation::UnexpectedVersionReply,
+                    )))?;
                 ctx.parse(&announced, &r).map_err(Stop::Fail)?;
                 ctx.fact(DeviceFact::McuVersion {
                     component: announced.component,
@@ -377,7 +379,7 @@ impl Sota {
             (Phase::Decide(accepted), JobInput::Decision(true)) => Ok(self.confirm(accepted, ctx)),
             (Phase::Decide(_), JobInput::Decision(false)) => {
                 ctx.send(&Update(UpdateAction::Refuse));
-                Ok(Phase::Refuse("declined by the operator".into()))
+                Ok(Phase::Refuse(Rejection::Declined))
             }
             (Phase::Refuse(why), JobInput::At(AtEvent::Reply(_))) => {
                 Err(Stop::Done(Err(ErrorKind::Rejected(why))))
@@ -679,7 +681,7 @@ impl Sota {
             }
             Some(QiotEvent::Ota(OtaEvent::ModuleDownloadStarted)) => {
                 return Err(Stop::Fail(ErrorKind::Protocol(
-                    "the module started a module-firmware download for an MCU plan".into(),
+                    ProtocolViolation::ModuleDownloadForMcuPlan,
                 )));
             }
             Some(QiotEvent::Ota(OtaEvent::Downloading)) => {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::{Phase, Sota, Stop, Transfer};
 use crate::at::AtEvent;
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, ProtocolViolation};
 use crate::event::{Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::{ResumeRefusal, SotaCheckpoint, SotaResume};
@@ -339,7 +339,7 @@ impl Sota {
     ) -> Result<Phase, Stop> {
         let Some(r) = t.resume.take() else {
             return Err(Stop::Fail(ErrorKind::Protocol(
-                "a resumed read failed without a resume in progress".into(),
+                ProtocolViolation::NoResumeInProgress,
             )));
         };
         if r.boundary && !r.ended {

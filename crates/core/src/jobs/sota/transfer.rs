@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Accepted, Phase, Sota, Stop, Transfer, READ_ATTEMPTS};
 use crate::at::AtEvent;
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, ProtocolViolation};
 use crate::event::{Event, Stage, WarningKind};
 use crate::jobs::Ctx;
 use crate::quecthing::commands::{ReadData, ReadLimit, Update, UpdateAction};
@@ -59,31 +59,38 @@ impl Sota {
         } = accepted;
         let Some(package) = package else {
             return Err(Stop::Fail(ErrorKind::Protocol(
-                "10703 arrived before any 10701 with the package digests".into(),
+                ProtocolViolation::BlockBeforeDigests,
             )));
         };
         let received = u64::try_from(image.len()).unwrap_or(u64::MAX);
         if block.size != package.size {
-            return Err(Stop::Fail(ErrorKind::Protocol(format!(
-                "10703 says the file has {} bytes, 10701 said {}",
-                block.size, package.size
-            ))));
+            return Err(Stop::Fail(ErrorKind::Protocol(
+                ProtocolViolation::FileSizeChanged {
+                    block: block.size,
+                    package: package.size,
+                },
+            )));
         }
         if block.start == 0 && received > 0 {
             // After a download error the module restarts the file from offset 0.
             image.clear();
         } else if block.start != received {
-            return Err(Stop::Fail(ErrorKind::Protocol(format!(
-                "10703 offers a block at {}, but {received} bytes were read so far",
-                block.start
-            ))));
+            return Err(Stop::Fail(ErrorKind::Protocol(
+                ProtocolViolation::BlockOutOfOrder {
+                    start: block.start,
+                    received,
+                },
+            )));
         }
         let block_end = block.start.saturating_add(block.length);
         if block.length == 0 || block_end > package.size {
-            return Err(Stop::Fail(ErrorKind::Protocol(format!(
-                "10703 block {}+{} does not fit the {}-byte file",
-                block.start, block.length, package.size
-            ))));
+            return Err(Stop::Fail(ErrorKind::Protocol(
+                ProtocolViolation::BlockOutsideFile {
+                    start: block.start,
+                    length: block.length,
+                    size: package.size,
+                },
+            )));
         }
         if image.capacity() == 0 {
             image.reserve_exact(usize::try_from(package.size).unwrap_or(0));

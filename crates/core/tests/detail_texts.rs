@@ -1,0 +1,185 @@
+//! Every protocol-violation detail and every plan-rejection reason a technician can see is
+//! worded in English and in Simplified Chinese, with its context (commands, offsets, sizes,
+//! check values) in both, and keeps its machine-readable code.
+
+use otaflash_core::event::Check;
+use otaflash_core::{ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
+
+fn has_han(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Position of each variant; the match is exhaustive (the enum is not `non_exhaustive`),
+/// so a new variant does not compile until it is numbered here and listed in `violations`.
+fn ordinal(v: &V) -> usize {
+    match v {
+        V::MissingValue { .. } => 0,
+        V::ReadStart { .. } => 1,
+        V::ReadLength { .. } => 2,
+        V::ReadPayload { .. } => 3,
+        V::BlockBeforeDigests => 4,
+        V::FileSizeChanged { .. } => 5,
+        V::BlockOutOfOrder { .. } => 6,
+        V::BlockOutsideFile { .. } => 7,
+        V::UnexpectedVersionReply => 8,
+        V::ModuleDownloadForMcuPlan => 9,
+        V::McuDownloadForModulePlan { .. } => 10,
+        V::NoFlashAttempt => 11,
+        V::NoResumeInProgress => 12,
+        V::UserOtaLineOutsideUserOta => 13,
+    }
+}
+const VIOLATIONS: usize = 14;
+
+/// Each variant with the context its text must carry.
+fn violations() -> Vec<(V, &'static [&'static str])> {
+    let read = || "AT+QIOTOTARD=4096,1024".to_owned();
+    vec![
+        (
+            V::MissingValue {
+                command: "AT+CSQ".into(),
+                prefix: "+CSQ:",
+            },
+            &["AT+CSQ", "+CSQ:"],
+        ),
+        (
+            V::ReadStart {
+                command: read(),
+                header: "0,1024".into(),
+                expected: 4096,
+            },
+            &["AT+QIOTOTARD=4096,1024", "0,1024", "4096"],
+        ),
+        (
+            V::ReadLength {
+                command: read(),
+                header: "4096,2048".into(),
+                max: 1024,
+            },
+            &["AT+QIOTOTARD=4096,1024", "4096,2048", "1..=1024"],
+        ),
+        (
+            V::ReadPayload {
+                command: read(),
+                announced: 1024,
+                carried: 1000,
+            },
+            &["AT+QIOTOTARD=4096,1024", "1024", "1000"],
+        ),
+        (V::BlockBeforeDigests, &["10703", "10701"]),
+        (
+            V::FileSizeChanged {
+                block: 27_954,
+                package: 27_000,
+            },
+            &["10703", "10701", "27954", "27000"],
+        ),
+        (
+            V::BlockOutOfOrder {
+                start: 8192,
+                received: 4096,
+            },
+            &["10703", "8192", "4096"],
+        ),
+        (
+            V::BlockOutsideFile {
+                start: 24_576,
+                length: 8192,
+                size: 27_954,
+            },
+            &["10703", "24576+8192", "27954"],
+        ),
+        (V::UnexpectedVersionReply, &[]),
+        (V::ModuleDownloadForMcuPlan, &["MCU"]),
+        (
+            V::McuDownloadForModulePlan {
+                component: "STM32".into(),
+            },
+            &["MCU", "\"STM32\""],
+        ),
+        (V::NoFlashAttempt, &["STM32"]),
+        (V::NoResumeInProgress, &[]),
+        (V::UserOtaLineOutsideUserOta, &["USEROTA"]),
+    ]
+}
+
+fn check(name: &str, actual: &str, required: &str) -> Check {
+    Check {
+        name: name.into(),
+        required: required.into(),
+        actual: actual.into(),
+        passed: false,
+    }
+}
+
+/// Asserts `en` is English and `zh` Chinese, both carrying every part of `context`.
+fn assert_bilingual(en: &str, zh: &str, context: &[&str]) {
+    assert!(!en.trim().is_empty() && !has_han(en), "{en}");
+    assert!(has_han(zh), "{zh}");
+    for part in context {
+        assert!(
+            en.contains(part) && zh.contains(part),
+            "{part}: {en} / {zh}"
+        );
+    }
+}
+
+#[test]
+fn every_protocol_violation_is_worded_in_both_languages_with_its_context() {
+    let all = violations();
+    let mut seen: Vec<usize> = all.iter().map(|(v, _)| ordinal(v)).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..VIOLATIONS).collect::<Vec<_>>(),
+        "list each variant once"
+    );
+    for (v, context) in all {
+        assert_bilingual(&v.message(Lang::En), &v.message(Lang::Zh), context);
+        // The job error wraps the detail in both languages and keeps its code.
+        let e = JobError::from(ErrorKind::Protocol(v.clone()));
+        assert_eq!(e.code(), "protocol");
+        assert_eq!(e.lwm2m_result(), 6);
+        assert!(e.message(Lang::En).contains(&v.message(Lang::En)));
+        assert!(e.message(Lang::Zh).contains(&v.message(Lang::Zh)));
+        assert!(has_han(&e.hint(Lang::Zh)) && !has_han(&e.hint(Lang::En)));
+    }
+}
+
+#[test]
+fn every_rejection_reason_is_worded_in_both_languages_with_its_values() {
+    let checks = vec![
+        check("battery", "12 %", "≥ 30 %"),
+        check("signal", "unknown", "≥ -90 dBm"),
+        check("space", "1000 bytes", "≥ 27954 bytes"),
+        check("version", "2_0_0", "≠ 2_0_0"),
+    ];
+    let cases: Vec<(Rejection, &[&str], &[&str])> = vec![
+        (Rejection::Declined, &["declined"], &["拒绝"]),
+        (
+            Rejection::FailedChecks(checks),
+            &[
+                "battery 12 % (required ≥ 30 %)",
+                "signal unknown",
+                "space 1000 bytes (required ≥ 27954 bytes)",
+                "version 2_0_0",
+            ],
+            &[
+                "电量 12 %（要求 ≥ 30 %）",
+                "信号 未知",
+                "存储空间 1000 字节（要求 ≥ 27954 字节）",
+                "版本 2_0_0（要求 ≠ 2_0_0）",
+            ],
+        ),
+    ];
+    for (why, en_parts, zh_parts) in cases {
+        let (en, zh) = (why.message(Lang::En), why.message(Lang::Zh));
+        assert_bilingual(&en, &zh, &[]);
+        assert!(en_parts.iter().all(|p| en.contains(p)), "{en}");
+        assert!(zh_parts.iter().all(|p| zh.contains(p)), "{zh}");
+        assert!(!zh.contains("unknown") && !zh.contains("bytes"), "{zh}");
+        let e = JobError::from(ErrorKind::Rejected(why));
+        assert_eq!(e.code(), "rejected");
+        assert!(e.message(Lang::Zh).contains(&zh));
+    }
+}
