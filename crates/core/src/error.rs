@@ -68,8 +68,8 @@ pub enum ErrorKind {
         command: &'static str,
         /// Address involved, if any.
         address: Option<u32>,
-        /// What happened ("NACK", "no answer").
-        what: String,
+        /// What happened (NACK to the data, no answer…).
+        what: crate::stm32::BootloaderFailure,
     },
     /// Flash content differs from the image after writing.
     FlashVerify {

@@ -5,6 +5,8 @@ use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::espat::EspAtFailure;
 use crate::event::Check;
 use crate::jobs::ResumeRefusal;
+use crate::stm32::frame::Malformed;
+use crate::stm32::{BootloaderFailure, BootloaderStep};
 
 /// The message for `kind` in `lang`, with its context filled in.
 pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
@@ -75,8 +77,11 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
             },
             Lang::En,
         ) => match address {
-            Some(a) => format!("Bootloader {command} at 0x{a:08X} failed: {what}"),
-            None => format!("Bootloader {command} failed: {what}"),
+            Some(a) => format!(
+                "Bootloader {command} at 0x{a:08X} failed: {}",
+                what.message(lang)
+            ),
+            None => format!("Bootloader {command} failed: {}", what.message(lang)),
         },
         (
             K::Bootloader {
@@ -86,8 +91,11 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
             },
             Lang::Zh,
         ) => match address {
-            Some(a) => format!("Bootloader {command} 在地址 0x{a:08X} 失败：{what}"),
-            None => format!("Bootloader {command} 失败：{what}"),
+            Some(a) => format!(
+                "Bootloader {command} 在地址 0x{a:08X} 失败：{}",
+                what.message(lang)
+            ),
+            None => format!("Bootloader {command} 失败：{}", what.message(lang)),
         },
         (K::FlashVerify { address }, Lang::En) => {
             format!("MCU flash differs from the image at 0x{address:08X}")
@@ -377,6 +385,107 @@ fn check_value_zh(value: &str) -> String {
     value
         .strip_suffix(" bytes")
         .map_or_else(|| value.to_owned(), |n| format!("{n} 字节"))
+}
+
+/// What went wrong in one bootloader command.
+pub(crate) fn bootloader_message(f: &BootloaderFailure, lang: Lang) -> String {
+    use BootloaderFailure as F;
+    match (f, lang) {
+        (F::Nack(step), Lang::En) => format!("NACK to the {}", step_name(*step, lang)),
+        (F::Nack(step), Lang::Zh) => format!("{}收到 NACK", step_name(*step, lang)),
+        (F::NoAnswer { step, waited_ms }, Lang::En) => format!(
+            "no answer to the {} within {waited_ms} ms",
+            step_name(*step, lang)
+        ),
+        (F::NoAnswer { step, waited_ms }, Lang::Zh) => {
+            format!("{} 在 {waited_ms} 毫秒内无应答", step_name(*step, lang))
+        }
+        (F::Unexpected { step, byte }, Lang::En) => format!(
+            "unexpected byte 0x{byte:02X} after the {}",
+            step_name(*step, lang)
+        ),
+        (F::Unexpected { step, byte }, Lang::Zh) => {
+            format!("{}之后收到意外字节 0x{byte:02X}", step_name(*step, lang))
+        }
+        (F::LinkLost { probed_s }, Lang::En) => {
+            format!("lost contact with the bootloader: no answer to resync probes for {probed_s} s")
+        }
+        (F::LinkLost { probed_s }, Lang::Zh) => {
+            format!("与 Bootloader 失去联系：{probed_s} 秒内重新同步探测均无应答")
+        }
+        (F::UnknownProduct { pid }, Lang::En) => format!("unknown product ID 0x{pid:03X}"),
+        (F::UnknownProduct { pid }, Lang::Zh) => format!("未知的产品 ID 0x{pid:03X}"),
+        (F::NotOffered, Lang::En) => "not offered by this bootloader (read protection?)".into(),
+        (F::NotOffered, Lang::Zh) => "该 Bootloader 不提供此指令（是否开启了读保护？）".into(),
+        (F::NoErase, Lang::En) => "no erase command is offered by this bootloader".into(),
+        (F::NoErase, Lang::Zh) => "该 Bootloader 不提供任何擦除指令".into(),
+        (F::Malformed(m), Lang::En) => format!("malformed reply: {}", m.message(lang)),
+        (F::Malformed(m), Lang::Zh) => format!("应答格式错误：{}", m.message(lang)),
+    }
+}
+
+/// The part of a bootloader command, as named in failure texts.
+fn step_name(step: BootloaderStep, lang: Lang) -> &'static str {
+    use BootloaderStep as S;
+    match (step, lang) {
+        (S::Sync, Lang::En) => "0x7F",
+        (S::Sync, Lang::Zh) => "同步字节（0x7F）",
+        (S::Command, Lang::En) => "command",
+        (S::Command, Lang::Zh) => "指令",
+        (S::Address, Lang::En) => "address",
+        (S::Address, Lang::Zh) => "地址",
+        (S::Length, Lang::En) => "length",
+        (S::Length, Lang::Zh) => "长度",
+        (S::Data, Lang::En) => "data",
+        (S::Data, Lang::Zh) => "数据",
+        (S::PageList, Lang::En) => "page list",
+        (S::PageList, Lang::Zh) => "页列表",
+        (S::Reply, Lang::En) => "reply",
+        (S::Reply, Lang::Zh) => "应答",
+    }
+}
+
+/// What is wrong with a bootloader frame.
+pub(crate) fn malformed_message(m: Malformed, lang: Lang) -> String {
+    use Malformed as M;
+    let (en, zh) = match m {
+        M::EmptyGet => ("empty Get reply", "Get 应答为空"),
+        M::GetWithoutVersion => ("Get reply without a version", "Get 应答缺少版本号"),
+        M::GetCount => (
+            "Get reply length does not match its count byte",
+            "Get 应答长度与其计数字节不符",
+        ),
+        M::VersionLength => (
+            "Get Version reply is not 3 bytes",
+            "Get Version 应答不是 3 字节",
+        ),
+        M::IdLength => (
+            "Get ID reply is not a 2-byte product ID",
+            "Get ID 应答不是 2 字节的产品 ID",
+        ),
+        M::ChecksumXor => (
+            "Get Checksum reply has a bad XOR",
+            "Get Checksum 应答的异或校验错误",
+        ),
+        M::ChecksumLength => (
+            "Get Checksum reply is not 5 bytes",
+            "Get Checksum 应答不是 5 字节",
+        ),
+        M::ShortRead => ("short Read Memory reply", "Read Memory 应答过短"),
+        M::BlockLength => ("a block holds 1 to 256 bytes", "数据块必须为 1 到 256 字节"),
+        M::LegacyErasePages => (
+            "legacy erase takes 1 to 255 pages",
+            "传统擦除只能擦除 1 到 255 页",
+        ),
+        M::ExtendedErasePages => (
+            "extended erase takes 1 to 512 pages",
+            "扩展擦除只能擦除 1 到 512 页",
+        ),
+    };
+    match lang {
+        Lang::En => en.into(),
+        Lang::Zh => zh.into(),
+    }
 }
 
 /// Why a SOTA transfer could not be resumed, with context.

@@ -1,8 +1,11 @@
-//! Every protocol-violation detail and every plan-rejection reason a technician can see is
-//! worded in English and in Simplified Chinese, with its context (commands, offsets, sizes,
-//! check values) in both, and keeps its machine-readable code.
+//! Every protocol-violation detail, plan-rejection reason and bootloader failure a
+//! technician can see is worded in English and in Simplified Chinese, with its context
+//! (commands, offsets, sizes, check values, bytes) in both, and keeps its machine-readable
+//! code.
 
 use otaflash_core::event::Check;
+use otaflash_core::stm32::frame::Malformed;
+use otaflash_core::stm32::{BootloaderFailure as B, BootloaderFailure, BootloaderStep as S};
 use otaflash_core::{ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
 
 fn has_han(s: &str) -> bool {
@@ -182,4 +185,105 @@ fn every_rejection_reason_is_worded_in_both_languages_with_its_values() {
         assert_eq!(e.code(), "rejected");
         assert!(e.message(Lang::Zh).contains(&zh));
     }
+}
+
+/// Every bootloader failure, each step named, and every malformed frame; the matches are
+/// exhaustive, so a new variant does not compile until it is listed here.
+fn bootloader_failures() -> Vec<(BootloaderFailure, &'static [&'static str])> {
+    let steps = [
+        S::Sync,
+        S::Command,
+        S::Address,
+        S::Length,
+        S::Data,
+        S::PageList,
+        S::Reply,
+    ];
+    for step in steps {
+        match step {
+            S::Sync | S::Command | S::Address | S::Length | S::Data | S::PageList | S::Reply => {}
+        }
+    }
+    let malformed = [
+        Malformed::EmptyGet,
+        Malformed::GetWithoutVersion,
+        Malformed::GetCount,
+        Malformed::VersionLength,
+        Malformed::IdLength,
+        Malformed::ChecksumXor,
+        Malformed::ChecksumLength,
+        Malformed::ShortRead,
+        Malformed::BlockLength,
+        Malformed::LegacyErasePages,
+        Malformed::ExtendedErasePages,
+    ];
+    let mut all: Vec<(BootloaderFailure, &'static [&'static str])> = Vec::new();
+    for step in steps {
+        all.push((B::Nack(step), &["NACK"]));
+        all.push((
+            B::NoAnswer {
+                step,
+                waited_ms: 1500,
+            },
+            &["1500"],
+        ));
+        all.push((B::Unexpected { step, byte: 0x5A }, &["0x5A"]));
+    }
+    all.push((B::LinkLost { probed_s: 35 }, &["35"]));
+    all.push((B::UnknownProduct { pid: 0x413 }, &["0x413"]));
+    all.push((B::NotOffered, &[]));
+    all.push((B::NoErase, &[]));
+    all.extend(malformed.map(|m| (B::Malformed(m), &[] as &[&str])));
+    // Each variant kind appears: the match below has no wildcard.
+    for (f, _) in &all {
+        match f {
+            B::Nack(_)
+            | B::NoAnswer { .. }
+            | B::Unexpected { .. }
+            | B::LinkLost { .. }
+            | B::UnknownProduct { .. }
+            | B::NotOffered
+            | B::NoErase
+            | B::Malformed(
+                Malformed::EmptyGet
+                | Malformed::GetWithoutVersion
+                | Malformed::GetCount
+                | Malformed::VersionLength
+                | Malformed::IdLength
+                | Malformed::ChecksumXor
+                | Malformed::ChecksumLength
+                | Malformed::ShortRead
+                | Malformed::BlockLength
+                | Malformed::LegacyErasePages
+                | Malformed::ExtendedErasePages,
+            ) => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_bootloader_failure_is_worded_in_both_languages_with_its_context() {
+    let all = bootloader_failures();
+    let mut texts = Vec::new();
+    for (what, context) in all {
+        let (en, zh) = (what.message(Lang::En), what.message(Lang::Zh));
+        assert_bilingual(&en, &zh, context);
+        let e = JobError::from(ErrorKind::Bootloader {
+            command: "Write Memory",
+            address: Some(0x0800_0400),
+            what,
+        });
+        assert_eq!(e.code(), "bootloader");
+        assert_eq!(e.lwm2m_result(), 8);
+        assert_bilingual(
+            &e.message(Lang::En),
+            &e.message(Lang::Zh),
+            &["Write Memory", "0x08000400"],
+        );
+        texts.push(zh);
+    }
+    // Different steps and frames read differently.
+    let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+    assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
 }

@@ -120,12 +120,12 @@ fn rejects_inconsistent_replies() {
     assert!(frame::decode_get(&[]).is_err());
     assert_eq!(
         frame::decode_id(&hex("02 04 13 00")),
-        Err(Malformed("Get ID reply is not a 2-byte product ID"))
+        Err(Malformed::IdLength)
     );
     assert!(frame::decode_version(&hex("31 00")).is_err());
     assert_eq!(
         frame::decode_checksum(&hex("df 8a 8a 2b 01")),
-        Err(Malformed("Get Checksum reply has a bad XOR"))
+        Err(Malformed::ChecksumXor)
     );
 }
 

@@ -5,7 +5,10 @@
 mod stm32_common;
 
 use otaflash_core::image::{FlashImage, Segment};
-use otaflash_core::stm32::{EntrySequence, Jump, Line, Stm32Config, VerifyMethod, VerifyMode};
+use otaflash_core::stm32::{
+    BootloaderFailure, BootloaderStep, EntrySequence, Jump, Line, Stm32Config, VerifyMethod,
+    VerifyMode,
+};
 use otaflash_core::{DeviceFact, ErrorKind, Event, LineSettings, Output, Parity, PortId, Stage};
 use stm32_common::{app_image, run, Delivery, FakeBootloader};
 
@@ -270,7 +273,7 @@ fn a_write_protected_sector_fails_with_command_and_address() {
         ErrorKind::Bootloader {
             command: "Write Memory",
             address: Some(0x0800_0400),
-            what: "NACK to the data".into()
+            what: BootloaderFailure::Nack(BootloaderStep::Data)
         }
     );
     assert_eq!(result.retries(), 3, "default max_retries");
@@ -356,7 +359,7 @@ fn a_dropped_link_fails_after_resync_gives_up() {
     };
     // The third write got no answer; the read-back check of its chunk found the link dead.
     assert_eq!((command, address), ("Read Memory", Some(0x0800_0200)));
-    assert!(what.contains("lost contact"), "{what}");
+    assert_eq!(what, BootloaderFailure::LinkLost { probed_s: 35 });
     assert!(result.end.0 < 40_000, "gave up after {} ms", result.end.0);
     // Resync used single 0xFF probes.
     assert!(

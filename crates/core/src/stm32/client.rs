@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use super::failure::{BootloaderFailure, BootloaderStep};
 use super::frame::{self, Command, ACK, BUSY, NACK};
 use crate::error::{ErrorKind, JobError};
 use crate::event::Event;
@@ -50,7 +51,7 @@ enum Expect {
 /// Bytes to send and the reply they must get.
 #[derive(Clone, Debug)]
 struct Step {
-    what: &'static str,
+    what: BootloaderStep,
     bytes: Vec<u8>,
     expect: Vec<Expect>,
     timeout: Duration,
@@ -81,7 +82,7 @@ impl Request {
     /// The payload is the reply byte.
     pub(crate) fn sync(attempts: u8) -> Self {
         let step = Step {
-            what: "0x7F",
+            what: BootloaderStep::Sync,
             bytes: vec![frame::SYNC],
             expect: vec![Expect::SyncReply],
             timeout: ACK_TIMEOUT,
@@ -126,7 +127,7 @@ impl Request {
     pub(crate) fn read(address: u32, len: usize) -> Result<Self, frame::Malformed> {
         let length = frame::read_length(len)?;
         Ok(Self::addressed(Command::ReadMemory, address).then(
-            "length",
+            BootloaderStep::Length,
             length.to_vec(),
             vec![Expect::Ack, Expect::Data(len)],
             ACK_TIMEOUT,
@@ -137,7 +138,7 @@ impl Request {
     pub(crate) fn write(address: u32, data: &[u8]) -> Result<Self, frame::Malformed> {
         let block = frame::write_block(data)?;
         Ok(Self::addressed(Command::WriteMemory, address).then(
-            "data",
+            BootloaderStep::Data,
             block,
             vec![Expect::Ack],
             ACK_TIMEOUT,
@@ -149,7 +150,7 @@ impl Request {
     pub(crate) fn erase(command: Command, address: u32, page_list: Vec<u8>, pages: usize) -> Self {
         let timeout = Duration::ms(ERASE_TIMEOUT_PER_PAGE.as_ms().saturating_mul(pages as u64));
         Self::command(command, Some(address), vec![Expect::Ack]).then(
-            "page list",
+            BootloaderStep::PageList,
             page_list,
             vec![Expect::Ack],
             timeout,
@@ -160,7 +161,7 @@ impl Request {
     /// `C3 C2 C1 C0 X`.
     pub(crate) fn checksum(address: u32, len: u32) -> Self {
         Self::addressed(Command::GetChecksum, address).then(
-            "length",
+            BootloaderStep::Length,
             frame::word(len).to_vec(),
             vec![Expect::Ack, Expect::Ack, Expect::Data(5)],
             ACK_TIMEOUT,
@@ -184,7 +185,7 @@ impl Request {
 
     fn command(command: Command, address: Option<u32>, expect: Vec<Expect>) -> Self {
         let step = Step {
-            what: "command",
+            what: BootloaderStep::Command,
             bytes: frame::command(command).to_vec(),
             expect,
             timeout: ACK_TIMEOUT,
@@ -202,7 +203,7 @@ impl Request {
     /// common opening of Read Memory, Write Memory, Go and Get Checksum (AN3155).
     fn addressed(command: Command, address: u32) -> Self {
         Self::command(command, Some(address), vec![Expect::Ack]).then(
-            "address",
+            BootloaderStep::Address,
             frame::word(address).to_vec(),
             vec![Expect::Ack],
             ACK_TIMEOUT,
@@ -211,7 +212,7 @@ impl Request {
 
     fn then(
         mut self,
-        what: &'static str,
+        what: BootloaderStep,
         bytes: Vec<u8>,
         expect: Vec<Expect>,
         timeout: Duration,
@@ -225,7 +226,7 @@ impl Request {
         self
     }
 
-    fn error(&self, what: String) -> JobError {
+    fn error(&self, what: BootloaderFailure) -> JobError {
         ErrorKind::Bootloader {
             command: self.command,
             address: self.address,
@@ -371,10 +372,9 @@ impl Client {
                 self.fail(now, Failure::NoAnswer(waited), out)
             }
             State::Resyncing(resync) if now >= resync.give_up_at => {
-                let error = resync.request.error(format!(
-                    "lost contact with the bootloader: no answer to resync probes for {} s",
-                    RESYNC_BUDGET.as_ms() / 1000
-                ));
+                let error = resync.request.error(BootloaderFailure::LinkLost {
+                    probed_s: RESYNC_BUDGET.as_ms() / 1000,
+                });
                 self.state = State::Idle;
                 self.dirty = true;
                 Some(Err(Failed {
@@ -424,13 +424,18 @@ impl Client {
         let State::Running(run) = std::mem::take(&mut self.state) else {
             return None;
         };
-        let what = run.request.steps.get(run.step).map_or("reply", |s| s.what);
+        let step = run
+            .request
+            .steps
+            .get(run.step)
+            .map_or(BootloaderStep::Reply, |s| s.what);
         let error = run.request.error(match failure {
-            Failure::Nack => format!("NACK to the {what}"),
-            Failure::NoAnswer(waited) => {
-                format!("no answer to the {what} within {} ms", waited.as_ms())
-            }
-            Failure::Unexpected(byte) => format!("unexpected byte 0x{byte:02X} after the {what}"),
+            Failure::Nack => BootloaderFailure::Nack(step),
+            Failure::NoAnswer(waited) => BootloaderFailure::NoAnswer {
+                step,
+                waited_ms: waited.as_ms(),
+            },
+            Failure::Unexpected(byte) => BootloaderFailure::Unexpected { step, byte },
         });
         // A NACK leaves the bootloader waiting for a command; anything else may not.
         let lost_sync = failure != Failure::Nack;

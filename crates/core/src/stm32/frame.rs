@@ -62,10 +62,50 @@ impl Command {
     }
 }
 
-/// A reply the bootloader sent that does not follow the protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Malformed(pub &'static str);
+/// A reply the bootloader sent that does not follow the protocol, or a request that
+/// cannot be framed. Worded in English and Chinese in `i18n.rs`.
+///
+/// Not `#[non_exhaustive]`: the text tests match it exhaustively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    /// The Get reply is empty.
+    EmptyGet,
+    /// The Get reply has a count byte but no version.
+    GetWithoutVersion,
+    /// The Get reply's length does not match its count byte.
+    GetCount,
+    /// The Get Version reply is not 3 bytes.
+    VersionLength,
+    /// The Get ID reply is not a 2-byte product ID.
+    IdLength,
+    /// The Get Checksum reply's XOR does not match its CRC bytes.
+    ChecksumXor,
+    /// The Get Checksum reply is not 5 bytes.
+    ChecksumLength,
+    /// The Read Memory reply is shorter than asked for.
+    ShortRead,
+    /// A Read/Write Memory block outside 1..=256 bytes.
+    BlockLength,
+    /// A legacy Erase of 0 or more than 255 pages.
+    LegacyErasePages,
+    /// An Extended Erase of 0 or more than 512 pages.
+    ExtendedErasePages,
+}
+
+impl Malformed {
+    /// What is wrong, in `lang`.
+    pub fn message(self, lang: crate::Lang) -> String {
+        crate::i18n::malformed_message(self, lang)
+    }
+}
+
+impl core::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message(crate::Lang::En))
+    }
+}
+
+impl std::error::Error for Malformed {}
 
 /// What Get (0x00) reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +168,7 @@ pub fn write_block(data: &[u8]) -> Result<Vec<u8>, Malformed> {
 /// Legacy Erase page list: `N-1, p0…, XOR` with one-byte page numbers.
 pub fn erase_pages(pages: &[u8]) -> Result<Vec<u8>, Malformed> {
     if pages.is_empty() || pages.len() > MAX_LEGACY_ERASE_PAGES {
-        return Err(Malformed("legacy erase takes 1 to 255 pages"));
+        return Err(Malformed::LegacyErasePages);
     }
     let mut out = Vec::with_capacity(pages.len() + 2);
     out.push((pages.len() - 1) as u8);
@@ -140,7 +180,7 @@ pub fn erase_pages(pages: &[u8]) -> Result<Vec<u8>, Malformed> {
 /// Extended Erase page list: `(N-1) as u16 BE, p0 BE…, XOR`.
 pub fn extended_erase_pages(pages: &[u16]) -> Result<Vec<u8>, Malformed> {
     if pages.is_empty() || pages.len() > MAX_EXTENDED_ERASE_PAGES {
-        return Err(Malformed("extended erase takes 1 to 512 pages"));
+        return Err(Malformed::ExtendedErasePages);
     }
     let mut out = Vec::with_capacity(2 * pages.len() + 3);
     out.extend_from_slice(&((pages.len() - 1) as u16).to_be_bytes());
@@ -153,12 +193,10 @@ pub fn extended_erase_pages(pages: &[u16]) -> Result<Vec<u8>, Malformed> {
 
 /// Decode the Get payload `N, version, c1..cN`.
 pub fn decode_get(payload: &[u8]) -> Result<CommandSet, Malformed> {
-    let (&n, rest) = payload.split_first().ok_or(Malformed("empty Get reply"))?;
-    let (&version, codes) = rest
-        .split_first()
-        .ok_or(Malformed("Get reply without a version"))?;
+    let (&n, rest) = payload.split_first().ok_or(Malformed::EmptyGet)?;
+    let (&version, codes) = rest.split_first().ok_or(Malformed::GetWithoutVersion)?;
     if rest.len() != usize::from(n) + 1 {
-        return Err(Malformed("Get reply length does not match its count byte"));
+        return Err(Malformed::GetCount);
     }
     Ok(CommandSet {
         version,
@@ -174,7 +212,7 @@ pub fn decode_version(payload: &[u8]) -> Result<Version, Malformed> {
             option1,
             option2,
         }),
-        _ => Err(Malformed("Get Version reply is not 3 bytes")),
+        _ => Err(Malformed::VersionLength),
     }
 }
 
@@ -182,7 +220,7 @@ pub fn decode_version(payload: &[u8]) -> Result<Version, Malformed> {
 pub fn decode_id(payload: &[u8]) -> Result<u16, Malformed> {
     match *payload {
         [1, hi, lo] => Ok(u16::from_be_bytes([hi, lo])),
-        _ => Err(Malformed("Get ID reply is not a 2-byte product ID")),
+        _ => Err(Malformed::IdLength),
     }
 }
 
@@ -190,15 +228,15 @@ pub fn decode_id(payload: &[u8]) -> Result<u16, Malformed> {
 pub fn decode_checksum(payload: &[u8]) -> Result<u32, Malformed> {
     match *payload {
         [a, b, c, d, x] if a ^ b ^ c ^ d == x => Ok(u32::from_be_bytes([a, b, c, d])),
-        [_, _, _, _, _] => Err(Malformed("Get Checksum reply has a bad XOR")),
-        _ => Err(Malformed("Get Checksum reply is not 5 bytes")),
+        [_, _, _, _, _] => Err(Malformed::ChecksumXor),
+        _ => Err(Malformed::ChecksumLength),
     }
 }
 
 fn block_length_byte(len: usize) -> Result<u8, Malformed> {
     match len {
         1..=MAX_BLOCK => Ok((len - 1) as u8),
-        _ => Err(Malformed("a block holds 1 to 256 bytes")),
+        _ => Err(Malformed::BlockLength),
     }
 }
 

@@ -14,6 +14,7 @@
 
 mod client;
 mod crc;
+mod failure;
 pub mod frame;
 mod job;
 mod part;
@@ -21,6 +22,7 @@ mod plan;
 mod programmer;
 
 pub use crc::stm32_crc;
+pub use failure::{BootloaderFailure, BootloaderStep};
 pub use job::{FlashJob, VersionReport};
 pub use part::{Page, Part, Run};
 pub use programmer::{FlashSummary, Programmer, VerifyMethod};

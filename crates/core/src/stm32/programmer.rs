@@ -15,6 +15,7 @@
 //! retry or a resync probe would be sent into the running application.
 
 use super::client::{Client, Failed, Request};
+use super::failure::BootloaderFailure;
 use super::frame::{self, Command, CommandSet, MAX_BLOCK};
 use super::part::Part;
 use super::plan::{self, Chunk, EraseBatch, VerifyBlock, CRC_BLOCK};
@@ -394,7 +395,7 @@ impl Identify {
                     bootloader(
                         Command::GetId,
                         None,
-                        format!("unknown product ID 0x{pid:03X}"),
+                        BootloaderFailure::UnknownProduct { pid },
                     )
                 })?;
                 let known = Known {
@@ -407,7 +408,11 @@ impl Identify {
                     Some(register) if known.commands.offers(Command::ReadMemory) => {
                         // One attempt: a NACK here only means the register is not readable.
                         let request = Request::read(register, 2).map_err(|e| {
-                            bootloader(Command::ReadMemory, Some(register), e.to_string())
+                            bootloader(
+                                Command::ReadMemory,
+                                Some(register),
+                                BootloaderFailure::Malformed(e),
+                            )
                         })?;
                         ctx.client.send(ctx.now, request, ctx.out);
                         Ok(Phase::Identify(Self {
@@ -464,25 +469,14 @@ impl Target {
             name: part.name.into(),
             flash_size,
         }));
-        for (needed, command) in [
-            (Command::WriteMemory, "Write Memory"),
-            (Command::ReadMemory, "Read Memory"),
-        ] {
+        for needed in [Command::WriteMemory, Command::ReadMemory] {
             if !known.commands.offers(needed) {
-                return Err(bootloader(
-                    needed,
-                    None,
-                    format!("{command} is not offered by this bootloader (read protection?)"),
-                ));
+                return Err(bootloader(needed, None, BootloaderFailure::NotOffered));
             }
         }
         let extended = known.commands.offers(Command::ExtendedErase);
         if !extended && !known.commands.offers(Command::Erase) {
-            return Err(bootloader(
-                Command::Erase,
-                None,
-                "no erase command is offered by this bootloader".into(),
-            ));
+            return Err(bootloader(Command::Erase, None, BootloaderFailure::NoErase));
         }
         plan::check_fits(&image, part, flash_size)?;
         if let Some(warning) = plan::vector_table_warning(&image, part, flash_size) {
@@ -579,7 +573,8 @@ impl Erase {
             ),
             EraseBatch::Legacy(pages) => (Command::Erase, frame::erase_pages(pages), pages.len()),
         };
-        let list = list.map_err(|e| bootloader(command, Some(*address), e.to_string()))?;
+        let list =
+            list.map_err(|e| bootloader(command, Some(*address), BootloaderFailure::Malformed(e)))?;
         ctx.send(Request::erase(command, *address, list, pages));
         Ok(Phase::Erase(self))
     }
@@ -639,8 +634,13 @@ impl Write {
         let Some(chunk) = self.target.chunks.get(self.next) else {
             return self.send_next(ctx);
         };
-        let request = Request::read(chunk.address, chunk.data.len())
-            .map_err(|e| bootloader(Command::ReadMemory, Some(chunk.address), e.to_string()))?;
+        let request = Request::read(chunk.address, chunk.data.len()).map_err(|e| {
+            bootloader(
+                Command::ReadMemory,
+                Some(chunk.address),
+                BootloaderFailure::Malformed(e),
+            )
+        })?;
         ctx.client.send(ctx.now, request, ctx.out);
         self.checking = true;
         Ok(Phase::Write(self))
@@ -680,8 +680,13 @@ impl Write {
         let Some(chunk) = self.target.chunks.get(self.next) else {
             return self.send_next(ctx);
         };
-        let request = Request::write(chunk.address, &chunk.data)
-            .map_err(|e| bootloader(Command::WriteMemory, Some(chunk.address), e.to_string()))?;
+        let request = Request::write(chunk.address, &chunk.data).map_err(|e| {
+            bootloader(
+                Command::WriteMemory,
+                Some(chunk.address),
+                BootloaderFailure::Malformed(e),
+            )
+        })?;
         ctx.client.send(ctx.now, request, ctx.out);
         Ok(Phase::Write(self))
     }
@@ -765,10 +770,7 @@ impl Verify {
                     .into());
                 }
                 if payload.len() != expected.len() {
-                    return Err(malformed(
-                        Command::ReadMemory,
-                        frame::Malformed("short Read Memory reply"),
-                    ));
+                    return Err(malformed(Command::ReadMemory, frame::Malformed::ShortRead));
                 }
             }
         }
@@ -795,8 +797,13 @@ impl Verify {
         };
         let request = match self.method {
             VerifyMethod::Crc => Request::checksum(address, len as u32),
-            VerifyMethod::ReadBack => Request::read(address, len)
-                .map_err(|e| bootloader(Command::ReadMemory, Some(address), e.to_string()))?,
+            VerifyMethod::ReadBack => Request::read(address, len).map_err(|e| {
+                bootloader(
+                    Command::ReadMemory,
+                    Some(address),
+                    BootloaderFailure::Malformed(e),
+                )
+            })?,
         };
         ctx.send(request);
         Ok(Phase::Verify(self))
@@ -881,7 +888,7 @@ fn signals(entry: EntrySequence, reset_held: bool, bootloader: bool) -> Output {
     }
 }
 
-fn bootloader(command: Command, address: Option<u32>, what: String) -> JobError {
+fn bootloader(command: Command, address: Option<u32>, what: BootloaderFailure) -> JobError {
     ErrorKind::Bootloader {
         command: command.name(),
         address,
@@ -891,5 +898,5 @@ fn bootloader(command: Command, address: Option<u32>, what: String) -> JobError 
 }
 
 fn malformed(command: Command, error: frame::Malformed) -> JobError {
-    bootloader(command, None, format!("malformed reply: {error}"))
+    bootloader(command, None, BootloaderFailure::Malformed(error))
 }
