@@ -22,7 +22,7 @@ async function connectStation(frame) {
   await frame.locator('#app[data-screen="ready"]').waitFor({ timeout: 20_000 });
 }
 
-test('two stations flash two devices at the same time and the board sums their shifts', async () => {
+test('two stations flash two devices at the same time and the board sums their shifts', { timeout: 240_000 }, async () => {
   const devices = [];
   for (let i = 0; i < 2; i += 1) {
     devices.push({ module: await startSim('module', fastModule()), mcu: await startSim('stm32') });
@@ -127,7 +127,7 @@ test('two stations flash two devices at the same time and the board sums their s
   }
 });
 
-test('the flasher links to the board, stations keep their own journal, and the board works offline', async () => {
+test('the flasher links to the board, stations keep their own journal, and the board works offline', { timeout: 90_000 }, async () => {
   const server = await serveDist();
   const browser = await launchWith();
   try {

@@ -177,6 +177,9 @@ pub enum StationEvent {
     State {
         /// `connect`, `connecting`, `ready`, `running`, `finished`.
         screen: String,
+        /// Another attempt of a failed job is scheduled.
+        #[serde(default)]
+        retry_pending: bool,
     },
     /// A stage started or finished.
     #[serde(rename = "otaflash:stage")]
@@ -226,6 +229,8 @@ pub struct StationStatus {
     pub stage: Option<(Stage, u64, u64)>,
     /// A plan waits for confirmation in the station.
     pub plan_waiting: bool,
+    /// A failed job will run again after its retry interval.
+    pub retry_pending: bool,
 }
 
 impl Default for StationStatus {
@@ -234,17 +239,20 @@ impl Default for StationStatus {
             screen: StationScreen::Loading,
             stage: None,
             plan_waiting: false,
+            retry_pending: false,
         }
     }
 }
 
 impl StationStatus {
-    /// Whether closing this station would cut a connection being opened or a job.
+    /// Whether closing this station would cut a connection being opened, a job, or a
+    /// job's scheduled retry.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self.screen,
-            StationScreen::Connecting | StationScreen::Running
-        )
+        self.retry_pending
+            || matches!(
+                self.screen,
+                StationScreen::Connecting | StationScreen::Running
+            )
     }
 
     /// Progress of the current stage in percent, when its total is known.
@@ -329,8 +337,12 @@ impl Board {
             return;
         };
         match event {
-            StationEvent::State { screen } => {
+            StationEvent::State {
+                screen,
+                retry_pending,
+            } => {
                 if let Some(screen) = StationScreen::parse(&screen) {
+                    status.retry_pending = retry_pending;
                     if screen != StationScreen::Running {
                         status.stage = None;
                         status.plan_waiting = false;
@@ -519,10 +531,19 @@ mod tests {
         assert_eq!(board.count(), 3);
         let state = |screen: &str| StationEvent::State {
             screen: screen.into(),
+            retry_pending: false,
         };
         board.apply(3, state("running"));
         assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
         board.apply(3, state("connecting"));
+        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        // A failed attempt waiting for its retry is not idle either.
+        let retrying = crate::embed::Message::State {
+            screen: "finished",
+            retry_pending: true,
+        };
+        let retrying = StationEvent::from_json(&retrying.to_json());
+        board.apply(3, retrying.unwrap_or(StationEvent::Other));
         assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
         board.apply(3, state("finished"));
         assert_eq!(board.remove_last(), Ok(3));

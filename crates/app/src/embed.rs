@@ -258,6 +258,10 @@ pub enum Message<'a> {
     State {
         /// The screen's name.
         screen: &'a str,
+        /// After a failed attempt, another one is scheduled (a job with retries); only
+        /// present when true.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        retry_pending: bool,
     },
     /// A stage started or finished.
     #[serde(rename = "otaflash:stage")]

@@ -129,6 +129,7 @@ pub enum T {
     StationRunning,
     StationFinished,
     StationPlanWaiting,
+    StationRetryWait,
 }
 
 impl T {
@@ -327,6 +328,7 @@ impl T {
             Self::StationRunning => ("Running", "运行中"),
             Self::StationFinished => ("Finished", "已完成"),
             Self::StationPlanWaiting => ("Plan waits for confirmation", "升级计划等待确认"),
+            Self::StationRetryWait => ("Waiting to retry", "等待重试"),
         }
     }
 }

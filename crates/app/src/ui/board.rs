@@ -16,7 +16,7 @@
 //! | `#board-shift` | every station's finished jobs: `data-count`, `data-succeeded`, `data-failed` |
 //! | `#download-board-csv` | the combined shift CSV (a `station` column, then the shift columns) |
 //! | `#station-frame-<k>` | station k's iframe (`/?station=k`, title "Station k") |
-//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, connect, connecting, ready, running, finished |
+//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, connect, connecting, ready, running, finished; `data-retry-pending` |
 
 use super::browser;
 use super::{App, AppProps};
@@ -234,7 +234,7 @@ fn station_tile(board: &Board, k: u8, frames: &[NodeRef], lang: Lang) -> Html {
     html! {
         <section key={k.to_string()} class="card station-tile" data-station={k.to_string()}>
             <p id={format!("station-status-{k}")} class="station-status"
-                data-screen={status.screen.name()}>
+                data-screen={status.screen.name()} data-retry-pending={status.retry_pending.to_string()}>
                 <strong>{ name.clone() }</strong>{ " · " }{ status_text(&status, lang) }
             </p>
             <iframe id={format!("station-frame-{k}")} ref={frame} src={board::station_src(k)}
@@ -251,6 +251,7 @@ fn status_text(status: &StationStatus, lang: Lang) -> String {
         StationScreen::Ready => T::StationReady,
         StationScreen::Running if status.plan_waiting => T::StationPlanWaiting,
         StationScreen::Running => T::StationRunning,
+        _ if status.retry_pending => T::StationRetryWait,
         StationScreen::Finished => T::StationFinished,
     };
     let mut text = screen.text(lang).to_owned();

@@ -318,9 +318,14 @@ fn use_embedding(
     {
         let (embedding, secrets) = (embedding.clone(), state.setup.secrets.clone());
         let screen = views::screen_name(&state.screen);
-        use_effect_with(screen, move |screen| {
+        let retry_pending = state.retry_pending().is_some();
+        use_effect_with((screen, retry_pending), move |&(screen, retry_pending)| {
             if let Some(e) = &embedding {
-                e.post(&Message::State { screen }, &secrets);
+                let message = Message::State {
+                    screen,
+                    retry_pending,
+                };
+                e.post(&message, &secrets);
             }
         });
     }
