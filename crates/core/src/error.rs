@@ -77,7 +77,7 @@ pub enum ErrorKind {
         address: u32,
     },
     /// Bad input file or image (format, size, address).
-    Image(String),
+    Image(crate::image::ImageProblem),
     /// The job was cancelled by the user.
     Cancelled,
     /// A SOTA transfer interrupted by a lost port could not be resumed.

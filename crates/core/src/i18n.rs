@@ -4,6 +4,7 @@
 use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::espat::EspAtFailure;
 use crate::event::Check;
+use crate::image::{ImageProblem, TextFormat};
 use crate::jobs::ResumeRefusal;
 use crate::stm32::frame::Malformed;
 use crate::stm32::{BootloaderFailure, BootloaderStep};
@@ -103,8 +104,10 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         (K::FlashVerify { address }, Lang::Zh) => {
             format!("MCU 闪存在 0x{address:08X} 处与镜像不一致")
         }
-        (K::Image(what), Lang::En) => format!("The firmware file is not usable: {what}"),
-        (K::Image(what), Lang::Zh) => format!("固件文件不可用：{what}"),
+        (K::Image(what), Lang::En) => {
+            format!("The firmware file is not usable: {}", what.message(lang))
+        }
+        (K::Image(what), Lang::Zh) => format!("固件文件不可用：{}", what.message(lang)),
         (K::Cancelled, Lang::En) => "Cancelled".into(),
         (K::Cancelled, Lang::Zh) => "已取消".into(),
         (K::Resume(why), Lang::En) => {
@@ -385,6 +388,91 @@ fn check_value_zh(value: &str) -> String {
     value
         .strip_suffix(" bytes")
         .map_or_else(|| value.to_owned(), |n| format!("{n} 字节"))
+}
+
+/// Why a firmware file is not usable, with the line, address or size involved.
+pub(crate) fn image_message(p: &ImageProblem, lang: Lang) -> String {
+    use ImageProblem as P;
+    match (p, lang) {
+        (P::FileTooLarge { name, size }, Lang::En) => {
+            format!("{name} is {size} bytes, too large for a firmware file")
+        }
+        (P::FileTooLarge { name, size }, Lang::Zh) => {
+            format!("{name} 有 {size} 字节，不可能是固件文件")
+        }
+        (P::NotText { offset }, Lang::En) => {
+            format!("the file is not text (invalid byte at offset {offset})")
+        }
+        (P::NotText { offset }, Lang::Zh) => format!("该文件不是文本（偏移 {offset} 处有非法字节）"),
+        (P::NonAscii { line }, Lang::En) => format!("S-record line {line}: non-ASCII characters"),
+        (P::NonAscii { line }, Lang::Zh) => format!("S-record 第 {line} 行：含有非 ASCII 字符"),
+        (P::Syntax { format, line, detail }, Lang::En) => {
+            format!("{} line {line}: {detail}", format_name(*format))
+        }
+        (P::Syntax { format, line, detail }, Lang::Zh) => {
+            format!("{} 第 {line} 行格式错误：{detail}", format_name(*format))
+        }
+        (P::AddressBeyond4GiB { line, address }, Lang::En) => {
+            format!("line {line}: address 0x{address:X} is beyond 4 GiB")
+        }
+        (P::AddressBeyond4GiB { line, address }, Lang::Zh) => {
+            format!("第 {line} 行：地址 0x{address:X} 超出 4 GiB")
+        }
+        (P::NoEndRecord(TextFormat::IntelHex), Lang::En) => {
+            "Intel HEX file has no end-of-file record (truncated?)".into()
+        }
+        (P::NoEndRecord(TextFormat::IntelHex), Lang::Zh) => {
+            "Intel HEX 文件缺少文件结束记录（文件被截断？）".into()
+        }
+        (P::NoEndRecord(TextFormat::SRecord), Lang::En) => {
+            "S-record file has no termination record (S7/S8/S9; truncated?)".into()
+        }
+        (P::NoEndRecord(TextFormat::SRecord), Lang::Zh) => {
+            "S-record 文件缺少结束记录（S7/S8/S9；文件被截断？）".into()
+        }
+        (P::TooMuchData { total, limit }, Lang::En) => {
+            format!("{total} bytes of data, more than the {limit}-byte limit")
+        }
+        (P::TooMuchData { total, limit }, Lang::Zh) => {
+            format!("数据有 {total} 字节，超过 {limit} 字节的上限")
+        }
+        (P::PastAddressSpace { address }, Lang::En) => {
+            format!("data at 0x{address:08X} runs past the end of the 32-bit address space")
+        }
+        (P::PastAddressSpace { address }, Lang::Zh) => {
+            format!("位于 0x{address:08X} 的数据超出了 32 位地址空间")
+        }
+        (P::Overlap { address }, Lang::En) => {
+            format!("data at 0x{address:08X} overlaps earlier data")
+        }
+        (P::Overlap { address }, Lang::Zh) => format!("位于 0x{address:08X} 的数据与前面的数据重叠"),
+        (P::Empty, Lang::En) => "the file contains no data".into(),
+        (P::Empty, Lang::Zh) => "该文件不含任何数据".into(),
+        (P::OutsideFlash { start, end, part, flash_start, flash_end }, Lang::En) => format!(
+            "data at 0x{start:08X}..0x{end:08X} is outside the {part} flash (0x{flash_start:08X}..0x{flash_end:08X}, {} KiB)",
+            flash_end.saturating_sub(u64::from(*flash_start)) / 1024
+        ),
+        (P::OutsideFlash { start, end, part, flash_start, flash_end }, Lang::Zh) => format!(
+            "数据 0x{start:08X}..0x{end:08X} 超出了 {part} 的闪存范围（0x{flash_start:08X}..0x{flash_end:08X}，{} KiB）",
+            flash_end.saturating_sub(u64::from(*flash_start)) / 1024
+        ),
+        (P::NoPage { address, part }, Lang::En) => {
+            format!("0x{address:08X} is not in any flash page of the {part}")
+        }
+        (P::NoPage { address, part }, Lang::Zh) => {
+            format!("0x{address:08X} 不在 {part} 的任何闪存页中")
+        }
+        (P::LegacyErasePages, Lang::En) => "the image reaches pages above 255, which this bootloader's legacy Erase cannot address".into(),
+        (P::LegacyErasePages, Lang::Zh) => "镜像用到了 255 号以上的页，该 Bootloader 的传统擦除指令无法寻址".into(),
+    }
+}
+
+/// The name of a text firmware format (the same in both languages).
+fn format_name(format: TextFormat) -> &'static str {
+    match format {
+        TextFormat::IntelHex => "Intel HEX",
+        TextFormat::SRecord => "S-record",
+    }
 }
 
 /// What went wrong in one bootloader command.

@@ -1,9 +1,10 @@
-//! Every protocol-violation detail, plan-rejection reason and bootloader failure a
-//! technician can see is worded in English and in Simplified Chinese, with its context
-//! (commands, offsets, sizes, check values, bytes) in both, and keeps its machine-readable
-//! code.
+//! Every protocol-violation detail, plan-rejection reason, bootloader failure and
+//! firmware-file problem a technician can see is worded in English and in Simplified
+//! Chinese, with its context (commands, offsets, sizes, check values, bytes) in both, and
+//! keeps its machine-readable code.
 
 use otaflash_core::event::Check;
+use otaflash_core::image::{ImageProblem, TextFormat};
 use otaflash_core::stm32::frame::Malformed;
 use otaflash_core::stm32::{BootloaderFailure as B, BootloaderFailure, BootloaderStep as S};
 use otaflash_core::{ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
@@ -286,4 +287,124 @@ fn every_bootloader_failure_is_worded_in_both_languages_with_its_context() {
     // Different steps and frames read differently.
     let distinct: std::collections::HashSet<&String> = texts.iter().collect();
     assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
+}
+
+/// Position of each image problem; exhaustive like [`ordinal`].
+fn image_ordinal(p: &ImageProblem) -> usize {
+    match p {
+        ImageProblem::FileTooLarge { .. } => 0,
+        ImageProblem::NotText { .. } => 1,
+        ImageProblem::NonAscii { .. } => 2,
+        ImageProblem::Syntax { .. } => 3,
+        ImageProblem::AddressBeyond4GiB { .. } => 4,
+        ImageProblem::NoEndRecord(TextFormat::IntelHex) => 5,
+        ImageProblem::NoEndRecord(TextFormat::SRecord) => 6,
+        ImageProblem::TooMuchData { .. } => 7,
+        ImageProblem::PastAddressSpace { .. } => 8,
+        ImageProblem::Overlap { .. } => 9,
+        ImageProblem::Empty => 10,
+        ImageProblem::OutsideFlash { .. } => 11,
+        ImageProblem::NoPage { .. } => 12,
+        ImageProblem::LegacyErasePages => 13,
+    }
+}
+const IMAGE_PROBLEMS: usize = 14;
+
+#[test]
+fn every_image_problem_is_worded_in_both_languages_with_its_context() {
+    let all: Vec<(ImageProblem, &[&str])> = vec![
+        (
+            ImageProblem::FileTooLarge {
+                name: "fw.hex".into(),
+                size: 70_000_000,
+            },
+            &["fw.hex", "70000000"],
+        ),
+        (ImageProblem::NotText { offset: 17 }, &["17"]),
+        (ImageProblem::NonAscii { line: 4 }, &["S-record", "4"]),
+        (
+            ImageProblem::Syntax {
+                format: TextFormat::IntelHex,
+                line: 3,
+                detail: "checksum mismatch".into(),
+            },
+            &["Intel HEX", "3", "checksum mismatch"],
+        ),
+        (
+            ImageProblem::AddressBeyond4GiB {
+                line: 9,
+                address: 0x1_0000_0000,
+            },
+            &["9", "0x100000000", "4 GiB"],
+        ),
+        (
+            ImageProblem::NoEndRecord(TextFormat::IntelHex),
+            &["Intel HEX"],
+        ),
+        (
+            ImageProblem::NoEndRecord(TextFormat::SRecord),
+            &["S-record", "S7/S8/S9"],
+        ),
+        (
+            ImageProblem::TooMuchData {
+                total: 16_777_300,
+                limit: 16_777_216,
+            },
+            &["16777300", "16777216"],
+        ),
+        (
+            ImageProblem::PastAddressSpace {
+                address: 0xFFFF_FF00,
+            },
+            &["0xFFFFFF00", "32"],
+        ),
+        (
+            ImageProblem::Overlap {
+                address: 0x0800_0002,
+            },
+            &["0x08000002"],
+        ),
+        (ImageProblem::Empty, &[]),
+        (
+            ImageProblem::OutsideFlash {
+                start: 0x0801_0000,
+                end: 0x0801_0100,
+                part: "STM32F103x8/xB",
+                flash_start: 0x0800_0000,
+                flash_end: 0x0801_0000,
+            },
+            &[
+                "0x08010000..0x08010100",
+                "STM32F103x8/xB",
+                "0x08000000..0x08010000",
+                "64 KiB",
+            ],
+        ),
+        (
+            ImageProblem::NoPage {
+                address: 0x0810_0000,
+                part: "STM32F103x8/xB",
+            },
+            &["0x08100000", "STM32F103x8/xB"],
+        ),
+        (ImageProblem::LegacyErasePages, &["255"]),
+    ];
+    let mut seen: Vec<usize> = all.iter().map(|(p, _)| image_ordinal(p)).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..IMAGE_PROBLEMS).collect::<Vec<_>>(),
+        "list each variant once"
+    );
+    for (problem, context) in all {
+        assert_bilingual(
+            &problem.message(Lang::En),
+            &problem.message(Lang::Zh),
+            context,
+        );
+        let e = JobError::from(ErrorKind::Image(problem));
+        assert_eq!(e.code(), "image");
+        assert_eq!(e.lwm2m_result(), 6);
+        assert!(has_han(&e.message(Lang::Zh)) && has_han(&e.hint(Lang::Zh)));
+    }
 }

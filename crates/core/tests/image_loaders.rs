@@ -2,7 +2,7 @@
 //! oversized files are refused with a message naming the problem, and no input panics.
 
 use otaflash_core::image::{self, FlashImage, Format, Segment, MAX_IMAGE_BYTES};
-use otaflash_core::{ErrorKind, JobError};
+use otaflash_core::{ErrorKind, JobError, Lang};
 use proptest::prelude::*;
 
 const BIN: &[u8] = include_bytes!("fixtures/stm32/app.bin");
@@ -12,7 +12,7 @@ const S19: &[u8] = include_bytes!("fixtures/stm32/low.s19");
 
 fn image_message(result: Result<FlashImage, JobError>) -> String {
     match result.map_err(|e| e.kind) {
-        Err(ErrorKind::Image(what)) => what,
+        Err(ErrorKind::Image(what)) => what.message(Lang::En),
         other => panic!("expected an image error, got {other:?}"),
     }
 }

@@ -2,7 +2,7 @@
 //! to callers: 32-bit address assembly, line numbers in errors, and a required
 //! end-of-file record so a truncated download is never mistaken for a whole image.
 
-use super::{image_error, FlashImage, SegmentBuilder};
+use super::{image_error, FlashImage, ImageProblem, SegmentBuilder, TextFormat};
 use crate::error::JobError;
 
 /// Parse Intel HEX text into an image.
@@ -15,8 +15,13 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
         if record.is_empty() {
             continue;
         }
-        let record = ihex::Record::from_record_string(record)
-            .map_err(|e| image_error(format!("Intel HEX line {line}: {e}")))?;
+        let record = ihex::Record::from_record_string(record).map_err(|e| {
+            image_error(ImageProblem::Syntax {
+                format: TextFormat::IntelHex,
+                line,
+                detail: e.to_string(),
+            })
+        })?;
         match record {
             ihex::Record::Data { offset, value } => {
                 out.push(base + u64::from(offset), value, line)?
@@ -28,7 +33,5 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
             ihex::Record::EndOfFile => return out.finish(),
         }
     }
-    Err(image_error(
-        "Intel HEX file has no end-of-file record (truncated?)".into(),
-    ))
+    Err(image_error(ImageProblem::NoEndRecord(TextFormat::IntelHex)))
 }

@@ -7,7 +7,10 @@
 //! decided here: the STM32 programmer checks that against the identified part.
 
 mod intel_hex;
+mod problem;
 mod srecord;
+
+pub use problem::{ImageProblem, TextFormat};
 
 use crate::error::{ErrorKind, JobError};
 
@@ -59,25 +62,24 @@ impl FlashImage {
         segments.retain(|s| !s.data.is_empty());
         let total: u64 = segments.iter().map(|s| s.data.len() as u64).sum();
         if total > MAX_IMAGE_BYTES {
-            return Err(image_error(format!(
-                "{total} bytes of data, more than the {MAX_IMAGE_BYTES}-byte limit"
-            )));
+            return Err(image_error(ImageProblem::TooMuchData {
+                total,
+                limit: MAX_IMAGE_BYTES,
+            }));
         }
         if let Some(s) = segments.iter().find(|s| s.end() > 1 << 32) {
-            return Err(image_error(format!(
-                "data at 0x{:08X} runs past the end of the 32-bit address space",
-                s.address
-            )));
+            return Err(image_error(ImageProblem::PastAddressSpace {
+                address: s.address,
+            }));
         }
         segments.sort_by_key(|s| s.address);
         let mut merged: Vec<Segment> = Vec::with_capacity(segments.len());
         for seg in segments {
             match merged.last_mut() {
                 Some(prev) if prev.end() > u64::from(seg.address) => {
-                    return Err(image_error(format!(
-                        "data at 0x{:08X} overlaps earlier data",
-                        seg.address
-                    )));
+                    return Err(image_error(ImageProblem::Overlap {
+                        address: seg.address,
+                    }));
                 }
                 Some(prev) if prev.end() == u64::from(seg.address) => {
                     prev.data.extend_from_slice(&seg.data)
@@ -86,7 +88,7 @@ impl FlashImage {
             }
         }
         if merged.is_empty() {
-            return Err(image_error("the file contains no data".into()));
+            return Err(image_error(ImageProblem::Empty));
         }
         Ok(Self { segments: merged })
     }
@@ -181,10 +183,10 @@ pub fn load(name: &str, bytes: &[u8]) -> Result<FlashImage, JobError> {
 pub fn load_with_base(name: &str, bytes: &[u8], bin_base: u32) -> Result<FlashImage, JobError> {
     if bytes.len() as u64 > 4 * MAX_IMAGE_BYTES {
         // Text formats take a little over twice the data size; anything larger is not firmware.
-        return Err(image_error(format!(
-            "{name} is {} bytes, too large for a firmware file",
-            bytes.len()
-        )));
+        return Err(image_error(ImageProblem::FileTooLarge {
+            name: name.to_owned(),
+            size: bytes.len(),
+        }));
     }
     match detect(name, bytes) {
         Format::Bin => FlashImage::from_bin(bytes, bin_base),
@@ -195,14 +197,13 @@ pub fn load_with_base(name: &str, bytes: &[u8], bin_base: u32) -> Result<FlashIm
 
 fn as_text(bytes: &[u8]) -> Result<&str, JobError> {
     core::str::from_utf8(bytes).map_err(|e| {
-        image_error(format!(
-            "the file is not text (invalid byte at offset {})",
-            e.valid_up_to()
-        ))
+        image_error(ImageProblem::NotText {
+            offset: e.valid_up_to(),
+        })
     })
 }
 
-pub(crate) fn image_error(what: String) -> JobError {
+pub(crate) fn image_error(what: ImageProblem) -> JobError {
     ErrorKind::Image(what).into()
 }
 
@@ -217,16 +218,14 @@ struct SegmentBuilder {
 impl SegmentBuilder {
     /// Add `data` at `address`, appending to the previous segment when contiguous.
     fn push(&mut self, address: u64, data: Vec<u8>, line: usize) -> Result<(), JobError> {
-        let address = u32::try_from(address).map_err(|_| {
-            image_error(format!(
-                "line {line}: address 0x{address:X} is beyond 4 GiB"
-            ))
-        })?;
+        let address = u32::try_from(address)
+            .map_err(|_| image_error(ImageProblem::AddressBeyond4GiB { line, address }))?;
         self.total += data.len() as u64;
         if self.total > MAX_IMAGE_BYTES {
-            return Err(image_error(format!(
-                "more than {MAX_IMAGE_BYTES} bytes of data"
-            )));
+            return Err(image_error(ImageProblem::TooMuchData {
+                total: self.total,
+                limit: MAX_IMAGE_BYTES,
+            }));
         }
         match self.segments.last_mut() {
             Some(prev) if prev.end() == u64::from(address) => prev.data.extend_from_slice(&data),

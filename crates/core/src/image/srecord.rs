@@ -4,7 +4,7 @@
 //! headers), so only ASCII lines reach it and `S0` headers are skipped here: we never use
 //! them. A termination record (`S7`/`S8`/`S9`) is required so a truncated file is refused.
 
-use super::{image_error, FlashImage, SegmentBuilder};
+use super::{image_error, FlashImage, ImageProblem, SegmentBuilder, TextFormat};
 use crate::error::JobError;
 
 /// Parse S-record text into an image.
@@ -17,16 +17,18 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
             continue;
         }
         if !record.is_ascii() {
-            return Err(image_error(format!(
-                "S-record line {line}: non-ASCII characters"
-            )));
+            return Err(image_error(ImageProblem::NonAscii { line }));
         }
         if record.starts_with("S0") {
             continue;
         }
-        let record: srec::Record = record
-            .parse()
-            .map_err(|e| image_error(format!("S-record line {line}: {e}")))?;
+        let record: srec::Record = record.parse().map_err(|e: srec::ReaderError| {
+            image_error(ImageProblem::Syntax {
+                format: TextFormat::SRecord,
+                line,
+                detail: e.to_string(),
+            })
+        })?;
         match record {
             srec::Record::S1(d) => out.push(u64::from(d.address.0), d.data, line)?,
             srec::Record::S2(d) => out.push(u64::from(d.address.0), d.data, line)?,
@@ -36,7 +38,5 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
             srec::Record::S0(_) | srec::Record::S5(_) | srec::Record::S6(_) => {}
         }
     }
-    Err(image_error(
-        "S-record file has no termination record (S7/S8/S9; truncated?)".into(),
-    ))
+    Err(image_error(ImageProblem::NoEndRecord(TextFormat::SRecord)))
 }

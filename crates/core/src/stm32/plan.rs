@@ -13,7 +13,7 @@ use super::frame::{MAX_BLOCK, MAX_EXTENDED_ERASE_PAGES, MAX_LEGACY_ERASE_PAGES};
 use super::part::{Page, Part};
 use crate::error::JobError;
 use crate::event::WarningKind;
-use crate::image::{image_error, FlashImage};
+use crate::image::{image_error, FlashImage, ImageProblem};
 
 /// Bytes per verification block when the bootloader computes CRCs: small enough to name
 /// a useful failing address, large enough to keep the command count low.
@@ -61,14 +61,13 @@ pub(crate) fn check_fits(image: &FlashImage, part: &Part, flash_size: u32) -> Re
     let end = u64::from(part.flash_base) + u64::from(flash_size);
     for seg in image.segments() {
         if seg.address < part.flash_base || seg.end() > end {
-            return Err(image_error(format!(
-                "data at 0x{:08X}..0x{:08X} is outside the {} flash (0x{:08X}..0x{end:08X}, {} KiB)",
-                seg.address,
-                seg.end(),
-                part.name,
-                part.flash_base,
-                flash_size / 1024
-            )));
+            return Err(image_error(ImageProblem::OutsideFlash {
+                start: seg.address,
+                end: seg.end(),
+                part: part.name,
+                flash_start: part.flash_base,
+                flash_end: end,
+            }));
         }
     }
     Ok(())
@@ -141,10 +140,10 @@ pub(crate) fn pages(part: &Part, flash_size: u32, chunks: &[Chunk]) -> Result<Ve
     let mut pages: Vec<Page> = Vec::new();
     for chunk in chunks {
         let page = part.page_at(chunk.address, flash_size).ok_or_else(|| {
-            image_error(format!(
-                "0x{:08X} is not in any flash page of the {}",
-                chunk.address, part.name
-            ))
+            image_error(ImageProblem::NoPage {
+                address: chunk.address,
+                part: part.name,
+            })
         })?;
         if pages.last() != Some(&page) {
             pages.push(page);
@@ -170,10 +169,9 @@ pub(crate) fn erase_batches(
             let numbers = if extended {
                 EraseBatch::Extended(batch.iter().map(|p| p.number).collect())
             } else {
-                let legacy: Result<Vec<u8>, _> = batch.iter().map(|p| u8::try_from(p.number)).collect();
-                EraseBatch::Legacy(legacy.map_err(|_| {
-                    image_error("the image reaches pages above 255, which this bootloader's legacy Erase cannot address".into())
-                })?)
+                let legacy: Result<Vec<u8>, _> =
+                    batch.iter().map(|p| u8::try_from(p.number)).collect();
+                EraseBatch::Legacy(legacy.map_err(|_| image_error(ImageProblem::LegacyErasePages))?)
             };
             Ok((numbers, bytes))
         })
