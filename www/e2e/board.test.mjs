@@ -2,9 +2,9 @@
 // own pair of simulators (module + STM32 over `otaflash sim ... --ws`, fake Web Serial chosen
 // per frame by its `station` query), both run a full SOTA at the same time, each MCU's flash
 // ends up holding its image and each module reaches 10705, and the board's combined shift
-// counts both devices with a CSV row each. A busy last station cannot be removed; messages
-// from a window that is not one of the board's stations are ignored. The board and its
-// stations also boot offline. Saves out/board.png.
+// counts both devices with a CSV row each. A busy last station is removed only when the
+// technician confirms; messages from a window that is not one of the board's stations are
+// ignored. The board and its stations also boot offline. Saves out/board.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist, screenshot } from './lib/harness.mjs';
@@ -55,8 +55,13 @@ test('two stations flash two devices at the same time and the board sums their s
     for (const frame of frames) await frame.locator('#confirm-plan').click({ timeout: 20_000 });
     for (const frame of frames) await frame.locator('#app[data-screen="running"]').waitFor({ timeout: 1_000 });
     for (const k of [1, 2]) await page.locator(`#station-status-${k}[data-screen="running"]`).waitFor({ timeout: 5_000 });
-    assert.equal(await page.isDisabled('#remove-station'), true, 'a running station cannot be removed');
-    assert.match(await page.textContent('#remove-refused'), /Station 2/);
+    // Removing a running station asks first; declining keeps it (and its job).
+    assert.match(await page.textContent('#remove-busy'), /Station 2/);
+    const asked = [];
+    page.once('dialog', (d) => { asked.push(d.type()); d.dismiss(); });
+    await page.click('#remove-station');
+    assert.deepEqual(asked, ['confirm']);
+    assert.equal(await page.getAttribute('#board', 'data-count'), '2', 'a declined removal keeps the station');
 
     const results = await Promise.all(frames.map(async (frame) => {
       const result = frame.locator('#result');

@@ -16,7 +16,9 @@
 //!   allowlist is needed and none is widened. Stations accept no commands.
 //! - The board believes a message only when it comes from the contentWindow of one of its
 //!   own station frames and `event.origin` is the board's own origin ([`sender_station`]).
-//! - Only an idle station can be removed: closing a frame ends its job mid-flash.
+//! - Closing a frame ends its job mid-flash: an idle station is removed at once, a busy
+//!   one only when the technician confirms (a station that crashed or hangs says "busy"
+//!   forever, so refusing outright would leave it on the board for good).
 
 use crate::station::{csv_field, csv_row, DeviceReport, COLUMNS};
 use otaflash_core::report::Outcome;
@@ -320,10 +322,14 @@ impl Board {
         }
     }
 
-    /// Remove the last station when it is idle; its number. Its reports stay in the
-    /// combined shift (they were finished jobs).
-    pub fn remove_last(&mut self) -> Result<u8, RemoveRefusal> {
-        let k = self.can_remove()?;
+    /// Remove the last station when it is idle, or also when busy if `confirmed` (the
+    /// technician accepted ending its job); its number. Its reports stay in the combined
+    /// shift (they were finished jobs). The board always keeps one station.
+    pub fn remove_last(&mut self, confirmed: bool) -> Result<u8, RemoveRefusal> {
+        let k = match self.can_remove() {
+            Err(RemoveRefusal::Busy(k)) if confirmed => k,
+            other => other?,
+        };
         self.stations.pop();
         Ok(k)
     }
@@ -534,9 +540,9 @@ mod tests {
             retry_pending: false,
         };
         board.apply(3, state("running"));
-        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(3)));
         board.apply(3, state("connecting"));
-        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(3)));
         // A failed attempt waiting for its retry is not idle either.
         let retrying = crate::embed::Message::State {
             screen: "finished",
@@ -544,13 +550,18 @@ mod tests {
         };
         let retrying = StationEvent::from_json(&retrying.to_json());
         board.apply(3, retrying.unwrap_or(StationEvent::Other));
-        assert_eq!(board.remove_last(), Err(RemoveRefusal::Busy(3)));
+        assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(3)));
         board.apply(3, state("finished"));
-        assert_eq!(board.remove_last(), Ok(3));
+        assert_eq!(board.remove_last(false), Ok(3));
         // Station 1 running does not keep station 2 from going.
         board.apply(1, state("running"));
-        assert_eq!(board.remove_last(), Ok(2));
-        assert_eq!(board.remove_last(), Err(RemoveRefusal::LastOne));
+        assert_eq!(board.remove_last(false), Ok(2));
+        // A busy station goes only when the technician confirmed; the last one never.
+        assert_eq!(board.add(), Some(2));
+        board.apply(2, state("running"));
+        assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(2)));
+        assert_eq!(board.remove_last(true), Ok(2));
+        assert_eq!(board.remove_last(true), Err(RemoveRefusal::LastOne));
 
         let mut full = Board::new(MAX_STATIONS);
         assert_eq!(full.add(), None);

@@ -341,11 +341,23 @@ pub fn station_name(k: u8, lang: Lang) -> String {
     }
 }
 
-/// Why the last station cannot be removed now.
-pub fn remove_refused(k: u8, lang: Lang) -> String {
+/// The board's note while its last station is busy.
+pub fn station_busy(k: u8, lang: Lang) -> String {
     match lang {
-        Lang::En => format!("Station {k} is busy: only an idle station can be removed."),
-        Lang::Zh => format!("工位 {k} 正在工作：只能移除空闲的工位。"),
+        Lang::En => format!("Station {k} is busy: removing it would end its job."),
+        Lang::Zh => format!("工位 {k} 正在工作：移除它会中止其任务。"),
+    }
+}
+
+/// The question before removing a busy station.
+pub fn remove_busy_confirm(k: u8, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Station {k} is connecting, running a job or waiting to retry one. Removing it ends that job at once (an MCU may be left half-written). Remove station {k}?"
+        ),
+        Lang::Zh => format!(
+            "工位 {k} 正在连接、执行任务或等待重试。移除它会立即中止该任务（MCU 可能只写入了一半）。确定移除工位 {k} 吗？"
+        ),
     }
 }
 
@@ -487,6 +499,7 @@ mod tests {
         assert_eq!(espat_step(0, Lang::En), None);
         assert_eq!(stage_slug(Stage::FlashVerify), "flash-verify");
         assert_eq!(station_name(2, Lang::Zh), "工位 2");
-        assert!(remove_refused(3, Lang::En).contains("Station 3"));
+        assert!(station_busy(3, Lang::En).contains("Station 3"));
+        assert!(remove_busy_confirm(3, Lang::Zh).contains("工位 3"));
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The board frames the app once per station (`/?station=k`, see [`crate::board`] for why
 //! frames and for the message rules), shows each station's screen and progress above its
-//! frame, adds and removes stations (only an idle one goes), and collects every station's
+//! frame, adds and removes stations (a busy one only after the technician confirms), and
+//! collects every station's
 //! reports into one shift with a combined CSV. It drives no port and runs no job itself:
 //! a station that panics or hangs takes only its own frame down.
 //!
@@ -11,8 +12,8 @@
 //! |---|---|
 //! | `#board` | root; `data-count` = number of stations |
 //! | `#lang-en`, `#lang-zh` | the board's language (each station has its own switch) |
-//! | `#add-station`, `#remove-station` | add a station / remove the last one (disabled while it connects or runs a job) |
-//! | `#remove-refused` | why the last station cannot be removed now |
+//! | `#add-station`, `#remove-station` | add a station / remove the last one (asks first while it connects, runs a job or waits to retry; the board keeps one station) |
+//! | `#remove-busy` | the last station is busy: removing it would end its job |
 //! | `#board-shift` | every station's finished jobs: `data-count`, `data-succeeded`, `data-failed` |
 //! | `#download-board-csv` | the combined shift CSV (a `station` column, then the shift columns) |
 //! | `#station-frame-<k>` | station k's iframe (`/?station=k`, title "Station k") |
@@ -55,7 +56,8 @@ pub struct BoardProps {
 /// What changes the board.
 enum BoardAction {
     Add,
-    Remove,
+    /// Remove the last station (`true`: also when busy, the technician confirmed).
+    Remove(bool),
     Station(u8, StationEvent),
 }
 
@@ -71,10 +73,9 @@ impl Reducible for BoardState {
             BoardAction::Add => {
                 next.0.add();
             }
-            // The button is disabled while the last station is busy; the board checks
-            // again here because a station may have started a job since.
-            BoardAction::Remove => {
-                let _ = next.0.remove_last();
+            // Checked again here: a station may have started a job since the click.
+            BoardAction::Remove(confirmed) => {
+                let _ = next.0.remove_last(confirmed);
             }
             BoardAction::Station(k, event) => next.0.apply(k, event),
         }
@@ -116,11 +117,27 @@ pub fn board_page(props: &BoardProps) -> Html {
         html! { <button id={id} aria-pressed={(*lang == l).to_string()} {onclick}>{ label }</button> }
     };
     let lang = *lang;
-    let dispatch = |action: fn() -> BoardAction| {
+    let add = {
         let board = board.clone();
-        Callback::from(move |_: MouseEvent| board.dispatch(action()))
+        Callback::from(move |_: MouseEvent| board.dispatch(BoardAction::Add))
     };
     let removable = board.0.can_remove();
+    let remove = {
+        let board = board.clone();
+        Callback::from(move |_: MouseEvent| match removable {
+            Ok(_) => board.dispatch(BoardAction::Remove(false)),
+            Err(RemoveRefusal::Busy(k)) => {
+                let question = i18n::remove_busy_confirm(k, lang);
+                let confirmed = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&question).ok())
+                    .unwrap_or(false);
+                if confirmed {
+                    board.dispatch(BoardAction::Remove(true));
+                }
+            }
+            Err(RemoveRefusal::LastOne) => {}
+        })
+    };
     html! {
         <div id="board" class="board" data-count={count.to_string()}
             lang={if lang == Lang::Zh { "zh-CN" } else { "en" }}>
@@ -136,16 +153,15 @@ pub fn board_page(props: &BoardProps) -> Html {
             </header>
             <div class="board-bar">
                 <section class="card board-controls">
-                    <button id="add-station" disabled={count >= board::MAX_STATIONS}
-                        onclick={dispatch(|| BoardAction::Add)}>
+                    <button id="add-station" disabled={count >= board::MAX_STATIONS} onclick={add}>
                         { format!("+ {}", T::AddStation.text(lang)) }
                     </button>
-                    <button id="remove-station" disabled={removable.is_err()}
-                        onclick={dispatch(|| BoardAction::Remove)}>
+                    <button id="remove-station"
+                        disabled={removable == Err(RemoveRefusal::LastOne)} onclick={remove}>
                         { format!("− {}", T::RemoveStation.text(lang)) }
                     </button>
                     if let Err(RemoveRefusal::Busy(k)) = removable {
-                        <p id="remove-refused" class="note">{ i18n::remove_refused(k, lang) }</p>
+                        <p id="remove-busy" class="note">{ i18n::station_busy(k, lang) }</p>
                     }
                 </section>
                 { shift_view(&board.0, lang) }
