@@ -2,7 +2,7 @@
 //! so a translator sees every string at once.
 
 use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
-use crate::espat::EspAtFailure;
+use crate::espat::{CiUpdateField, EspAtFailure, UrlProblem};
 use crate::event::Check;
 use crate::image::{ImageProblem, TextFormat};
 use crate::jobs::ResumeRefusal;
@@ -667,6 +667,23 @@ pub(crate) fn resume_hint(why: &ResumeRefusal, lang: Lang) -> String {
     }
 }
 
+/// Why an upgrade URL is refused.
+fn url_problem(why: &UrlProblem, lang: Lang) -> String {
+    use UrlProblem as U;
+    match (why, lang) {
+        (U::Length { len, max }, Lang::En) => format!("length {len} (1 to {max} bytes)"),
+        (U::Length { len, max }, Lang::Zh) => format!("长度为 {len}（须为 1 到 {max} 字节）"),
+        (U::Whitespace, Lang::En) => "it contains spaces or control characters".into(),
+        (U::Whitespace, Lang::Zh) => "含有空格或控制字符".into(),
+        (U::NotHttp, Lang::En) => "it does not start with http:// or https://".into(),
+        (U::NotHttp, Lang::Zh) => "不是以 http:// 或 https:// 开头".into(),
+        (U::NoServer, Lang::En) => "it names no server".into(),
+        (U::NoServer, Lang::Zh) => "未指明服务器".into(),
+        (U::Refused { command }, Lang::En) => format!("the module refused {command}"),
+        (U::Refused { command }, Lang::Zh) => format!("模组拒绝了 {command}"),
+    }
+}
+
 /// The message for an ESP-AT upgrade failure.
 fn espat_message(f: &EspAtFailure, lang: Lang) -> String {
     use EspAtFailure as F;
@@ -677,10 +694,26 @@ fn espat_message(f: &EspAtFailure, lang: Lang) -> String {
         (F::NotEspAt { answer }, Lang::Zh) => {
             format!("该模组不是 ESP-AT 模组（AT+GMR 返回 \"{answer}\"）")
         }
-        (F::BadParameter(what), Lang::En) => format!("AT+CIUPDATE cannot take the {what}"),
-        (F::BadParameter(what), Lang::Zh) => format!("AT+CIUPDATE 无法接受该参数：{what}"),
-        (F::BadUrl(why), Lang::En) => format!("The upgrade URL is not usable: {why}"),
-        (F::BadUrl(why), Lang::Zh) => format!("升级 URL 不可用：{why}"),
+        (F::BadParameter(p), Lang::En) => format!(
+            "AT+CIUPDATE cannot take the {} \"{}\" (1 to {} characters, no quotes, commas or control characters)",
+            match p.field {
+                CiUpdateField::Version => "version",
+                CiUpdateField::Partition => "partition",
+            },
+            p.value,
+            p.max_len
+        ),
+        (F::BadParameter(p), Lang::Zh) => format!(
+            "AT+CIUPDATE 无法接受{} \"{}\"（须为 1 到 {} 个字符，不含引号、逗号或控制字符）",
+            match p.field {
+                CiUpdateField::Version => "版本号",
+                CiUpdateField::Partition => "分区名",
+            },
+            p.value,
+            p.max_len
+        ),
+        (F::BadUrl(why), Lang::En) => format!("The upgrade URL is not usable: {}", url_problem(why, lang)),
+        (F::BadUrl(why), Lang::Zh) => format!("升级 URL 不可用：{}", url_problem(why, lang)),
         (F::ServerUnreachable { state }, Lang::En) => format!(
             "AT+CIUPDATE could not reach the OTA server (stopped at +CIPUPDATE:{state})"
         ),

@@ -3,6 +3,7 @@
 //! Chinese, with its context (commands, offsets, sizes, check values, bytes) in both, and
 //! keeps its machine-readable code.
 
+use otaflash_core::espat::{BadParameter, CiUpdateField, EspAtFailure, UrlProblem};
 use otaflash_core::event::Check;
 use otaflash_core::image::{ImageProblem, TextFormat};
 use otaflash_core::stm32::frame::Malformed;
@@ -407,4 +408,58 @@ fn every_image_problem_is_worded_in_both_languages_with_its_context() {
         assert_eq!(e.lwm2m_result(), 6);
         assert!(has_han(&e.message(Lang::Zh)) && has_han(&e.hint(Lang::Zh)));
     }
+}
+
+#[test]
+fn every_refused_esp_at_url_and_parameter_is_worded_in_both_languages() {
+    let url = |why: UrlProblem| -> (EspAtFailure, &'static [&'static str]) {
+        let context: &[&str] = match &why {
+            UrlProblem::Length { .. } => &["9000", "8192"],
+            UrlProblem::Whitespace | UrlProblem::NoServer => &[],
+            UrlProblem::NotHttp => &["http://", "https://"],
+            UrlProblem::Refused { .. } => &["AT+USEROTA=31"],
+        };
+        (EspAtFailure::BadUrl(why), context)
+    };
+    let parameter = |field: CiUpdateField| {
+        EspAtFailure::BadParameter(BadParameter {
+            field,
+            value: "v\"1".into(),
+            max_len: 64,
+        })
+    };
+    let all = [
+        url(UrlProblem::Length {
+            len: 9000,
+            max: 8192,
+        }),
+        url(UrlProblem::Whitespace),
+        url(UrlProblem::NotHttp),
+        url(UrlProblem::NoServer),
+        url(UrlProblem::Refused {
+            command: "AT+USEROTA=31".into(),
+        }),
+        (
+            parameter(CiUpdateField::Version),
+            &["AT+CIUPDATE", "\"v\"1\"", "64"],
+        ),
+        (
+            parameter(CiUpdateField::Partition),
+            &["AT+CIUPDATE", "\"v\"1\"", "64"],
+        ),
+    ];
+    let mut texts = Vec::new();
+    for (failure, context) in all {
+        let code = failure.code();
+        let e = JobError::from(ErrorKind::EspAt(failure));
+        assert_eq!(e.code(), code);
+        assert!(
+            code == "espat_bad_url" || code == "espat_bad_parameter",
+            "{code}"
+        );
+        assert_bilingual(&e.message(Lang::En), &e.message(Lang::Zh), context);
+        texts.push(e.message(Lang::Zh));
+    }
+    let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+    assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
 }

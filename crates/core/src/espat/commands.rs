@@ -3,7 +3,7 @@
 
 use crate::at::command::{AtCommand, Reply};
 use crate::error::ErrorKind;
-use crate::espat::failure::EspAtFailure;
+use crate::espat::failure::{BadParameter, CiUpdateField, EspAtFailure, UrlProblem};
 use crate::espat::family::{detect_family, ModuleFamily};
 use crate::time::Duration;
 
@@ -123,15 +123,20 @@ impl CiUpdate {
 
     /// Refuses values the module would reject or the line could not carry.
     pub fn validate(&self) -> Result<(), EspAtFailure> {
-        for (what, value) in [("version", &self.version), ("partition", &self.partition)] {
+        for (field, value) in [
+            (CiUpdateField::Version, &self.version),
+            (CiUpdateField::Partition, &self.partition),
+        ] {
             let Some(v) = value else { continue };
             let bad = v.is_empty()
                 || v.len() > MAX_NAME_LEN
                 || v.chars().any(|c| c == '"' || c == ',' || c.is_control());
             if bad {
-                return Err(EspAtFailure::BadParameter(format!(
-                    "{what} \"{v}\" (1 to {MAX_NAME_LEN} characters, no quotes, commas or control characters)"
-                )));
+                return Err(EspAtFailure::BadParameter(BadParameter {
+                    field,
+                    value: v.clone(),
+                    max_len: MAX_NAME_LEN,
+                }));
             }
         }
         Ok(())
@@ -209,20 +214,23 @@ impl AtCommand for UserOta {
 /// Refuses a URL `AT+USEROTA` cannot take: not HTTP(S), no host, whitespace or control
 /// characters (they would be sent verbatim), or longer than [`MAX_URL_LEN`].
 pub fn check_url(url: &str) -> Result<(), EspAtFailure> {
-    let bad = |why: &str| Err(EspAtFailure::BadUrl(why.to_owned()));
+    let bad = |why: UrlProblem| Err(EspAtFailure::BadUrl(why));
     if url.is_empty() || url.len() > MAX_URL_LEN {
-        return bad(&format!("length {} (1 to {MAX_URL_LEN} bytes)", url.len()));
+        return bad(UrlProblem::Length {
+            len: url.len(),
+            max: MAX_URL_LEN,
+        });
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad("it contains spaces or control characters");
+        return bad(UrlProblem::Whitespace);
     }
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"));
     match rest {
-        None => bad("it does not start with http:// or https://"),
+        None => bad(UrlProblem::NotHttp),
         Some(r) if r.split(['/', '?', '#']).next().is_none_or(str::is_empty) => {
-            bad("it names no server")
+            bad(UrlProblem::NoServer)
         }
         Some(_) => Ok(()),
     }

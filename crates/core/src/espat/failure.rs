@@ -6,6 +6,52 @@
 //! it reached, which tells how far it got (no server, no connection, no such version,
 //! download broken); `AT+USEROTA` only says `ERROR`, so its causes are named together.
 
+/// Which `AT+CIUPDATE` parameter a [`BadParameter`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CiUpdateField {
+    /// The firmware version on the OTA server.
+    Version,
+    /// The partition name from `at_customize.csv`.
+    Partition,
+}
+
+/// A version or partition name that is empty, too long, or holds quotes, commas or
+/// control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadParameter {
+    /// Which parameter.
+    pub field: CiUpdateField,
+    /// The value given.
+    pub value: String,
+    /// The longest value the line carries, in bytes.
+    pub max_len: usize,
+}
+
+/// Why an upgrade URL is refused.
+///
+/// Not `#[non_exhaustive]`: the text tests match it exhaustively.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Empty or longer than the module takes.
+    Length {
+        /// Its length in bytes.
+        len: usize,
+        /// The longest the module takes.
+        max: usize,
+    },
+    /// It holds spaces or control characters (they would be sent verbatim).
+    Whitespace,
+    /// It does not start with `http://` or `https://`.
+    NotHttp,
+    /// It names no server.
+    NoServer,
+    /// The module answered `ERROR` to the command announcing it.
+    Refused {
+        /// The command line (`AT+USEROTA=<len>`).
+        command: String,
+    },
+}
+
 /// An ESP-AT upgrade failure; see the module docs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EspAtFailure {
@@ -15,10 +61,10 @@ pub enum EspAtFailure {
         answer: String,
     },
     /// A version or partition name the command line cannot carry.
-    BadParameter(String),
+    BadParameter(BadParameter),
     /// A URL `AT+USEROTA` cannot take (checked before anything is sent), or that the
     /// module refused at `AT+USEROTA=<len>`.
-    BadUrl(String),
+    BadUrl(UrlProblem),
     /// `AT+CIUPDATE` failed before reaching the server (state 0 or 1): no Wi-Fi, DNS or
     /// TCP connection.
     ServerUnreachable {

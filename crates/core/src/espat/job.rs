@@ -14,7 +14,7 @@ use crate::espat::commands::{
     check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, Restart, UserOta,
     Version,
 };
-use crate::espat::failure::{server_of, EspAtFailure};
+use crate::espat::failure::{server_of, EspAtFailure, UrlProblem};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::params::{EspAtMethod, EspAtParams};
@@ -203,10 +203,9 @@ impl EspAt {
                 waited_ms,
             }))),
             (Phase::Announce, JobInput::At(AtEvent::Reply(r))) => match r.failure() {
-                Some(_) => Err(Err(ErrorKind::EspAt(EspAtFailure::BadUrl(format!(
-                    "the module refused {}",
-                    r.command
-                ))))),
+                Some(_) => Err(Err(ErrorKind::EspAt(EspAtFailure::BadUrl(
+                    UrlProblem::Refused { command: r.command },
+                )))),
                 None => Ok(Phase::Prompt { command: r.command }),
             },
             (Phase::Prompt { .. }, JobInput::At(AtEvent::Prompt)) => {

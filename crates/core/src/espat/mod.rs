@@ -12,5 +12,5 @@ pub mod family;
 pub(crate) mod job;
 
 pub use commands::{check_url, Alive, CiUpdate, FirmwareVersion, Restart, UserOta, Version};
-pub use failure::EspAtFailure;
+pub use failure::{BadParameter, CiUpdateField, EspAtFailure, UrlProblem};
 pub use family::{detect_family, ModuleFamily};
