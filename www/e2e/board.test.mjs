@@ -4,7 +4,8 @@
 // ends up holding its image and each module reaches 10705, and the board's combined shift
 // counts both devices with a CSV row each. A busy last station is removed only when the
 // technician confirms; messages from a window that is not one of the board's stations are
-// ignored. The board and its stations also boot offline. Saves out/board.png.
+// ignored. A station closed mid-flash (as a crashed one would go) leaves the flash next to
+// it untouched. The board and its stations also boot offline. Saves out/board.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist, screenshot } from './lib/harness.mjs';
@@ -22,21 +23,40 @@ async function connectStation(frame) {
   await frame.locator('#app[data-screen="ready"]').waitFor({ timeout: 20_000 });
 }
 
-test('two stations flash two devices at the same time and the board sums their shifts', { timeout: 240_000 }, async () => {
+/** A module + STM32 simulator pair per station. */
+async function startDevices(count) {
   const devices = [];
-  for (let i = 0; i < 2; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     devices.push({ module: await startSim('module', fastModule()), mcu: await startSim('stm32') });
   }
+  return devices;
+}
+
+/** Fake Web Serial for every frame: station k's frame gets devices[k - 1]. */
+async function bridgeStations(page, devices) {
+  const byStation = Object.fromEntries(devices.map((d, i) => [String(i + 1), [
+    { ws: d.module.url, info: MODULE_INFO }, { ws: d.mcu.url, info: MCU_INFO }]]));
+  await page.addInitScript((p) => { window.__fakeSerialPortsByStation = p; }, byStation);
+  await page.addInitScript(FAKE_SERIAL);
+}
+
+/** Start a SOTA in each frame and confirm its plan; resolves when all of them run. */
+async function startSotas(frames) {
+  // Every job starts before any is confirmed, so the transfers overlap.
+  for (const frame of frames) await frame.locator('#start-sota').click();
+  for (const frame of frames) await frame.locator('#confirm-plan').click({ timeout: 20_000 });
+  for (const frame of frames) await frame.locator('#app[data-screen="running"]').waitFor({ timeout: 1_000 });
+}
+
+test('two stations flash two devices at the same time and the board sums their shifts', { timeout: 240_000 }, async () => {
+  const devices = await startDevices(2);
   const server = await serveDist();
   const browser = await launchWith();
   try {
     const { page, errors } = browser;
     const warnings = [];
     page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-    const byStation = Object.fromEntries(devices.map((d, i) => [String(i + 1), [
-      { ws: d.module.url, info: MODULE_INFO }, { ws: d.mcu.url, info: MCU_INFO }]]));
-    await page.addInitScript((p) => { window.__fakeSerialPortsByStation = p; }, byStation);
-    await page.addInitScript(FAKE_SERIAL);
+    await bridgeStations(page, devices);
     await page.goto(`${server.url}/?stations=2`);
     await page.locator('#board[data-count="2"]').waitFor({ timeout: 20_000 });
     assert.equal(await page.getAttribute('#station-frame-1', 'src'), '/?station=1');
@@ -50,10 +70,7 @@ test('two stations flash two devices at the same time and the board sums their s
     for (const frame of frames) await connectStation(frame);
     await page.locator('#station-status-2[data-screen="ready"]').waitFor({ timeout: 5_000 });
 
-    // Both jobs start before either is confirmed, so the two transfers overlap.
-    for (const frame of frames) await frame.locator('#start-sota').click();
-    for (const frame of frames) await frame.locator('#confirm-plan').click({ timeout: 20_000 });
-    for (const frame of frames) await frame.locator('#app[data-screen="running"]').waitFor({ timeout: 1_000 });
+    await startSotas(frames);
     for (const k of [1, 2]) await page.locator(`#station-status-${k}[data-screen="running"]`).waitFor({ timeout: 5_000 });
     // Removing a running station asks first; declining keeps it (and its job).
     assert.match(await page.textContent('#remove-busy'), /Station 2/);
@@ -124,6 +141,42 @@ test('two stations flash two devices at the same time and the board sums their s
     assert.equal(await page.locator('#station-frame-2').count(), 0);
     assert.equal(new URL(page.url()).search, '?stations=1');
     assert.equal(await page.getAttribute('#board-shift', 'data-count'), '2', 'finished jobs stay in the shift');
+    assert.deepEqual(appErrors(errors), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    for (const { module, mcu } of devices) { module.stop(); mcu.stop(); }
+  }
+});
+
+test('a station closed mid-flash does not disturb the flash next to it', { timeout: 240_000 }, async () => {
+  const devices = await startDevices(2);
+  const server = await serveDist();
+  const browser = await launchWith();
+  try {
+    const { page, errors } = browser;
+    await bridgeStations(page, devices);
+    await page.goto(`${server.url}/?stations=2`);
+    const frames = [1, 2].map((k) => page.frameLocator(`#station-frame-${k}`));
+    for (const frame of frames) await connectStation(frame);
+    await startSotas(frames);
+    // Station 2's document goes away mid-job (the technician confirms), as a crashed one would.
+    await frames[1].locator('#stage-transfer[data-state="active"], #stage-write[data-state="active"], #stage-erase[data-state="active"]')
+      .first().waitFor({ timeout: 20_000 });
+    page.once('dialog', (d) => d.accept());
+    await page.click('#remove-station');
+    await page.locator('#board[data-count="1"]').waitFor({ timeout: 5_000 });
+
+    const result = frames[0].locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 120_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success');
+    const moduleState = await devices[0].module.waitFor((s) => s.reached_10705);
+    assert.ok(moduleState.reached_10705, 'station 1 reached 10705');
+    const [pkg] = moduleState.images;
+    const flash = await devices[0].mcu.waitFor((s) => s.programmed_sha256 === pkg.sha256);
+    assert.equal(flash.programmed_sha256, pkg.sha256, "station 1's MCU holds its image");
+    assert.ok(!devices[1].module.state().reached_10705, 'station 2 never reported success');
+    await page.locator('#board-shift[data-count="1"][data-succeeded="1"]').waitFor({ timeout: 5_000 });
     assert.deepEqual(appErrors(errors), []);
   } finally {
     await browser.close();
