@@ -24,10 +24,10 @@ pub enum Lang {
 pub enum ErrorKind {
     /// No `OK` to `AT` on the module port.
     NoModule,
-    /// A command got no final result in time.
+    /// A command or an awaited event did not come in time.
     Timeout {
-        /// The command line (or bootloader command name).
-        command: String,
+        /// What was awaited.
+        command: Awaited,
         /// How long we waited.
         waited_ms: u64,
     },
@@ -87,6 +87,35 @@ pub enum ErrorKind {
     FlashAttempts(Vec<Self>),
     /// An ESP-AT upgrade (`AT+CIUPDATE` / `AT+USEROTA`) failed (protocol.md §3).
     EspAt(crate::espat::EspAtFailure),
+}
+
+/// What a [`ErrorKind::Timeout`] waited for (texts in `i18n.rs`).
+///
+/// Not `#[non_exhaustive]`: the text tests match it exhaustively.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Awaited {
+    /// The final result of a command, or the URC it triggers, in AT notation
+    /// (`AT+QIOTUPDATE=1 (+QIOTEVT: 7,10701)`): the same in every language.
+    Reply(String),
+    /// The `>` data prompt after this command line.
+    Prompt(String),
+    /// `+QIOTEVT: 7,10700` pushed again after a module download error.
+    PlanRepush,
+    /// The module's download of a FOTA package (`+QIOTEVT: 7,10703` / `7,10704`).
+    ModuleDownload,
+    /// The FOTA result `+QIOTEVT: 7,10705` after the module rebooted.
+    ResultAfterReboot,
+    /// `AT` answering again after the module rebooted into its new firmware.
+    AtAfterReboot,
+    /// STM32 programming, within the module's 20-minute limit after `7,10704`.
+    FlashBudget,
+}
+
+impl Awaited {
+    /// What was awaited, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::awaited_message(self, lang)
+    }
 }
 
 /// What exactly broke the protocol, with the values involved (texts in `i18n.rs`).

@@ -1,7 +1,7 @@
 //! English and Simplified Chinese texts for error messages and hints. Kept in one place
 //! so a translator sees every string at once.
 
-use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
+use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::espat::{CiUpdateField, EspAtFailure, UrlProblem};
 use crate::event::Check;
 use crate::image::{ImageProblem, TextFormat};
@@ -16,10 +16,13 @@ pub(crate) fn error_message(kind: &ErrorKind, lang: Lang) -> String {
         (K::NoModule, Lang::En) => "The module does not answer AT commands".into(),
         (K::NoModule, Lang::Zh) => "模组没有响应 AT 指令".into(),
         (K::Timeout { command, waited_ms }, Lang::En) => {
-            format!("No answer to {command} within {waited_ms} ms")
+            format!(
+                "No answer to {} within {waited_ms} ms",
+                command.message(lang)
+            )
         }
         (K::Timeout { command, waited_ms }, Lang::Zh) => {
-            format!("{command} 在 {waited_ms} 毫秒内无应答")
+            format!("{} 在 {waited_ms} 毫秒内无应答", command.message(lang))
         }
         (K::CommandError { command, cme }, Lang::En) => match cme {
             Some(n) => format!("{command} failed with +CME ERROR: {n}"),
@@ -209,6 +212,26 @@ pub(crate) fn error_hint(kind: &ErrorKind, lang: Lang) -> String {
     match lang {
         Lang::En => en.into(),
         Lang::Zh => zh.into(),
+    }
+}
+
+/// What a timeout waited for.
+pub(crate) fn awaited_message(a: &Awaited, lang: Lang) -> String {
+    use Awaited as A;
+    match (a, lang) {
+        (A::Reply(line), _) => line.clone(),
+        (A::Prompt(line), Lang::En) => format!("the > prompt after {line}"),
+        (A::Prompt(line), Lang::Zh) => format!("{line} 之后的 > 提示符"),
+        (A::PlanRepush, Lang::En) => "+QIOTEVT: 7,10700 (re-push)".into(),
+        (A::PlanRepush, Lang::Zh) => "+QIOTEVT: 7,10700（平台重新推送计划）".into(),
+        (A::ModuleDownload, Lang::En) => "module download (+QIOTEVT: 7,10703/10704)".into(),
+        (A::ModuleDownload, Lang::Zh) => "模组下载（+QIOTEVT: 7,10703/10704）".into(),
+        (A::ResultAfterReboot, Lang::En) => "+QIOTEVT: 7,10705 after the reboot".into(),
+        (A::ResultAfterReboot, Lang::Zh) => "重启后的 +QIOTEVT: 7,10705".into(),
+        (A::AtAfterReboot, Lang::En) => "AT after the module reboot".into(),
+        (A::AtAfterReboot, Lang::Zh) => "模组重启后的 AT".into(),
+        (A::FlashBudget, Lang::En) => "STM32 programming (20 min module limit after 10704)".into(),
+        (A::FlashBudget, Lang::Zh) => "STM32 烧录（10704 之后模组限时 20 分钟）".into(),
     }
 }
 
@@ -745,11 +768,13 @@ fn espat_message(f: &EspAtFailure, lang: Lang) -> String {
             format!("AT+USEROTA 返回 ERROR：模组无法从 {server} 下载固件")
         }
         (F::OtaTimeout { command, waited_ms }, Lang::En) => format!(
-            "{command} did not finish within {} s (the module's limit is 180 s)",
+            "{} did not finish within {} s (the module's limit is 180 s)",
+            command.message(lang),
             waited_ms / 1000
         ),
         (F::OtaTimeout { command, waited_ms }, Lang::Zh) => format!(
-            "{command} 在 {} 秒内未完成（模组自身上限为 180 秒）",
+            "{} 在 {} 秒内未完成（模组自身上限为 180 秒）",
+            command.message(lang),
             waited_ms / 1000
         ),
         (F::UrlLength { sent, received }, Lang::En) => {

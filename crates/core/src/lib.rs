@@ -31,7 +31,7 @@ pub mod stm32;
 pub mod time;
 pub mod transcript;
 
-pub use error::{ErrorKind, JobError, Lang, ProtocolViolation, Rejection};
+pub use error::{Awaited, ErrorKind, JobError, Lang, ProtocolViolation, Rejection};
 pub use event::{DeviceFact, Event, PlanOffer, Stage};
 pub use io::{Input, LineSettings, Outbox, Output, Parity, PortId};
 pub use jobs::{

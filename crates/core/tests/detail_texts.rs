@@ -8,7 +8,7 @@ use otaflash_core::event::Check;
 use otaflash_core::image::{ImageProblem, TextFormat};
 use otaflash_core::stm32::frame::Malformed;
 use otaflash_core::stm32::{BootloaderFailure as B, BootloaderFailure, BootloaderStep as S};
-use otaflash_core::{ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
+use otaflash_core::{Awaited, ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
 
 fn has_han(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -462,4 +462,45 @@ fn every_refused_esp_at_url_and_parameter_is_worded_in_both_languages() {
     }
     let distinct: std::collections::HashSet<&String> = texts.iter().collect();
     assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
+}
+
+#[test]
+fn every_awaited_reply_or_event_is_named_in_both_languages() {
+    let all = [
+        Awaited::Reply("AT+QIOTUPDATE=1 (+QIOTEVT: 7,10701)".into()),
+        Awaited::Prompt("AT+USEROTA=31".into()),
+        Awaited::PlanRepush,
+        Awaited::ModuleDownload,
+        Awaited::ResultAfterReboot,
+        Awaited::AtAfterReboot,
+        Awaited::FlashBudget,
+    ];
+    for awaited in all {
+        // Exhaustive: a new variant is not forgotten here.
+        let context: &[&str] = match &awaited {
+            Awaited::Reply(_) => &["AT+QIOTUPDATE=1", "+QIOTEVT: 7,10701"],
+            Awaited::Prompt(_) => &["AT+USEROTA=31", ">"],
+            Awaited::PlanRepush => &["+QIOTEVT: 7,10700"],
+            Awaited::ModuleDownload => &["+QIOTEVT: 7,10703/10704"],
+            Awaited::ResultAfterReboot => &["+QIOTEVT: 7,10705"],
+            Awaited::AtAfterReboot => &["AT"],
+            Awaited::FlashBudget => &["STM32", "10704", "20"],
+        };
+        let (en, zh) = (awaited.message(Lang::En), awaited.message(Lang::Zh));
+        if let Awaited::Reply(line) = &awaited {
+            // AT notation reads the same in both languages.
+            assert_eq!((&en, &zh), (line, line));
+        } else {
+            assert_bilingual(&en, &zh, context);
+        }
+        let e = JobError::from(ErrorKind::Timeout {
+            command: awaited,
+            waited_ms: 5000,
+        });
+        assert_eq!(e.code(), "timeout");
+        assert_eq!(e.lwm2m_result(), 4);
+        let (en, zh) = (e.message(Lang::En), e.message(Lang::Zh));
+        assert_bilingual(&en, &zh, context);
+        assert!(en.contains("5000") && zh.contains("5000"), "{en} / {zh}");
+    }
 }

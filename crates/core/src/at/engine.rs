@@ -10,7 +10,7 @@
 
 use crate::at::command::{FinalResult, Reply, Request};
 use crate::at::framer::{Item, LineReader};
-use crate::error::{ErrorKind, Lang};
+use crate::error::{Awaited, ErrorKind, Lang};
 use crate::event::{Event, WarningKind};
 use crate::io::{Outbox, PortId};
 use crate::time::{Duration, Instant};
@@ -186,7 +186,7 @@ impl AtEngine {
         if let Some(p) = self.prompt.take_if(|p| now >= p.deadline) {
             self.reader.forget_prompt();
             events.push(AtEvent::TimedOut(ErrorKind::Timeout {
-                command: format!("the > prompt after {}", (self.mask)(&p.command)),
+                command: Awaited::Prompt((self.mask)(&p.command)),
                 waited_ms: now.saturating_since(p.since).as_ms(),
             }));
         }
@@ -198,7 +198,7 @@ impl AtEngine {
                 if f.attempts_left > 0 {
                     out.event(Event::Retrying(
                         ErrorKind::Timeout {
-                            command: f.request.line.clone(),
+                            command: Awaited::Reply(f.request.line.clone()),
                             waited_ms: f.request.timeout.as_ms(),
                         }
                         .into(),
@@ -206,7 +206,7 @@ impl AtEngine {
                     self.transmit(now, f.request, f.attempts_left - 1, out);
                 } else {
                     events.push(AtEvent::TimedOut(ErrorKind::Timeout {
-                        command: f.request.line.clone(),
+                        command: Awaited::Reply(f.request.line.clone()),
                         waited_ms: now.saturating_since(f.sent_at).as_ms(),
                     }));
                 }
@@ -370,7 +370,7 @@ mod tests {
         assert_eq!(
             engine.on_timeout(Instant(3_010), &mut out),
             [AtEvent::TimedOut(ErrorKind::Timeout {
-                command: "the > prompt after AT+USEROTA=5".into(),
+                command: Awaited::Prompt("AT+USEROTA=5".into()),
                 waited_ms: 3_000,
             })]
         );

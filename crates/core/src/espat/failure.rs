@@ -90,7 +90,7 @@ pub enum EspAtFailure {
     /// The module did not finish within its own 3-minute limit (plus our margin).
     OtaTimeout {
         /// The command.
-        command: String,
+        command: crate::error::Awaited,
         /// How long we waited.
         waited_ms: u64,
     },

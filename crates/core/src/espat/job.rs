@@ -9,7 +9,7 @@
 //! other than `ota` is written without a reboot, so its job ends at the module's `OK`.
 
 use crate::at::{AtCommand, AtEvent, Reply};
-use crate::error::{ErrorKind, ProtocolViolation};
+use crate::error::{Awaited, ErrorKind, ProtocolViolation};
 use crate::espat::commands::{
     check_url, progress_state, received_count, Alive, CiUpdate, FirmwareVersion, Restart, UserOta,
     Version,
@@ -350,7 +350,7 @@ impl EspAt {
             EspAtMethod::UserOta { .. } => "AT+USEROTA".into(),
         };
         ErrorKind::EspAt(EspAtFailure::OtaTimeout {
-            command,
+            command: Awaited::Reply(command),
             waited_ms: self.p.ota_limit.as_ms(),
         })
     }
@@ -443,7 +443,7 @@ impl EspAt {
 
     fn reboot_timeout(&self) -> ErrorKind {
         ErrorKind::Timeout {
-            command: "AT after the module reboot".into(),
+            command: Awaited::AtAfterReboot,
             waited_ms: self.p.reboot.as_ms(),
         }
     }

@@ -4,7 +4,7 @@
 //! Each phase value carries only what that phase needs.
 
 use crate::at::{AtEvent, Reply};
-use crate::error::ErrorKind;
+use crate::error::{Awaited, ErrorKind};
 use crate::event::DeviceFact;
 use crate::jobs::params::{ProductInfo, Waits};
 use crate::jobs::{Ctx, JobInput};
@@ -158,7 +158,7 @@ impl Phase {
                     // No 3,10200 in time: ask once whether we are connected after all.
                     if polled {
                         return PhaseStep::Failed(ErrorKind::Timeout {
-                            command: "AT+QIOTREG=1 (+QIOTEVT: 3,10200)".into(),
+                            command: Awaited::Reply("AT+QIOTREG=1 (+QIOTEVT: 3,10200)".into()),
                             waited_ms: p.wait_online.as_ms(),
                         });
                     }

@@ -4,7 +4,7 @@
 //! and take `10705` / `10706`, cross-checked against the version `AT+QIOTINFO?` reports.
 
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
+use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::connect::{self, Connect, ConnectParams, Online};
@@ -267,7 +267,7 @@ impl Fota {
             (Phase::Download { plan, .. }, JobInput::PortLost(_)) => Ok(self.reboot(plan, ctx)),
             (Phase::Download { deadline, .. }, JobInput::Tick) if ctx.now >= deadline => {
                 Err(Err(ErrorKind::Timeout {
-                    command: "module download (+QIOTEVT: 7,10703/10704)".into(),
+                    command: Awaited::ModuleDownload,
                     waited_ms: self.p.waits.reboot.as_ms(),
                 }))
             }
@@ -384,7 +384,7 @@ impl Fota {
                 let ok = version.as_deref() == Some(plan.target_version.as_str());
                 if !ok {
                     return Err(Err(ErrorKind::Timeout {
-                        command: "+QIOTEVT: 7,10705 after the reboot".into(),
+                        command: Awaited::ResultAfterReboot,
                         waited_ms: RESULT_WAIT.as_ms(),
                     }));
                 }
@@ -461,7 +461,7 @@ impl Fota {
 
     fn reboot_timeout(&self) -> ErrorKind {
         ErrorKind::Timeout {
-            command: "AT after the module reboot".into(),
+            command: Awaited::AtAfterReboot,
             waited_ms: self.p.waits.reboot.as_ms(),
         }
     }

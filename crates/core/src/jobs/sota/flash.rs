@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Phase, Sota, Stop};
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, JobError, ProtocolViolation};
+use crate::error::{Awaited, ErrorKind, JobError, ProtocolViolation};
 use crate::event::{DeviceFact, Event, WarningKind};
 use crate::image::{FlashImage, DEFAULT_BIN_BASE};
 use crate::io::PortId;
@@ -132,7 +132,7 @@ impl Sota {
     ) -> Result<Phase, Stop> {
         if matches!(input, JobInput::Tick) && ctx.now >= f.deadline {
             f.failures.push(ErrorKind::Timeout {
-                command: "STM32 programming (20 min module limit after 10704)".into(),
+                command: Awaited::FlashBudget,
                 waited_ms: FLASH_BUDGET.as_ms(),
             });
             return Err(Stop::Fail(attempts_error(f.failures)));

@@ -18,7 +18,7 @@ mod transfer;
 use std::sync::Arc;
 
 use crate::at::AtEvent;
-use crate::error::{ErrorKind, Lang, ProtocolViolation, Rejection};
+use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::ResumeRefusal;
@@ -370,7 +370,7 @@ impl Sota {
                 JobInput::Tick,
             ) if ctx.now >= deadline => Err(Stop::Fail(if retry.is_some() {
                 ErrorKind::Timeout {
-                    command: "+QIOTEVT: 7,10700 (re-push)".into(),
+                    command: Awaited::PlanRepush,
                     waited_ms: self.p.waits.plan.as_ms(),
                 }
             } else {
@@ -435,7 +435,7 @@ impl Sota {
                 // the platform re-pushes the plan (protocol.md §2.2 S5). Keep the 10701 data.
                 let Some(package) = accepted.package else {
                     return Err(Stop::Fail(ErrorKind::Timeout {
-                        command: "AT+QIOTUPDATE=1 (+QIOTEVT: 7,10701)".into(),
+                        command: Awaited::Reply("AT+QIOTUPDATE=1 (+QIOTEVT: 7,10701)".into()),
                         waited_ms: PACKAGE_WAIT.as_ms(),
                     }));
                 };
@@ -521,7 +521,7 @@ impl Sota {
                 },
                 JobInput::Tick,
             ) if ctx.now >= d => Err(Stop::Fail(ErrorKind::Timeout {
-                command: "AT+QIOTUPDATE=3 (+QIOTEVT: 7,10704)".into(),
+                command: Awaited::Reply("AT+QIOTUPDATE=3 (+QIOTEVT: 7,10704)".into()),
                 waited_ms: UPDATING_WAIT.as_ms(),
             })),
             (Phase::Flash(f), input) => self.on_flash(*f, input, ctx),
@@ -553,7 +553,10 @@ impl Sota {
             }
             (Phase::ReportVersion { deadline: Some(d) }, JobInput::Tick) if ctx.now >= d => {
                 Err(Stop::Done(Err(ErrorKind::Timeout {
-                    command: format!("AT+QIOTMCUVER=\"{}\" (+QIOTEVT: 7,10705)", self.p.component),
+                    command: Awaited::Reply(format!(
+                        "AT+QIOTMCUVER=\"{}\" (+QIOTEVT: 7,10705)",
+                        self.p.component
+                    )),
                     waited_ms: self.p.waits.result.as_ms(),
                 })))
             }
