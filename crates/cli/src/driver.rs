@@ -495,7 +495,9 @@ fn plan_card(offer: &PlanOffer, lang: Lang) -> Vec<String> {
         let mark = if check.passed { "ok" } else { "FAIL" };
         lines.push(format!(
             "  [{mark}] {}: {} ({})",
-            check.name, check.actual, check.required
+            check.label(lang),
+            check.actual_text(lang),
+            check.required_text(lang)
         ));
     }
     lines

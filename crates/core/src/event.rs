@@ -85,6 +85,23 @@ pub struct Check {
     pub passed: bool,
 }
 
+impl Check {
+    /// What is checked, in `lang` ("battery", "电量"); `name` stays the machine-readable key.
+    pub fn label(&self, lang: crate::error::Lang) -> String {
+        crate::i18n::check_label(self, lang)
+    }
+
+    /// What the device has, in `lang` ("unknown" becomes "未知").
+    pub fn actual_text(&self, lang: crate::error::Lang) -> String {
+        crate::i18n::check_value(&self.actual, lang)
+    }
+
+    /// The plan's requirement, in `lang` ("≥ 1024 bytes" becomes "≥ 1024 字节").
+    pub fn required_text(&self, lang: crate::error::Lang) -> String {
+        crate::i18n::check_value(&self.required, lang)
+    }
+}
+
 /// An upgrade plan offered by the cloud (`+QIOTEVT: 7,10700`) with the host's strategy checks.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanOffer {

@@ -381,9 +381,9 @@ pub(crate) fn rejection_message(why: &Rejection, lang: Lang) -> String {
             .map(|c| {
                 format!(
                     "{} {}（要求 {}）",
-                    check_label_zh(c),
-                    check_value_zh(&c.actual),
-                    check_value_zh(&c.required)
+                    c.label(lang),
+                    c.actual_text(lang),
+                    c.required_text(lang)
                 )
             })
             .collect::<Vec<_>>()
@@ -391,26 +391,32 @@ pub(crate) fn rejection_message(why: &Rejection, lang: Lang) -> String {
     }
 }
 
-/// The Chinese name of a strategy check (the names are fixed in `jobs/strategy.rs`).
-fn check_label_zh(check: &Check) -> &str {
-    match check.name.as_str() {
+/// The name of a strategy check (the names are fixed in `jobs/strategy.rs`; one added
+/// there without a translation shows as is).
+pub(crate) fn check_label(check: &Check, lang: Lang) -> String {
+    let zh = match check.name.as_str() {
         "battery" => "电量",
         "signal" => "信号",
         "space" => "存储空间",
         "version" => "版本",
         other => other,
+    };
+    match lang {
+        Lang::En => check.name.clone(),
+        Lang::Zh => zh.into(),
     }
 }
 
-/// A check value in Chinese: the only words `jobs/strategy.rs` puts in values are
-/// "unknown" and the unit "bytes"; numbers, "%", "dBm" and versions stay as they are.
-fn check_value_zh(value: &str) -> String {
-    if value == "unknown" {
-        return "未知".into();
+/// A check value: the only words `jobs/strategy.rs` puts in values are "unknown" and the
+/// unit "bytes"; numbers, "%", "dBm" and versions read the same in both languages.
+pub(crate) fn check_value(value: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => value.to_owned(),
+        Lang::Zh if value == "unknown" => "未知".into(),
+        Lang::Zh => value
+            .strip_suffix(" bytes")
+            .map_or_else(|| value.to_owned(), |n| format!("{n} 字节")),
     }
-    value
-        .strip_suffix(" bytes")
-        .map_or_else(|| value.to_owned(), |n| format!("{n} 字节"))
 }
 
 /// Why a firmware file is not usable, with the line, address or size involved.

@@ -159,6 +159,20 @@ fn every_rejection_reason_is_worded_in_both_languages_with_its_values() {
         check("space", "1000 bytes", "≥ 27954 bytes"),
         check("version", "2_0_0", "≠ 2_0_0"),
     ];
+    // The plan card shows each check the same way; English keeps the stored words.
+    for c in &checks {
+        assert_eq!(
+            (
+                c.label(Lang::En),
+                c.actual_text(Lang::En),
+                c.required_text(Lang::En)
+            ),
+            (c.name.clone(), c.actual.clone(), c.required.clone())
+        );
+        assert!(has_han(&c.label(Lang::Zh)), "{c:?}");
+    }
+    assert_eq!(checks[1].actual_text(Lang::Zh), "未知");
+    assert_eq!(checks[2].required_text(Lang::Zh), "≥ 27954 字节");
     let cases: Vec<(Rejection, &[&str], &[&str])> = vec![
         (Rejection::Declined, &["declined"], &["拒绝"]),
         (

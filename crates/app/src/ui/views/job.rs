@@ -158,7 +158,7 @@ pub(super) fn plan_card(
                 { for offer.checks.iter().map(|c| html! {
                     <li data-testid={format!("check-{}", c.name)} data-passed={c.passed.to_string()} class={if c.passed { "pass" } else { "fail" }}>
                         <span class="mark">{ if c.passed { "✔" } else { "✘" } }</span>
-                        { format!(" {}: {} ({})", c.name, c.actual, c.required) }
+                        { format!(" {}: {} ({})", c.label(lang), c.actual_text(lang), c.required_text(lang)) }
                         <span class="verdict">{ if c.passed { T::Passed.text(lang) } else { T::Failed.text(lang) } }</span>
                     </li>
                 }) }
