@@ -118,7 +118,7 @@ test('two stations flash two devices at the same time and the board sums their s
 
     // A forged result from a window that is not a station (a same-origin frame added to
     // the board, and the board window itself) changes nothing and is logged.
-    const forged = { type: 'otaflash:result', report: JSON.parse(JSON.stringify({ device: 9, started_at: 'x', module: { imei: '', model: '', firmware: '' }, result: 'success', job: 'sota', lwm2m_result: 1, component: 'X', from_version: '', to_version: '', size: 0, md5: '', sha256: '', durations: [] })) };
+    const forged = { type: 'otaflash:station-result', device: 9, started_at: 'x', result: 'success', csv_row: 'forged' };
     await page.evaluate((message) => {
       const intruder = document.createElement('iframe');
       intruder.srcdoc = '<p>not a station</p>';

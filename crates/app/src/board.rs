@@ -11,15 +11,17 @@
 //! and the listener (`ui::board`, `ui::embed`).
 //!
 //! Rules:
-//! - A station posts the embedding messages ([`crate::embed::Message`]) to its parent at
-//!   the station's own origin only, so nothing reaches a parent of another origin; no
-//!   allowlist is needed and none is widened. Stations accept no commands.
+//! - A station posts the embedding messages ([`crate::embed::Message`]; a finished job as
+//!   `otaflash:station-result`, [`station_result`]) to its parent at the station's own
+//!   origin only, so nothing reaches a parent of another origin; no allowlist is needed
+//!   and none is widened. Stations accept no commands.
 //! - The board believes a message only when it comes from the contentWindow of one of its
 //!   own station frames and `event.origin` is the board's own origin ([`sender_station`]).
 //! - Closing a frame ends its job mid-flash: an idle station is removed at once, a busy
 //!   one only when the technician confirms (a station that crashed or hangs says "busy"
 //!   forever, so refusing outright would leave it on the board for good).
 
+use crate::embed::Message;
 use crate::station::{csv_field, csv_row, DeviceReport, COLUMNS};
 use otaflash_core::report::Outcome;
 use otaflash_core::Stage;
@@ -170,55 +172,114 @@ impl StationScreen {
     }
 }
 
-/// A station → board message the board uses (the embedding messages, read back).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "type")]
+/// A station's finished job as the board keeps it: what the tally and the combined CSV
+/// need. A station sends this (`otaflash:station-result`, [`station_result`]) instead of
+/// the whole report: reading a report back would put a deserializer for every report type
+/// into the wasm every page loads (about 20 KB gzip).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StationReport {
+    /// The station's own device count.
+    pub device: usize,
+    /// When the job started (the station's clock).
+    pub started_at: String,
+    /// Whether the job succeeded.
+    pub succeeded: bool,
+    /// The report's row of the single-device shift CSV (escaped, no line end).
+    pub csv_row: String,
+}
+
+/// The message a board's station posts for a finished job.
+pub fn station_result(report: &DeviceReport) -> Message<'_> {
+    Message::StationResult {
+        device: report.device,
+        started_at: &report.started_at,
+        result: report.report.result,
+        csv_row: csv_row(report),
+    }
+}
+
+/// A station → board message the board uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StationEvent {
-    /// The screen changed.
-    #[serde(rename = "otaflash:state")]
+    /// The screen changed (`otaflash:state`); `retry_pending`: another attempt of a failed
+    /// job is scheduled.
     State {
         /// `connect`, `connecting`, `ready`, `running`, `finished`.
         screen: String,
         /// Another attempt of a failed job is scheduled.
-        #[serde(default)]
         retry_pending: bool,
     },
-    /// A stage started or finished.
-    #[serde(rename = "otaflash:stage")]
+    /// A stage started or finished (`otaflash:stage`; `state` = `started`, `finished`).
     Stage {
         /// Which stage.
         stage: Stage,
         /// `started` or `finished`.
         state: String,
     },
-    /// Progress of a stage.
-    #[serde(rename = "otaflash:progress")]
+    /// Progress of a stage (`otaflash:progress`; `total` 0: unknown).
     Progress {
         /// Which stage.
         stage: Stage,
         /// Units done.
         done: u64,
-        /// Units in total (0: unknown).
+        /// Units in total.
         total: u64,
     },
-    /// A plan waits for the technician's answer in the station.
-    #[serde(rename = "otaflash:plan")]
-    Plan {},
-    /// A job finished with this report.
-    #[serde(rename = "otaflash:result")]
-    Result {
-        /// The station's device report.
-        report: Box<DeviceReport>,
-    },
-    /// `otaflash:ready`, `otaflash:rejected` and anything newer: nothing for the board.
-    #[serde(other)]
+    /// A plan waits for the technician's answer in the station (`otaflash:plan`).
+    Plan,
+    /// A job finished (`otaflash:station-result`).
+    Result(StationReport),
+    /// `otaflash:ready` and anything else: nothing for the board.
     Other,
 }
 
+/// Every field any station message has, all optional: one flat struct reads them all
+/// without serde's buffering of tagged enums.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Fields {
+    #[serde(rename = "type")]
+    kind: String,
+    screen: Option<String>,
+    retry_pending: bool,
+    stage: Option<Stage>,
+    state: Option<String>,
+    done: Option<u64>,
+    total: Option<u64>,
+    device: Option<usize>,
+    started_at: Option<String>,
+    result: Option<Outcome>,
+    csv_row: Option<String>,
+}
+
 impl StationEvent {
-    /// Read a message's JSON; `None` when it is not one (the board ignores it).
+    /// Read a message's JSON; `None` when it is not one or lacks a field its type needs
+    /// (the board ignores it).
     pub fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        let f: Fields = serde_json::from_str(text).ok()?;
+        Some(match f.kind.as_str() {
+            "otaflash:state" => Self::State {
+                screen: f.screen?,
+                retry_pending: f.retry_pending,
+            },
+            "otaflash:stage" => Self::Stage {
+                stage: f.stage?,
+                state: f.state?,
+            },
+            "otaflash:progress" => Self::Progress {
+                stage: f.stage?,
+                done: f.done?,
+                total: f.total?,
+            },
+            "otaflash:plan" => Self::Plan,
+            "otaflash:station-result" => Self::Result(StationReport {
+                device: f.device?,
+                started_at: f.started_at?,
+                succeeded: f.result? == Outcome::Success,
+                csv_row: f.csv_row?,
+            }),
+            _ => Self::Other,
+        })
     }
 }
 
@@ -278,7 +339,7 @@ pub enum RemoveRefusal {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Board {
     stations: Vec<StationStatus>,
-    reports: Vec<(u8, DeviceReport)>,
+    reports: Vec<(u8, StationReport)>,
 }
 
 impl Board {
@@ -367,15 +428,15 @@ impl Board {
             StationEvent::Progress { stage, done, total } => {
                 status.stage = Some((stage, done, total));
             }
-            StationEvent::Plan {} => status.plan_waiting = true,
-            StationEvent::Result { report } => {
+            StationEvent::Plan => status.plan_waiting = true,
+            StationEvent::Result(report) => {
                 // A station posts each report once; a repeat (same device and start)
                 // must not count twice.
                 let repeat = self.reports.iter().any(|(s, r)| {
                     *s == k && r.device == report.device && r.started_at == report.started_at
                 });
                 if !repeat {
-                    self.reports.push((k, *report));
+                    self.reports.push((k, report));
                 }
             }
             StationEvent::Other => {}
@@ -383,17 +444,13 @@ impl Board {
     }
 
     /// Every station's reports, in arrival order, with the station number.
-    pub fn reports(&self) -> &[(u8, DeviceReport)] {
+    pub fn reports(&self) -> &[(u8, StationReport)] {
         &self.reports
     }
 
     /// How many jobs succeeded and how many failed, over all stations.
     pub fn tally(&self) -> (usize, usize) {
-        let ok = self
-            .reports
-            .iter()
-            .filter(|(_, d)| d.report.result == Outcome::Success)
-            .count();
+        let ok = self.reports.iter().filter(|(_, d)| d.succeeded).count();
         (ok, self.reports.len() - ok)
     }
 
@@ -402,7 +459,7 @@ impl Board {
     pub fn to_csv(&self) -> String {
         let mut out = format!("station,{}\r\n", COLUMNS.join(","));
         for (k, d) in &self.reports {
-            let _ = write!(out, "{},{}\r\n", csv_field(&k.to_string()), csv_row(d));
+            let _ = write!(out, "{},{}\r\n", csv_field(&k.to_string()), d.csv_row);
         }
         out
     }
@@ -489,9 +546,9 @@ mod tests {
         }
     }
 
-    /// A report as a station posts it: the embedding message's JSON.
+    /// A report as a station posts it.
     fn posted(report: &DeviceReport) -> StationEvent {
-        let json = crate::embed::Message::Result { report }.to_json();
+        let json = station_result(report).to_json();
         StationEvent::from_json(&json).unwrap_or(StationEvent::Other)
     }
 
@@ -544,7 +601,7 @@ mod tests {
         board.apply(3, state("connecting"));
         assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(3)));
         // A failed attempt waiting for its retry is not idle either.
-        let retrying = crate::embed::Message::State {
+        let retrying = Message::State {
             screen: "finished",
             retry_pending: true,
         };
@@ -600,9 +657,10 @@ mod tests {
             StationEvent::Other
         );
         assert_eq!(
-            StationEvent::from_json("{\"type\":\"otaflash:result\"}"),
+            StationEvent::from_json("{\"type\":\"otaflash:station-result\"}"),
             None
         );
+        assert_eq!(StationEvent::from_json("[1, 2]"), None);
         board.apply(1, read(r#"{"type":"otaflash:state","screen":"exploded"}"#));
         assert_eq!(
             board.station(1).map(|s| s.screen),

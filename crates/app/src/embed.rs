@@ -301,6 +301,19 @@ pub enum Message<'a> {
         /// The report (the same JSON as "download report").
         report: &'a DeviceReport,
     },
+    /// A board's station finished a job (sent to the station board instead of
+    /// [`Message::Result`]): what the combined shift needs, the CSV row already made.
+    #[serde(rename = "otaflash:station-result")]
+    StationResult {
+        /// The station's own device count.
+        device: usize,
+        /// When the job started.
+        started_at: &'a str,
+        /// `success` or `failed`.
+        result: otaflash_core::report::Outcome,
+        /// The device's row of the shift CSV.
+        csv_row: String,
+    },
     /// A command from an allowlisted parent could not be carried out.
     #[serde(rename = "otaflash:rejected")]
     Rejected {

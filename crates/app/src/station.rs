@@ -9,12 +9,12 @@
 use crate::device::DeviceInfo;
 use otaflash_core::report::{Outcome, Report};
 use otaflash_core::AttemptEntry;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
 /// What identifies the module a report is about.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ModuleFacts {
     /// IMEI ("" when the job never talked to the module, e.g. flashing a local file).
     pub imei: String,
@@ -38,9 +38,8 @@ impl ModuleFacts {
 
 /// One device's report: the JSON the "download report" button saves and the parent page
 /// of an embedded flasher receives. The core report's fields stay at the top level
-/// (same names as the CLI's `--report`); station fields are added beside them. It reads
-/// back from that JSON too: the station board collects its stations' reports that way.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// (same names as the CLI's `--report`); station fields are added beside them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeviceReport {
     /// 1-based position in the shift.
     pub device: usize,
@@ -52,7 +51,7 @@ pub struct DeviceReport {
     #[serde(flatten)]
     pub report: Report,
     /// Each attempt's result when the job ran with retries (as the CLI's `--report`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<AttemptEntry>,
 }
 

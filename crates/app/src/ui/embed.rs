@@ -24,6 +24,8 @@ pub(crate) struct Embedding {
     parent: web_sys::Window,
     origin: Option<String>,
     allow: Allowlist,
+    /// A station of the station board (its results go out as `otaflash:station-result`).
+    station: bool,
 }
 
 impl Embedding {
@@ -53,6 +55,7 @@ impl Embedding {
             parent,
             origin,
             allow,
+            station: false,
         })
     }
 
@@ -70,7 +73,13 @@ impl Embedding {
             parent,
             origin,
             allow: Allowlist::default(),
+            station: true,
         })
+    }
+
+    /// Whether this page is a station of the station board.
+    pub(crate) fn is_station(&self) -> bool {
+        self.station
     }
 
     /// Post `message` (redacted) to the parent at its exact origin.

@@ -333,7 +333,12 @@ fn use_embedding(
         let (shift, secrets) = (state.shift.clone(), state.setup.secrets.clone());
         use_effect_with(shift.devices().len(), move |_| {
             if let (Some(e), Some(report)) = (&embedding, shift.last()) {
-                e.post(&Message::Result { report }, &secrets);
+                let message = if e.is_station() {
+                    crate::board::station_result(report)
+                } else {
+                    Message::Result { report }
+                };
+                e.post(&message, &secrets);
             }
         });
     }
