@@ -203,8 +203,55 @@ fn every_rejection_reason_is_worded_in_both_languages_with_its_values() {
     }
 }
 
-/// Every bootloader failure, each step named, and every malformed frame; the matches are
-/// exhaustive, so a new variant does not compile until it is listed here.
+/// Position of each bootloader step; exhaustive like [`ordinal`].
+fn step_ordinal(s: S) -> usize {
+    match s {
+        S::Sync => 0,
+        S::Command => 1,
+        S::Address => 2,
+        S::Length => 3,
+        S::Data => 4,
+        S::PageList => 5,
+        S::Reply => 6,
+    }
+}
+const STEPS: usize = 7;
+
+/// Position of each malformed frame; exhaustive like [`ordinal`].
+fn malformed_ordinal(m: Malformed) -> usize {
+    match m {
+        Malformed::EmptyGet => 0,
+        Malformed::GetWithoutVersion => 1,
+        Malformed::GetCount => 2,
+        Malformed::VersionLength => 3,
+        Malformed::IdLength => 4,
+        Malformed::ChecksumXor => 5,
+        Malformed::ChecksumLength => 6,
+        Malformed::ShortRead => 7,
+        Malformed::BlockLength => 8,
+        Malformed::LegacyErasePages => 9,
+        Malformed::ExtendedErasePages => 10,
+    }
+}
+const MALFORMED: usize = 11;
+
+/// Position of each bootloader failure kind; exhaustive like [`ordinal`].
+fn failure_ordinal(f: &BootloaderFailure) -> usize {
+    match f {
+        B::Nack(_) => 0,
+        B::NoAnswer { .. } => 1,
+        B::Unexpected { .. } => 2,
+        B::LinkLost { .. } => 3,
+        B::UnknownProduct { .. } => 4,
+        B::NotOffered => 5,
+        B::NoErase => 6,
+        B::Malformed(_) => 7,
+    }
+}
+const FAILURES: usize = 8;
+
+/// Every failure kind, with every step and every malformed frame, and the context each
+/// text must carry.
 fn bootloader_failures() -> Vec<(BootloaderFailure, &'static [&'static str])> {
     let steps = [
         S::Sync,
@@ -215,11 +262,6 @@ fn bootloader_failures() -> Vec<(BootloaderFailure, &'static [&'static str])> {
         S::PageList,
         S::Reply,
     ];
-    for step in steps {
-        match step {
-            S::Sync | S::Command | S::Address | S::Length | S::Data | S::PageList | S::Reply => {}
-        }
-    }
     let malformed = [
         Malformed::EmptyGet,
         Malformed::GetWithoutVersion,
@@ -233,6 +275,17 @@ fn bootloader_failures() -> Vec<(BootloaderFailure, &'static [&'static str])> {
         Malformed::LegacyErasePages,
         Malformed::ExtendedErasePages,
     ];
+    let listed = |ordinals: Vec<usize>, count: usize| {
+        let mut ordinals = ordinals;
+        ordinals.sort_unstable();
+        assert_eq!(
+            ordinals,
+            (0..count).collect::<Vec<_>>(),
+            "list each variant once"
+        );
+    };
+    listed(steps.map(step_ordinal).to_vec(), STEPS);
+    listed(malformed.map(malformed_ordinal).to_vec(), MALFORMED);
     let mut all: Vec<(BootloaderFailure, &'static [&'static str])> = Vec::new();
     for step in steps {
         all.push((B::Nack(step), &["NACK"]));
@@ -250,31 +303,10 @@ fn bootloader_failures() -> Vec<(BootloaderFailure, &'static [&'static str])> {
     all.push((B::NotOffered, &[]));
     all.push((B::NoErase, &[]));
     all.extend(malformed.map(|m| (B::Malformed(m), &[] as &[&str])));
-    // Each variant kind appears: the match below has no wildcard.
-    for (f, _) in &all {
-        match f {
-            B::Nack(_)
-            | B::NoAnswer { .. }
-            | B::Unexpected { .. }
-            | B::LinkLost { .. }
-            | B::UnknownProduct { .. }
-            | B::NotOffered
-            | B::NoErase
-            | B::Malformed(
-                Malformed::EmptyGet
-                | Malformed::GetWithoutVersion
-                | Malformed::GetCount
-                | Malformed::VersionLength
-                | Malformed::IdLength
-                | Malformed::ChecksumXor
-                | Malformed::ChecksumLength
-                | Malformed::ShortRead
-                | Malformed::BlockLength
-                | Malformed::LegacyErasePages
-                | Malformed::ExtendedErasePages,
-            ) => {}
-        }
-    }
+    let mut kinds: Vec<usize> = all.iter().map(|(f, _)| failure_ordinal(f)).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    listed(kinds, FAILURES);
     all
 }
 
