@@ -1,8 +1,9 @@
 //! The station board, as plain Rust: several module/MCU port pairs flashed side by side in
 //! one tab. The board page (`/?stations=N`) frames the app itself once per station
 //! (`/?station=k`); each station is its own document and its own wasm instance, so a panic
-//! or a hang in one station cannot stop the flashes next to it, element ids stay unique per
-//! document, and every station is the full single-device UI.
+//! in one station cannot stop the flashes next to it, element ids stay unique per document,
+//! and every station is the full single-device UI. (A station that hangs its event loop
+//! still stalls the others: Chromium runs same-origin frames on one main thread.)
 //!
 //! What is here: which page a URL asks for ([`Mode`]), each station's journal scope, the
 //! rules for messages between a station and its board (who may post, who is believed),

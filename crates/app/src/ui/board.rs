@@ -3,9 +3,8 @@
 //! The board frames the app once per station (`/?station=k`, see [`crate::board`] for why
 //! frames and for the message rules), shows each station's screen and progress above its
 //! frame, adds and removes stations (a busy one only after the technician confirms), and
-//! collects every station's
-//! reports into one shift with a combined CSV. It drives no port and runs no job itself:
-//! a station that panics or hangs takes only its own frame down.
+//! collects every station's reports into one shift with a combined CSV. It drives no port
+//! and runs no job itself: a station that panics takes only its own frame down.
 //!
 //! # Element ids for end-to-end tests (stable; do not rename)
 //! | id | what |
