@@ -1,7 +1,8 @@
 // Languages: with a Chinese browser locale the app opens in Simplified Chinese (from
 // navigator.language), renders the connect, job, plan and result screens in Chinese, and
-// shows a failed job's error message and hint in Chinese (the plan is rejected). A choice
-// of English is remembered across a reload, and the language is the only thing stored.
+// shows a failed job's error message and hint in Chinese (the plan is rejected; the plan
+// card's checks and the rejection reason are Chinese too). A choice of English is
+// remembered across a reload, and the language is the only thing stored.
 // Saves out/i18n-zh-connect.png, out/i18n-zh-plan.png and out/i18n-zh-error.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,14 @@ test('a zh-CN browser gets every main screen and an error hint in Chinese', asyn
     await page.click('#start-sota');
     await page.locator('#reject-plan').waitFor({ timeout: 20_000 });
     assert.match(await page.textContent('#plan-card'), /升级计划/);
+    // Each strategy check reads in Chinese too (name and value), its test id stays the key.
+    const checks = await page.locator('#plan-card [data-testid^="check-"]').all();
+    assert.ok(checks.length > 0, 'the demo plan has strategy checks');
+    for (const check of checks) {
+      const text = await check.textContent();
+      assert.match(text, HAN, text);
+      assert.doesNotMatch(text, /battery|signal|space|version|unknown|bytes/, text);
+    }
     assert.match(await page.textContent('#progress'), /连接 QuecThing/);
     await screenshot(page, 'i18n-zh-plan');
 
@@ -39,6 +48,9 @@ test('a zh-CN browser gets every main screen and an error hint in Chinese', asyn
     assert.equal(await result.getAttribute('data-result'), 'failed');
     assert.match(await result.textContent(), /升级失败/);
     assert.match(await page.textContent('#error-message'), HAN);
+    // The reason names who declined, in Chinese (no English left in the message).
+    assert.match(await page.textContent('#error-message'), /操作员拒绝了该计划/);
+    assert.doesNotMatch(await page.textContent('#error-message'), /declined/);
     assert.match(await page.textContent('#error-hint'), /处理建议/);
     const hint = (await page.textContent('#error-hint')).replace('处理建议', '');
     assert.match(hint, HAN, `the hint itself is Chinese: ${hint}`);
