@@ -65,6 +65,7 @@ pub enum T {
     StartFota,
     StartFlash,
     ChooseFile,
+    FileUnreadable,
     EspAt,
     EspAtCommand,
     EspAtCiUpdate,
@@ -231,6 +232,10 @@ impl T {
             Self::StartFota => ("Start FOTA", "开始 FOTA"),
             Self::StartFlash => ("Flash file", "烧录文件"),
             Self::ChooseFile => ("Firmware file (.bin, .hex, .s19)", "固件文件（.bin、.hex、.s19）"),
+            Self::FileUnreadable => (
+                "The browser could not read this file; choose it again.",
+                "浏览器无法读取该文件；请重新选择。",
+            ),
             Self::EspAt => ("ESP-AT module upgrade", "ESP-AT 模组升级"),
             Self::EspAtCommand => ("Upgrade with", "升级方式"),
             Self::EspAtCiUpdate => (
@@ -479,6 +484,7 @@ mod tests {
             T::FamilyAuto,
             T::ModuleFamily,
             T::Probing,
+            T::FileUnreadable,
         ] {
             assert!(!t.text(Lang::En).is_empty() && !t.text(Lang::Zh).is_empty());
             assert_ne!(t.text(Lang::En), t.text(Lang::Zh), "{t:?}");

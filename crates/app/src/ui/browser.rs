@@ -44,14 +44,9 @@ pub(crate) fn save_file(name: &str, mime: &str, bytes: &[u8]) {
     .forget();
 }
 
-/// The bytes of a file the technician chose.
-pub(crate) async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| {
-            e.as_string()
-                .unwrap_or_else(|| "the file could not be read".to_owned())
-        })?;
+/// The bytes of a file the technician chose, or the browser's reason it could not be read.
+pub(crate) async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, JsValue> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 

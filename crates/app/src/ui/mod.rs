@@ -428,11 +428,16 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                             parsed,
                         }
                     }
-                    Err(why) => LocalFile {
-                        name,
-                        bytes: Rc::from(Vec::new()),
-                        parsed: Err(why),
-                    },
+                    Err(why) => {
+                        // The browser's reason is English-only and rarely helps; the
+                        // console keeps it for support.
+                        web_sys::console::warn_2(&"otaflash: cannot read the file:".into(), &why);
+                        LocalFile {
+                            name,
+                            bytes: Rc::from(Vec::new()),
+                            parsed: Err(T::FileUnreadable.text(lang).to_owned()),
+                        }
+                    }
                 };
                 dispatcher.dispatch(Action::FileLoaded(loaded));
             });
