@@ -183,19 +183,26 @@ pub fn app(props: &AppProps) -> Html {
     // Ports granted on an earlier visit preselect Web Serial; otherwise the demo stays.
     // Not on a board's station: grants are per origin, so every station would take the
     // same two ports; each station picks its own pair in the chooser.
+    // An embedding parent hears `ready` only after this: a `start` sent at `ready` must
+    // find the granted ports, not the demo device (the loader queues commands until then).
     {
         let dispatcher = state.dispatcher();
-        let handles = handles.clone();
+        let (handles, embedding) = (handles.clone(), embedding.clone());
         use_effect_with((), move |()| {
             spawn_local(async move {
-                if station.is_some() {
-                    return;
+                if station.is_none() {
+                    let ports = otaflash_web::granted_ports().await;
+                    for (port, id) in ports.into_iter().zip([PortId::Module, PortId::Mcu]) {
+                        let label = otaflash_web::port_label(&port);
+                        store_port(&handles, id, port);
+                        dispatcher.dispatch(Action::PortChosen { port: id, label });
+                    }
                 }
-                let ports = otaflash_web::granted_ports().await;
-                for (port, id) in ports.into_iter().zip([PortId::Module, PortId::Mcu]) {
-                    let label = otaflash_web::port_label(&port);
-                    store_port(&handles, id, port);
-                    dispatcher.dispatch(Action::PortChosen { port: id, label });
+                if let Some(e) = &embedding {
+                    let ready = Message::Ready {
+                        api: crate::embed::API_VERSION,
+                    };
+                    e.post(&ready, &Secrets::default());
                 }
             });
         });
@@ -282,8 +289,8 @@ fn use_retry_timer(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Hand
     });
 }
 
-/// The embedding API: listen for the parent's commands, say ready, and post the screen
-/// and each finished job's report. Progress goes out from the driver's notices
+/// The embedding API: listen for the parent's commands and post the screen and each
+/// finished job's report (`ready` goes out once granted ports are known, in [`app`]). Progress goes out from the driver's notices
 /// ([`connect`]).
 #[hook]
 fn use_embedding(
@@ -296,21 +303,14 @@ fn use_embedding(
         use_effect_with((), move |()| {
             let listener = embedding.as_ref().and_then(|e| {
                 let reject = Rc::downgrade(e);
-                let listener = e.listen(
+                e.listen(
                     move |command| on_intent.emit(Intent::Embedded(command)),
                     move |why| {
                         if let Some(e) = reject.upgrade() {
                             e.post(&Message::Rejected { reason: &why }, &Secrets::default());
                         }
                     },
-                );
-                e.post(
-                    &Message::Ready {
-                        api: crate::embed::API_VERSION,
-                    },
-                    &Secrets::default(),
-                );
-                listener
+                )
             });
             move || drop(listener)
         });
