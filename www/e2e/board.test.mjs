@@ -111,6 +111,7 @@ test('two stations flash two devices at the same time and the board sums their s
     for (const row of [1, 2]) {
       assert.equal(cell(row, 'result'), 'success');
       assert.equal(cell(row, 'device'), '1', 'each station counts its own devices');
+      assert.equal(cell(row, 'device_kind'), 'hardware');
       assert.match(cell(row, 'sha256'), /^[0-9a-f]{64}$/);
     }
     await page.locator('#station-status-1[data-screen="finished"]').waitFor();

@@ -49,6 +49,7 @@ test('an allowlisted portal drives a demo SOTA and gets progress and the report;
     assert.equal(report.to_version, '2_0_0');
     assert.match(report.sha256, /^[0-9a-f]{64}$/);
     assert.ok(report.module && report.durations.length > 0);
+    assert.equal(report.module.simulated, true, 'the portal can tell a demo-device report from hardware');
     assert.ok(raw.length > 0 && raw.every((m) => m.origin === flasher.origin), 'every message came from the flasher');
     await screenshot(page, 'embed-portal');
 

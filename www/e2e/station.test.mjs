@@ -50,6 +50,7 @@ test('two devices in a row make a two-row shift CSV', async () => {
       assert.equal(cell(row, 'to_version'), '2_0_0');
       assert.match(cell(row, 'sha256'), /^[0-9a-f]{64}$/);
       assert.match(cell(row, 'durations_ms'), /transfer=\d+/);
+      assert.equal(cell(row, 'device_kind'), 'demo', 'a demo-device row must not pass for hardware');
     }
     await screenshot(page, 'station-shift');
     assert.deepEqual(errors, []);

@@ -541,6 +541,7 @@ mod tests {
                 imei: "866123456789012".into(),
                 model: "EC200U".into(),
                 firmware: "=HYPERLINK".into(),
+                simulated: false,
             },
             report,
             attempts: Vec::new(),

@@ -498,7 +498,7 @@ impl AppState {
         let entries = a.entries.clone();
         if let Screen::Finished(done) = &self.screen {
             let report = (*done.report).clone();
-            let module = ModuleFacts::from_device(&self.device);
+            let module = ModuleFacts::from_device(&self.device, self.setup.source == Source::Demo);
             self.shift
                 .push(done.started_at.clone(), module, report, entries);
         }
@@ -645,7 +645,7 @@ impl AppState {
         if self.retry_pending().is_none() {
             self.shift.push(
                 started_at.clone(),
-                ModuleFacts::from_device(&self.device),
+                ModuleFacts::from_device(&self.device, self.setup.source == Source::Demo),
                 (*report).clone(),
                 entries,
             );

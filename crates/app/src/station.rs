@@ -22,16 +22,21 @@ pub struct ModuleFacts {
     pub model: String,
     /// Module firmware revision at the end of the job.
     pub firmware: String,
+    /// The job ran on the in-page demo device, not on hardware: its "success" flashed
+    /// nothing. Only in the JSON when true; a CSV column says `demo`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
 }
 
 impl ModuleFacts {
-    /// The facts the device panel holds.
-    pub fn from_device(device: &DeviceInfo) -> Self {
+    /// The facts the device panel holds; `simulated` when they come from the demo device.
+    pub fn from_device(device: &DeviceInfo, simulated: bool) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
             imei: text(&device.imei),
             model: text(&device.model),
             firmware: text(&device.firmware),
+            simulated,
         }
     }
 }
@@ -75,7 +80,7 @@ pub struct Shift {
 }
 
 /// CSV columns, in order.
-pub(crate) const COLUMNS: [&str; 19] = [
+pub(crate) const COLUMNS: [&str; 20] = [
     "device",
     "started_at",
     "result",
@@ -95,6 +100,7 @@ pub(crate) const COLUMNS: [&str; 19] = [
     "error_code",
     "error_message",
     "error_hint",
+    "device_kind",
 ];
 
 impl Shift {
@@ -179,6 +185,7 @@ pub(crate) fn csv_row(d: &DeviceReport) -> String {
         error.map(|e| e.code.clone()).unwrap_or_default(),
         error.map(|e| e.message.clone()).unwrap_or_default(),
         error.map(|e| e.hint.clone()).unwrap_or_default(),
+        if d.module.simulated { "demo" } else { "hardware" }.to_owned(),
     ];
     let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
     row.join(",")
@@ -254,7 +261,31 @@ mod tests {
             imei: "866123456789012".into(),
             model: "=EC200U".into(),
             firmware: "EC200UCNAAR03A03M08".into(),
+            simulated: false,
         }
+    }
+
+    #[test]
+    fn a_demo_device_report_says_so_in_json_and_csv() {
+        let mut shift = Shift::default();
+        let demo = ModuleFacts {
+            simulated: true,
+            ..module()
+        };
+        shift.push("t1".into(), module(), report(Outcome::Success), Vec::new());
+        shift.push("t2".into(), demo, report(Outcome::Success), Vec::new());
+        let json = |d: &DeviceReport| d.to_json().unwrap_or_default();
+        let hardware: serde_json::Value =
+            serde_json::from_str(&json(&shift.devices()[0])).unwrap_or_default();
+        let simulated: serde_json::Value =
+            serde_json::from_str(&json(&shift.devices()[1])).unwrap_or_default();
+        assert!(hardware["module"].get("simulated").is_none());
+        assert_eq!(simulated["module"]["simulated"], true);
+        let csv = shift.to_csv();
+        let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+        assert!(rows[0].ends_with(",device_kind"));
+        assert!(rows[1].ends_with(",hardware"));
+        assert!(rows[2].ends_with(",demo"));
     }
 
     #[test]
