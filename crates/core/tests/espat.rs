@@ -122,18 +122,7 @@ fn ciupdate_upgrades_reboots_and_confirms_the_new_version() {
             Stage::Report
         ]
     );
-    let progress: Vec<u64> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Progress {
-                stage: Stage::Download,
-                done,
-                total: 4,
-            } => Some(*done),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(progress, [1, 2, 3, 4]);
+    assert_eq!(download_progress(&events), [1, 2, 3, 4]);
     assert_eq!(sim.reboots(), 1);
     assert!(sim
         .commands()
