@@ -185,7 +185,12 @@ pub(crate) fn csv_row(d: &DeviceReport) -> String {
         error.map(|e| e.code.clone()).unwrap_or_default(),
         error.map(|e| e.message.clone()).unwrap_or_default(),
         error.map(|e| e.hint.clone()).unwrap_or_default(),
-        if d.module.simulated { "demo" } else { "hardware" }.to_owned(),
+        if d.module.simulated {
+            "demo"
+        } else {
+            "hardware"
+        }
+        .to_owned(),
     ];
     let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
     row.join(",")
