@@ -53,6 +53,7 @@
 mod board;
 mod browser;
 mod embed;
+mod jobs;
 mod resume;
 mod views;
 
@@ -61,12 +62,9 @@ use crate::i18n::T;
 use crate::secrets::Secrets;
 use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
 use embed::Embedding;
+use jobs::{begin_attempts, build_job, session_config, start_job, use_retry_timer, JobRequest};
 use otaflash_core::report::JobKind;
-use otaflash_core::stm32::{FlashJob, Stm32Config};
-use otaflash_core::{
-    ErrorKind, EspAtMethod, EspAtParams, FlashStep, FotaParams, JobError, JobSpec, Lang, PortId,
-    RetryPolicy, SessionConfig, SotaParams,
-};
+use otaflash_core::{JobSpec, Lang, PortId};
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -143,18 +141,6 @@ struct Handles {
 /// before they are opened again (closing is asynchronous and reopening a port that is
 /// still closing fails); it usually takes a few milliseconds.
 const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// What to run: a job of `kind` with the form's values or a parent page's overrides.
-#[derive(Clone)]
-struct JobRequest {
-    kind: JobKind,
-    component: String,
-    current_version: String,
-    auto_confirm: bool,
-    file: Option<(String, Rc<[u8]>)>,
-    /// A parent page's ESP-AT method; `None`: the form's.
-    espat: Option<EspAtMethod>,
-}
 
 /// The flasher's properties: which station of a board it is, if any.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Properties)]
@@ -260,38 +246,9 @@ pub fn app(props: &AppProps) -> Html {
     views::page(&state, &on_intent, chrome)
 }
 
-/// After a failed attempt under a retry policy: when the interval is over, run the same
-/// job again (the state keeps the attempts; this only owns the timer).
-#[hook]
-fn use_retry_timer(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>) {
-    let next_at = state.retry_pending().and_then(|a| a.next_at_ms);
-    let (state, handles) = (state.clone(), handles.clone());
-    use_effect_with(next_at, move |next_at| {
-        let timer = next_at.map(|at| {
-            let wait = at.saturating_sub(browser::now_ms());
-            let wait = u32::try_from(wait).unwrap_or(u32::MAX);
-            gloo::timers::callback::Timeout::new(wait, move || {
-                let request = handles.borrow().retry.clone();
-                let Some(request) = request.filter(|_| handles.borrow().driver.is_some()) else {
-                    return state.dispatch(Action::RetryCancelled);
-                };
-                state.dispatch(Action::RetryDue {
-                    now_ms: browser::now_ms(),
-                });
-                let kind = request.kind;
-                match build_job(&state, request) {
-                    Ok(job) => start_job(&state, &handles, kind, job),
-                    Err(_) => state.dispatch(Action::RetryCancelled),
-                }
-            })
-        });
-        move || drop(timer)
-    });
-}
-
 /// The embedding API: listen for the parent's commands and post the screen and each
-/// finished job's report (`ready` goes out once granted ports are known, in [`app`]). Progress goes out from the driver's notices
-/// ([`connect`]).
+/// finished job's report. `ready` goes out once granted ports are known ([`app`]);
+/// progress goes out from the driver's notices ([`connect`]).
 #[hook]
 fn use_embedding(
     state: &UseReducerHandle<AppState>,
@@ -691,95 +648,6 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
         }
         Screen::Connect(_) => reject("no device chosen"),
         Screen::Connecting | Screen::Running(_) => reject("busy"),
-    }
-}
-
-/// A job starts under `policy`: attempt 1, and what to run again if it fails.
-fn begin_attempts(
-    state: &UseReducerHandle<AppState>,
-    handles: &Rc<RefCell<Handles>>,
-    policy: RetryPolicy,
-    request: JobRequest,
-) {
-    handles.borrow_mut().retry = policy.lists_attempts().then_some(request);
-    state.dispatch(Action::AttemptsBegin {
-        policy,
-        now_ms: browser::now_ms(),
-    });
-}
-
-/// The driver job for `request`, or why it cannot run (a file that does not parse).
-fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
-    let lang = state.lang;
-    let product_info = state.setup.secrets.product_info();
-    match request.kind {
-        JobKind::Sota => {
-            let mut params = SotaParams::new(request.component, request.current_version);
-            params.auto_confirm = request.auto_confirm;
-            params.product_info = product_info;
-            params.flash = if state.saves_image() {
-                FlashStep::SaveImage
-            } else {
-                FlashStep::Stm32(Stm32Config::default())
-            };
-            Ok(Job::Module(JobSpec::Sota(params), session_config(lang)))
-        }
-        JobKind::Fota => {
-            let params = FotaParams {
-                mcu_components: vec![request.component],
-                auto_confirm: request.auto_confirm,
-                product_info,
-                ..FotaParams::default()
-            };
-            Ok(Job::Module(JobSpec::Fota(params), session_config(lang)))
-        }
-        JobKind::EspAt => {
-            let method = match request.espat {
-                Some(method) => method,
-                None => state
-                    .form
-                    .espat
-                    .method()
-                    .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(lang))?,
-            };
-            let params = EspAtParams::new(method);
-            Ok(Job::Module(JobSpec::EspAt(params), session_config(lang)))
-        }
-        JobKind::Probe => Ok(Job::Module(JobSpec::Probe, session_config(lang))),
-        JobKind::Flash => {
-            let Some((name, bytes)) = request.file else {
-                return Err(T::ChooseFile.text(lang).to_owned());
-            };
-            let image = otaflash_core::image::load(&name, &bytes).map_err(|e| e.message(lang))?;
-            let job = FlashJob::new(name, image, Stm32Config::default(), lang);
-            Ok(Job::Flash(Box::new(job)))
-        }
-    }
-}
-
-fn start_job(
-    state: &UseReducerHandle<AppState>,
-    handles: &Rc<RefCell<Handles>>,
-    kind: JobKind,
-    job: Job,
-) {
-    let Some(driver) = &handles.borrow().driver else {
-        return;
-    };
-    let job = resume::prepare(state, job);
-    // The reducer first, so the job's first events find the running screen.
-    state.dispatch(Action::JobStarted {
-        job: kind,
-        started_at: browser::now_iso(),
-    });
-    driver.start_job(job);
-}
-
-/// Core settings for a job: messages and hints in the UI's current language.
-fn session_config(lang: Lang) -> SessionConfig {
-    SessionConfig {
-        lang,
-        ..SessionConfig::default()
     }
 }
 

@@ -7,7 +7,8 @@
 //! The decisions (what to journal, which transfer a SOTA continues) are in
 //! [`crate::resume`], host-tested; this module only carries them out.
 
-use super::{session_config, start_job, Handles};
+use super::jobs::{session_config, start_job};
+use super::Handles;
 use crate::resume::{Recorder, ResumeAction, ResumeState};
 use crate::state::{Action, AppState};
 use otaflash_core::image::{FlashImage, DEFAULT_BIN_BASE};
