@@ -317,8 +317,8 @@ impl T {
             Self::OpenBoard => ("Several stations", "多工位"),
             Self::BoardTitle => ("Station board", "多工位看板"),
             Self::BoardHint => (
-                "Each station flashes its own module and MCU ports, side by side; a problem in one station does not stop the others.",
-                "每个工位使用各自的模组和 MCU 串口并行烧录；一个工位出问题不会影响其他工位。",
+                "Each station flashes its own module and MCU ports, side by side; a station that crashes does not stop the others.",
+                "每个工位使用各自的模组和 MCU 串口并行烧录；一个工位崩溃不会中断其他工位。",
             ),
             Self::AddStation => ("Add station", "添加工位"),
             Self::RemoveStation => ("Remove last station", "移除最后一个工位"),
