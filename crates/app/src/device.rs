@@ -4,7 +4,7 @@
 
 use crate::i18n::T;
 use otaflash_core::espat::ModuleFamily;
-use otaflash_core::{DeviceFact, Lang};
+use otaflash_core::{DeviceFact, Lang, ModuleFacts};
 
 /// Which job set the form offers: the detected family, or the technician's choice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,22 +57,8 @@ pub fn family_name(family: ModuleFamily, lang: Lang) -> &'static str {
 /// What is known about the connected module and MCU.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeviceInfo {
-    /// Module model.
-    pub model: Option<String>,
-    /// Module firmware revision.
-    pub firmware: Option<String>,
-    /// QuecThing SDK version.
-    pub sdk_version: Option<String>,
-    /// IMEI.
-    pub imei: Option<String>,
-    /// The AT dialect the probe detected.
-    pub family: Option<ModuleFamily>,
-    /// `AT+QIOTSTATE?` value.
-    pub quecthing_state: Option<u8>,
-    /// Signal in dBm.
-    pub signal_dbm: Option<i32>,
-    /// Battery in percent.
-    pub battery_percent: Option<u8>,
+    /// The module's facts (model, firmware, IMEI, family, state, signal, battery).
+    pub module: ModuleFacts,
     /// MCU components and versions, in the order first seen.
     pub mcu_versions: Vec<(String, String)>,
     /// STM32 part name and flash size in bytes.
@@ -82,24 +68,17 @@ pub struct DeviceInfo {
 impl DeviceInfo {
     /// Record a fact (a newer value replaces an older one).
     pub fn apply(&mut self, fact: DeviceFact) {
-        match fact {
-            DeviceFact::Model(v) => self.model = Some(v),
-            DeviceFact::Firmware(v) => self.firmware = Some(v),
-            DeviceFact::SdkVersion(v) => self.sdk_version = Some(v),
-            DeviceFact::Imei(v) => self.imei = Some(v),
-            DeviceFact::Family(f) => self.family = Some(f),
-            DeviceFact::QuecThingState(v) => self.quecthing_state = Some(v),
-            DeviceFact::SignalDbm(v) => self.signal_dbm = Some(v),
-            DeviceFact::BatteryPercent(v) => self.battery_percent = Some(v),
-            DeviceFact::McuVersion { component, version } => {
+        match self.module.apply(fact) {
+            Some(DeviceFact::McuVersion { component, version }) => {
                 match self.mcu_versions.iter_mut().find(|(c, _)| *c == component) {
                     Some(entry) => entry.1 = version,
                     None => self.mcu_versions.push((component, version)),
                 }
             }
-            DeviceFact::McuPart {
+            Some(DeviceFact::McuPart {
                 name, flash_size, ..
-            } => self.mcu_part = Some((name, flash_size)),
+            }) => self.mcu_part = Some((name, flash_size)),
+            _ => {}
         }
     }
 
@@ -120,28 +99,41 @@ impl DeviceInfo {
             (
                 "family",
                 T::Family.text(lang),
-                self.family
+                self.module
+                    .family
                     .map_or_else(unknown, |f| family_name(f, lang).to_owned()),
             ),
-            ("model", T::Model.text(lang), text(&self.model)),
-            ("firmware", T::Firmware.text(lang), text(&self.firmware)),
-            ("sdk", T::SdkVersion.text(lang), text(&self.sdk_version)),
-            ("imei", T::Imei.text(lang), text(&self.imei)),
+            ("model", T::Model.text(lang), text(&self.module.model)),
+            (
+                "firmware",
+                T::Firmware.text(lang),
+                text(&self.module.firmware),
+            ),
+            (
+                "sdk",
+                T::SdkVersion.text(lang),
+                text(&self.module.sdk_version),
+            ),
+            ("imei", T::Imei.text(lang), text(&self.module.imei)),
             (
                 "quecthing",
                 T::QuecThingState.text(lang),
-                self.quecthing_state
+                self.module
+                    .quecthing_state
                     .map_or_else(unknown, |s| quecthing_state(s, lang)),
             ),
             (
                 "signal",
                 T::Signal.text(lang),
-                self.signal_dbm.map_or_else(unknown, |d| format!("{d} dBm")),
+                self.module
+                    .signal_dbm
+                    .map_or_else(unknown, |d| format!("{d} dBm")),
             ),
             (
                 "battery",
                 T::Battery.text(lang),
-                self.battery_percent
+                self.module
+                    .battery_percent
                     .map_or_else(unknown, |b| format!("{b} %")),
             ),
             ("mcu", T::Mcu.text(lang), mcu),

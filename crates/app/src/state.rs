@@ -506,7 +506,7 @@ impl AppState {
 
     /// The family whose jobs the form offers: the override, else what the probe detected.
     pub fn job_family(&self) -> ModuleFamily {
-        self.form.family.resolve(self.device.family)
+        self.form.family.resolve(self.device.module.family)
     }
 
     /// Whether the module's AT port will be (or is) open.

@@ -33,9 +33,9 @@ impl ModuleFacts {
     pub fn from_device(device: &DeviceInfo, simulated: bool) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
-            imei: text(&device.imei),
-            model: text(&device.model),
-            firmware: text(&device.firmware),
+            imei: text(&device.module.imei),
+            model: text(&device.module.model),
+            firmware: text(&device.module.firmware),
             simulated,
         }
     }

@@ -54,8 +54,8 @@ fn the_form_waits_for_the_probe_and_its_facts_fill_the_panel() {
     assert!(!s.can_start(JobKind::Probe));
     engine(&mut s, quecthing_probe());
     assert_eq!(s.screen, Screen::Ready);
-    assert_eq!(s.device.imei.as_deref(), Some(IMEI));
-    assert_eq!(s.device.family, Some(ModuleFamily::QuecThing));
+    assert_eq!(s.device.module.imei.as_deref(), Some(IMEI));
+    assert_eq!(s.device.module.family, Some(ModuleFamily::QuecThing));
     assert_eq!(s.job_family(), ModuleFamily::QuecThing);
     assert!(s.shift.devices().is_empty(), "a probe is no device result");
 }
@@ -71,7 +71,7 @@ fn the_technician_overrides_the_detected_family() {
     // The choice outlives the device: the next one is probed again, the override stays.
     s.apply(Action::SetFamily(FamilyChoice::QuecThing));
     s.apply(Action::Connected);
-    assert_eq!(s.device.family, None);
+    assert_eq!(s.device.module.family, None);
     assert_eq!(s.form.family, FamilyChoice::QuecThing);
 }
 

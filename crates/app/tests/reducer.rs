@@ -94,7 +94,7 @@ fn a_sota_run_goes_from_plan_to_success_through_its_stages() {
             Event::Device(DeviceFact::Model("EC200U".into())),
         ],
     );
-    assert_eq!(s.device.model.as_deref(), Some("EC200U"));
+    assert_eq!(s.device.module.model.as_deref(), Some("EC200U"));
     engine(
         &mut s,
         20,
@@ -289,7 +289,7 @@ fn every_finished_job_joins_the_shift_with_the_module_facts_and_settings_survive
     // The next device: a new connection clears the panel but keeps form and settings.
     s.apply(Action::ConnectStarted);
     s.apply(Action::Connected);
-    assert_eq!(s.device.imei, None);
+    assert_eq!(s.device.module.imei, None);
     assert_eq!(s.form.component, "MCU_A");
     assert_eq!(s.setup.secrets.key(), "pkCANARY");
     s.apply(Action::JobStarted {

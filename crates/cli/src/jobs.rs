@@ -20,10 +20,11 @@ use crate::driver::{Confirm, Driver, Ending, Reopen};
 use crate::failure::Failure;
 use crate::link::Links;
 use crate::port::{self, OpenError};
-use crate::probe::{ModuleFacts, ProbeFirst};
+use crate::probe::ProbeFirst;
 use crate::retry::{self, Attempt};
 use crate::text;
 use crate::transcript::TranscriptFile;
+use otaflash_core::ModuleFacts;
 
 /// Exit status of a job that ran and failed.
 const EXIT_FAILED: u8 = 1;

@@ -13,7 +13,7 @@ use std::time::Instant as Clock;
 use otaflash_core::espat::ModuleFamily;
 use otaflash_core::report::ErrorReport;
 use otaflash_core::{
-    DeviceFact, Event, Input, Instant, JobKind, JobSpec, Lang, Outcome, Output, PortId, Session,
+    Event, Input, Instant, JobKind, JobSpec, Lang, ModuleFacts, Outcome, Output, PortId, Session,
     SessionConfig,
 };
 use serde::Serialize;
@@ -25,90 +25,39 @@ use crate::jobs::open_into;
 use crate::link::Links;
 use crate::transcript::TranscriptFile;
 
-/// What the probe (and a job after it) learnt about the module; absent facts are unknown.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub(crate) struct ModuleFacts {
-    /// QuecThing, ESP-AT or unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) family: Option<ModuleFamily>,
-    /// IMEI (`AT+GSN`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) imei: Option<String>,
-    /// Module model.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) model: Option<String>,
-    /// Module firmware revision (the newest told: after a FOTA, the new one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) firmware: Option<String>,
-    /// QuecThing SDK version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) sdk_version: Option<String>,
-    /// `AT+QIOTSTATE?` (8 = subscribed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) quecthing_state: Option<u8>,
-    /// Signal in dBm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) signal_dbm: Option<i32>,
-    /// Battery in percent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) battery_percent: Option<u8>,
-}
-
-impl ModuleFacts {
-    /// The module facts among `facts`, a later one replacing an earlier; `None` when there
-    /// are none (a local flash never talks to a module).
-    pub(crate) fn of(facts: &[DeviceFact]) -> Option<Self> {
-        let mut m = Self::default();
-        for fact in facts {
-            match fact.clone() {
-                DeviceFact::Family(f) => m.family = Some(f),
-                DeviceFact::Imei(v) => m.imei = Some(v),
-                DeviceFact::Model(v) => m.model = Some(v),
-                DeviceFact::Firmware(v) => m.firmware = Some(v),
-                DeviceFact::SdkVersion(v) => m.sdk_version = Some(v),
-                DeviceFact::QuecThingState(v) => m.quecthing_state = Some(v),
-                DeviceFact::SignalDbm(v) => m.signal_dbm = Some(v),
-                DeviceFact::BatteryPercent(v) => m.battery_percent = Some(v),
-                DeviceFact::McuVersion { .. } | DeviceFact::McuPart { .. } => {}
-            }
-        }
-        (m != Self::default()).then_some(m)
-    }
-
-    /// The table `otaflash probe` prints: one "label  value" line per known fact.
-    fn table(&self, lang: Lang) -> Vec<String> {
-        let label = |en: &'static str, zh: &'static str| match lang {
-            Lang::En => en,
-            Lang::Zh => zh,
-        };
-        let family = self.family.map(|f| match f {
-            ModuleFamily::QuecThing => "QuecThing".to_owned(),
-            ModuleFamily::EspAt => "ESP-AT".to_owned(),
-            ModuleFamily::Unknown => label("not recognised", "未识别").to_owned(),
-        });
-        let rows = [
-            (label("family", "模组类型"), family),
-            (label("model", "型号"), self.model.clone()),
-            (label("firmware", "固件"), self.firmware.clone()),
-            ("IMEI", self.imei.clone()),
-            ("QuecThing SDK", self.sdk_version.clone()),
-            (
-                label("QuecThing state", "QuecThing 状态"),
-                self.quecthing_state.map(|s| s.to_string()),
-            ),
-            (
-                label("signal", "信号"),
-                self.signal_dbm.map(|d| format!("{d} dBm")),
-            ),
-            (
-                label("battery", "电量"),
-                self.battery_percent.map(|b| format!("{b} %")),
-            ),
-        ];
-        rows.into_iter()
-            .filter_map(|(name, value)| Some(format!("{name:<16}{}", value?)))
-            .collect()
-    }
+/// The table `otaflash probe` prints: one "label  value" line per known fact.
+fn table(m: &ModuleFacts, lang: Lang) -> Vec<String> {
+    let label = |en: &'static str, zh: &'static str| match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    };
+    let family = m.family.map(|f| match f {
+        ModuleFamily::QuecThing => "QuecThing".to_owned(),
+        ModuleFamily::EspAt => "ESP-AT".to_owned(),
+        ModuleFamily::Unknown => label("not recognised", "未识别").to_owned(),
+    });
+    let rows = [
+        (label("family", "模组类型"), family),
+        (label("model", "型号"), m.model.clone()),
+        (label("firmware", "固件"), m.firmware.clone()),
+        ("IMEI", m.imei.clone()),
+        ("QuecThing SDK", m.sdk_version.clone()),
+        (
+            label("QuecThing state", "QuecThing 状态"),
+            m.quecthing_state.map(|s| s.to_string()),
+        ),
+        (
+            label("signal", "信号"),
+            m.signal_dbm.map(|d| format!("{d} dBm")),
+        ),
+        (
+            label("battery", "电量"),
+            m.battery_percent.map(|b| format!("{b} %")),
+        ),
+    ];
+    rows.into_iter()
+        .filter_map(|(name, value)| Some(format!("{name:<16}{}", value?)))
+        .collect()
 }
 
 /// What `otaflash probe --json` prints.
@@ -169,7 +118,7 @@ pub(crate) fn run(args: &ProbeArgs, lang: Lang) -> ExitCode {
             Err(_) => Failure::internal(lang).print(lang),
         }
     } else {
-        for line in module.table(lang) {
+        for line in table(&module, lang) {
             println!("{line}");
         }
     }
@@ -258,24 +207,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn later_facts_replace_earlier_and_mcu_facts_are_not_the_module() {
-        let facts = [
-            DeviceFact::Firmware("A".into()),
-            DeviceFact::Imei("861234567890127".into()),
-            DeviceFact::Firmware("B".into()),
-        ];
-        let m = ModuleFacts::of(&facts).unwrap_or_default();
+    fn the_table_has_a_line_per_known_fact() {
+        let m = ModuleFacts {
+            firmware: Some("B".into()),
+            imei: Some("861234567890127".into()),
+            ..ModuleFacts::default()
+        };
         assert_eq!(
-            (m.firmware.as_deref(), m.imei.as_deref()),
-            (Some("B"), Some("861234567890127"))
-        );
-        let mcu = [DeviceFact::McuVersion {
-            component: "STM32".into(),
-            version: "1_0_0".into(),
-        }];
-        assert_eq!(ModuleFacts::of(&mcu), None);
-        assert_eq!(
-            m.table(Lang::En).get(1).map(String::as_str),
+            table(&m, Lang::En).get(1).map(String::as_str),
             Some("IMEI            861234567890127")
         );
     }

@@ -24,7 +24,7 @@ use otaflash_core::{AttemptEntry, AttemptResume, Lang, Report, RetryPolicy};
 use crate::args::JobOptions;
 use crate::failure::Failure;
 use crate::files;
-use crate::probe::ModuleFacts;
+use otaflash_core::ModuleFacts;
 
 /// What one attempt ended with.
 #[derive(Debug)]

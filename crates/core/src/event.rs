@@ -72,6 +72,65 @@ pub enum DeviceFact {
     },
 }
 
+/// What the module facts among a job's [`DeviceFact`]s say, a later fact replacing an
+/// earlier one; absent facts are unknown. The MCU facts are not about the module and are
+/// left to the caller. Drivers share it: the CLI's report and the browser's device panel.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ModuleFacts {
+    /// QuecThing, ESP-AT or unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<crate::espat::ModuleFamily>,
+    /// IMEI (`AT+GSN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imei: Option<String>,
+    /// Module model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Module firmware revision (the newest told: after a FOTA, the new one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    /// QuecThing SDK version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_version: Option<String>,
+    /// `AT+QIOTSTATE?` (8 = subscribed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quecthing_state: Option<u8>,
+    /// Signal in dBm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal_dbm: Option<i32>,
+    /// Battery in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub battery_percent: Option<u8>,
+}
+
+impl ModuleFacts {
+    /// Records `fact` if it is about the module; returns it back when it is an MCU fact.
+    pub fn apply(&mut self, fact: DeviceFact) -> Option<DeviceFact> {
+        match fact {
+            DeviceFact::Family(f) => self.family = Some(f),
+            DeviceFact::Imei(v) => self.imei = Some(v),
+            DeviceFact::Model(v) => self.model = Some(v),
+            DeviceFact::Firmware(v) => self.firmware = Some(v),
+            DeviceFact::SdkVersion(v) => self.sdk_version = Some(v),
+            DeviceFact::QuecThingState(v) => self.quecthing_state = Some(v),
+            DeviceFact::SignalDbm(v) => self.signal_dbm = Some(v),
+            DeviceFact::BatteryPercent(v) => self.battery_percent = Some(v),
+            mcu @ (DeviceFact::McuVersion { .. } | DeviceFact::McuPart { .. }) => return Some(mcu),
+        }
+        None
+    }
+
+    /// The module facts among `facts`; `None` when there are none (a local flash never
+    /// talks to a module).
+    pub fn of(facts: &[DeviceFact]) -> Option<Self> {
+        let mut m = Self::default();
+        for fact in facts {
+            m.apply(fact.clone());
+        }
+        (m != Self::default()).then_some(m)
+    }
+}
+
 /// One strategy check of a plan, as shown on the plan card.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
@@ -338,5 +397,29 @@ impl WarningKind {
     /// The warning in `lang`, with its context filled in.
     pub fn message(&self, lang: crate::error::Lang) -> String {
         crate::i18n::warning_message(self, lang)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_facts_replace_earlier_and_mcu_facts_are_not_the_module() {
+        let facts = [
+            DeviceFact::Firmware("A".into()),
+            DeviceFact::Imei("861234567890127".into()),
+            DeviceFact::Firmware("B".into()),
+        ];
+        let m = ModuleFacts::of(&facts).unwrap_or_default();
+        assert_eq!(
+            (m.firmware.as_deref(), m.imei.as_deref()),
+            (Some("B"), Some("861234567890127"))
+        );
+        let mcu = [DeviceFact::McuVersion {
+            component: "STM32".into(),
+            version: "1_0_0".into(),
+        }];
+        assert_eq!(ModuleFacts::of(&mcu), None);
     }
 }

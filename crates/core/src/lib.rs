@@ -32,7 +32,7 @@ pub mod time;
 pub mod transcript;
 
 pub use error::{Awaited, ErrorKind, JobError, Lang, ProtocolViolation, Rejection};
-pub use event::{DeviceFact, Event, PlanOffer, Stage};
+pub use event::{DeviceFact, Event, ModuleFacts, PlanOffer, Stage};
 pub use io::{Input, LineSettings, Outbox, Output, Parity, PortId};
 pub use jobs::{
     EspAtMethod, EspAtParams, FlashStep, FotaParams, JobSpec, ProductInfo, SotaParams, Strategy,

@@ -49,7 +49,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
     let family = state.job_family();
     let quecthing = family != ModuleFamily::EspAt;
     let espat = family != ModuleFamily::QuecThing;
-    let detected = state.device.family.unwrap_or(ModuleFamily::Unknown);
+    let detected = state.device.module.family.unwrap_or(ModuleFamily::Unknown);
     let option = |choice: FamilyChoice, label: String| {
         html! {
             <option value={choice.value()} selected={state.form.family == choice}>{ label }</option>
@@ -70,7 +70,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                     { option(FamilyChoice::EspAt, family_name(ModuleFamily::EspAt, lang).to_owned()) }
                 </select>
             </label>
-            <p id="detected-family" class="hint" data-family={family_value(state.device.family)}>
+            <p id="detected-family" class="hint" data-family={family_value(state.device.module.family)}>
                 { format!("{}: {}", T::Family.text(lang), family_name(detected, lang)) }
             </p>
             if quecthing {
