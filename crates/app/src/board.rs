@@ -469,7 +469,7 @@ impl Board {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::station::{ModuleFacts, Shift};
+    use crate::station::{ReportedModule, Shift};
     use otaflash_core::report::{JobKind, Report};
 
     #[test]
@@ -537,7 +537,7 @@ mod tests {
         DeviceReport {
             device,
             started_at: format!("2026-11-23T12:00:0{device}.000Z"),
-            module: ModuleFacts {
+            module: ReportedModule {
                 imei: "866123456789012".into(),
                 model: "EC200U".into(),
                 firmware: "=HYPERLINK".into(),

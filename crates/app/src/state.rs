@@ -12,7 +12,7 @@ use crate::espat::{EspAtEdit, EspAtForm};
 use crate::i18n::T;
 use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
-use crate::station::{ModuleFacts, Shift};
+use crate::station::{ReportedModule, Shift};
 use otaflash_core::espat::ModuleFamily;
 use otaflash_core::report::{JobKind, Outcome, Report};
 use otaflash_core::{AttemptEntry, DeviceFact, Event, Lang, PlanOffer, PortId, RetryPolicy, Stage};
@@ -498,7 +498,8 @@ impl AppState {
         let entries = a.entries.clone();
         if let Screen::Finished(done) = &self.screen {
             let report = (*done.report).clone();
-            let module = ModuleFacts::from_device(&self.device, self.setup.source == Source::Demo);
+            let module =
+                ReportedModule::from_device(&self.device, self.setup.source == Source::Demo);
             self.shift
                 .push(done.started_at.clone(), module, report, entries);
         }
@@ -645,7 +646,7 @@ impl AppState {
         if self.retry_pending().is_none() {
             self.shift.push(
                 started_at.clone(),
-                ModuleFacts::from_device(&self.device, self.setup.source == Source::Demo),
+                ReportedModule::from_device(&self.device, self.setup.source == Source::Demo),
                 (*report).clone(),
                 entries,
             );

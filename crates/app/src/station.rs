@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 /// What identifies the module a report is about.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ModuleFacts {
+pub struct ReportedModule {
     /// IMEI ("" when the job never talked to the module, e.g. flashing a local file).
     pub imei: String,
     /// Module model.
@@ -28,7 +28,7 @@ pub struct ModuleFacts {
     pub simulated: bool,
 }
 
-impl ModuleFacts {
+impl ReportedModule {
     /// The facts the device panel holds; `simulated` when they come from the demo device.
     pub fn from_device(device: &DeviceInfo, simulated: bool) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -51,7 +51,7 @@ pub struct DeviceReport {
     /// When the job started (ISO 8601 UTC, the browser's clock).
     pub started_at: String,
     /// The module the job ran on.
-    pub module: ModuleFacts,
+    pub module: ReportedModule,
     /// The core's report.
     #[serde(flatten)]
     pub report: Report,
@@ -108,7 +108,7 @@ impl Shift {
     pub fn push(
         &mut self,
         started_at: String,
-        module: ModuleFacts,
+        module: ReportedModule,
         report: Report,
         attempts: Vec<AttemptEntry>,
     ) -> usize {
@@ -261,8 +261,8 @@ mod tests {
         }
     }
 
-    fn module() -> ModuleFacts {
-        ModuleFacts {
+    fn module() -> ReportedModule {
+        ReportedModule {
             imei: "866123456789012".into(),
             model: "=EC200U".into(),
             firmware: "EC200UCNAAR03A03M08".into(),
@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn a_demo_device_report_says_so_in_json_and_csv() {
         let mut shift = Shift::default();
-        let demo = ModuleFacts {
+        let demo = ReportedModule {
             simulated: true,
             ..module()
         };
