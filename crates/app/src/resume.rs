@@ -14,7 +14,7 @@
 use otaflash_core::jobs::{ResumeRefusal, SotaResume};
 use otaflash_core::report::{JobKind, Outcome};
 use otaflash_core::{AttemptResume, Event, Lang, PortId};
-use otaflash_web::{JournalEntry, JournalOp, VerifiedImage};
+use otaflash_web::{JournalEntry, JournalError, JournalOp, VerifiedImage};
 
 /// What the core said about resuming during the running job.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub enum ResumeAction {
     /// The journal was read at start-up.
     Loaded(Vec<JournalEntry>),
     /// The journal cannot be used (why).
-    Unavailable(String),
+    Unavailable(JournalError),
     /// The journaled transfer of this component could not be read back whole (why); the
     /// journal dropped it.
     Refused(String, ResumeRefusal),
@@ -97,8 +97,8 @@ pub struct ResumeState {
     /// The running job started from a journaled checkpoint; then the first resume news,
     /// which says what became of it (for the attempts list).
     pub from_checkpoint: Option<Option<ResumeNote>>,
-    /// Why the journal is not available, when it is not.
-    pub unavailable: Option<String>,
+    /// Why the journal is not available, when it is not (the latest failure).
+    pub unavailable: Option<JournalError>,
     /// Journaled transfers dropped at start-up because their bytes did not rebuild, by
     /// component, with the reason (a SOTA for them starts afresh).
     pub refused: Vec<(String, ResumeRefusal)>,
@@ -259,7 +259,26 @@ pub enum Text {
     KeptImageTitle,
     WriteAgain,
     JournalUnavailable,
+    JournalUnavailableHint,
+    JournalFull,
+    JournalFullHint,
+    JournalFailed,
+    JournalFailedHint,
     JournalRefused,
+}
+
+impl Text {
+    /// What a journal failure means for the technician and what to do about it, in the
+    /// words of [`Text`] (the browser's own words stay in [`JournalError::detail`]).
+    pub fn for_journal_error(error: &JournalError) -> (Self, Self) {
+        match error {
+            JournalError::Unavailable { .. } => {
+                (Self::JournalUnavailable, Self::JournalUnavailableHint)
+            }
+            JournalError::Full { .. } => (Self::JournalFull, Self::JournalFullHint),
+            JournalError::Failed { .. } => (Self::JournalFailed, Self::JournalFailedHint),
+        }
+    }
 }
 
 impl Text {
@@ -292,6 +311,32 @@ impl Text {
             (Self::WriteAgain, Lang::Zh) => "重新写入 MCU",
             (Self::JournalUnavailable, Lang::En) => "Resume is unavailable in this browser",
             (Self::JournalUnavailable, Lang::Zh) => "此浏览器无法使用断点续传",
+            (Self::JournalUnavailableHint, Lang::En) => {
+                "Jobs still run, but an interrupted transfer starts over. Use a normal (not private) window and allow this site to store data."
+            }
+            (Self::JournalUnavailableHint, Lang::Zh) => {
+                "升级仍可进行，但中断的传输需要重新开始。请使用普通（非隐私）窗口，并允许此网站存储数据。"
+            }
+            (Self::JournalFull, Lang::En) => {
+                "The browser's storage for this site is full: resume is off"
+            }
+            (Self::JournalFull, Lang::Zh) => "浏览器为此网站分配的存储空间已满，断点续传已停用",
+            (Self::JournalFullHint, Lang::En) => {
+                "Free disk space, or clear this site's old data in the browser settings, then reload. The running job goes on, but an interruption now means a new download."
+            }
+            (Self::JournalFullHint, Lang::Zh) => {
+                "请释放磁盘空间，或在浏览器设置中清除此网站的旧数据，然后重新加载页面。当前任务会继续，但此时中断将需要重新下载。"
+            }
+            (Self::JournalFailed, Lang::En) => {
+                "The job journal could not be saved or read: resume may not work"
+            }
+            (Self::JournalFailed, Lang::Zh) => "无法保存或读取任务记录，断点续传可能无法使用",
+            (Self::JournalFailedHint, Lang::En) => {
+                "The running job goes on. Reload the page before the next device; if this repeats, download the transcript and report it."
+            }
+            (Self::JournalFailedHint, Lang::Zh) => {
+                "当前任务会继续。请在下一台设备前重新加载页面；如果反复出现，请下载通信记录并报告。"
+            }
             (Self::JournalRefused, Lang::En) => {
                 "The saved transfer cannot be resumed; the next upgrade starts afresh"
             }
@@ -307,6 +352,22 @@ mod tests {
     use otaflash_core::report::Report;
     use otaflash_core::PlanOffer;
     use std::sync::Arc;
+
+    #[test]
+    fn a_full_journal_says_so_and_what_to_do_in_both_languages() {
+        let mut state = ResumeState::default();
+        let full = JournalError::from_browser(
+            "failed to update a value: QuotaExceededError: The quota has been exceeded.".into(),
+        );
+        state.apply(ResumeAction::Unavailable(full));
+        let error = state.unavailable.as_ref().map(Text::for_journal_error);
+        assert_eq!(error, Some((Text::JournalFull, Text::JournalFullHint)));
+        let closed = JournalError::from_browser("InvalidStateError: closing".into());
+        assert_eq!(
+            Text::for_journal_error(&closed),
+            (Text::JournalFailed, Text::JournalFailedHint)
+        );
+    }
 
     fn checkpoint(next_offset: u64) -> SotaCheckpoint {
         SotaCheckpoint {
@@ -536,6 +597,11 @@ mod tests {
             X::KeptImageTitle,
             X::WriteAgain,
             X::JournalUnavailable,
+            X::JournalUnavailableHint,
+            X::JournalFull,
+            X::JournalFullHint,
+            X::JournalFailed,
+            X::JournalFailedHint,
             X::JournalRefused,
         ] {
             let (en, zh) = (t.text(Lang::En), t.text(Lang::Zh));

@@ -72,7 +72,7 @@ impl JournalEntry {
         let (size, component) = match self {
             Self::Transfer(resume) => {
                 if let Some(refusal) = resume.checkpoint.check(&resume.received) {
-                    return Some(format!("{refusal:?}"));
+                    return Some(refusal.message(otaflash_core::Lang::En));
                 }
                 (resume.checkpoint.total_size, &resume.checkpoint.component)
             }
@@ -170,20 +170,57 @@ pub fn assemble(
 }
 
 /// Why the journal could not be used. Resume is a convenience: the UI notes the problem
-/// and jobs run on without it.
+/// and jobs run on without it. `detail` is the browser's own words (English, for the log
+/// and a bug report); the app words the cause and its hint in both languages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JournalError {
     /// IndexedDB is missing or refused (private window, storage blocked by policy).
-    Unavailable(String),
-    /// A read or write failed (quota exceeded, database closed).
-    Failed(String),
+    Unavailable {
+        /// What the browser said.
+        detail: String,
+    },
+    /// The storage the browser grants this site is used up (`QuotaExceededError`): the
+    /// disk is nearly full or the browser caps the site.
+    Full {
+        /// What the browser said.
+        detail: String,
+    },
+    /// A read or write failed otherwise (database closed or deleted meanwhile, an entry
+    /// the journal refuses to store, a browser error).
+    Failed {
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+impl JournalError {
+    /// Classify a failed read or write from the browser's description of it: a quota
+    /// error is [`Self::Full`] (the technician can act on it), anything else
+    /// [`Self::Failed`]. DOMException names are standard, so the name is a safe key.
+    pub fn from_browser(detail: String) -> Self {
+        if detail.contains("QuotaExceededError") {
+            Self::Full { detail }
+        } else {
+            Self::Failed { detail }
+        }
+    }
+
+    /// What the browser (or the journal's own check) said.
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Unavailable { detail } | Self::Full { detail } | Self::Failed { detail } => {
+                detail
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for JournalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Unavailable(why) => write!(f, "the job journal is unavailable: {why}"),
-            Self::Failed(why) => write!(f, "the job journal failed: {why}"),
+            Self::Unavailable { detail } => write!(f, "the job journal is unavailable: {detail}"),
+            Self::Full { detail } => write!(f, "the job journal is full: {detail}"),
+            Self::Failed { detail } => write!(f, "the job journal failed: {detail}"),
         }
     }
 }
@@ -219,6 +256,19 @@ pub(crate) fn coalesce(batch: Vec<JournalOp>) -> Vec<JournalOp> {
 mod tests {
     use super::*;
     use otaflash_core::jobs::SotaCheckpoint;
+
+    #[test]
+    fn a_quota_error_is_told_apart_from_other_browser_failures() {
+        let full = JournalError::from_browser(
+            "failed to add a value: QuotaExceededError: The quota has been exceeded.".into(),
+        );
+        assert!(matches!(full, JournalError::Full { .. }), "{full}");
+        assert!(full.detail().contains("quota has been exceeded"));
+        let closed = JournalError::from_browser(
+            "failed to open new transaction: InvalidStateError: The database connection is closing.".into(),
+        );
+        assert!(matches!(closed, JournalError::Failed { .. }), "{closed}");
+    }
 
     fn transfer(next_offset: u64, received: usize, total_size: u64) -> JournalEntry {
         JournalEntry::Transfer(SotaResume {

@@ -73,9 +73,8 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
     let scope = crate::board::journal_scope(handles.borrow().station);
     use_effect_with((), move |()| {
         spawn_local(async move {
-            let unavailable = |e: otaflash_web::JournalError| {
-                Action::Resume(ResumeAction::Unavailable(e.to_string()))
-            };
+            let unavailable =
+                |e: otaflash_web::JournalError| Action::Resume(ResumeAction::Unavailable(e));
             let opened = match &scope {
                 Some(scope) => Journal::open_scoped(scope).await,
                 None => Journal::open().await,

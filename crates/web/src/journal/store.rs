@@ -73,7 +73,9 @@ impl Journal {
             .add_object_store(ObjectStore::new(CHUNKS))
             .build()
             .await
-            .map_err(|e| JournalError::Unavailable(describe(&e)))?;
+            .map_err(|e| JournalError::Unavailable {
+                detail: describe(&e),
+            })?;
         Ok(Self { db: Rc::new(db) })
     }
 
@@ -124,7 +126,7 @@ impl Journal {
     /// only the bytes the store does not hold yet.
     pub async fn put(&self, entry: &JournalEntry) -> Result<(), JournalError> {
         if let Some(why) = entry.problem() {
-            return Err(JournalError::Failed(why));
+            return Err(JournalError::Failed { detail: why });
         }
         let component = JsValue::from_str(entry.component());
         let tx = self
@@ -265,8 +267,10 @@ fn encode(entry: &JournalEntry) -> Result<JsValue, JournalError> {
     set("saved_at", &JsValue::from_f64(js_sys::Date::now()))?;
     match entry {
         JournalEntry::Transfer(resume) => {
-            let checkpoint = serde_json::to_string(&resume.checkpoint)
-                .map_err(|e| JournalError::Failed(e.to_string()))?;
+            let checkpoint =
+                serde_json::to_string(&resume.checkpoint).map_err(|e| JournalError::Failed {
+                    detail: e.to_string(),
+                })?;
             set("kind", &JsValue::from_str("transfer"))?;
             set("checkpoint", &JsValue::from_str(&checkpoint))?;
         }
@@ -331,7 +335,8 @@ fn component_range(component: &str) -> Result<KeyRange, JournalError> {
         &JsValue::from_str(component),
         &JsValue::from_f64(f64::INFINITY),
     );
-    KeyRange::bound(&lower, &upper, None, None).map_err(|e| JournalError::Failed(format!("{e:?}")))
+    KeyRange::bound(&lower, &upper, None, None)
+        .map_err(|e| JournalError::from_browser(e.to_string()))
 }
 
 async fn delete_chunks(chunks: &Store, component: &str) -> Result<(), JournalError> {
@@ -342,7 +347,9 @@ async fn delete_chunks(chunks: &Store, component: &str) -> Result<(), JournalErr
 fn set_field(record: &Object, key: &str, value: &JsValue) -> Result<(), JournalError> {
     Reflect::set(record, &JsValue::from_str(key), value)
         .map(|_| ())
-        .map_err(|_| JournalError::Failed(format!("cannot build the record field {key}")))
+        .map_err(|_| JournalError::Failed {
+            detail: format!("cannot build the record field {key}"),
+        })
 }
 
 fn get_field(record: &JsValue, key: &str) -> Option<JsValue> {
@@ -357,10 +364,14 @@ fn bytes_field(record: &JsValue) -> Option<Vec<u8>> {
 }
 
 fn failed(e: rexie::Error) -> JournalError {
-    JournalError::Failed(describe(&e))
+    JournalError::from_browser(describe(&e))
 }
 
-/// rexie's errors say "idb error"; the browser's DOMException inside says what happened.
+/// rexie's errors say "idb error"; the idb error inside names the operation and carries
+/// the browser's DOMException as "Name: message" (e.g. "QuotaExceededError: …").
 fn describe(e: &rexie::Error) -> String {
-    format!("{e:?}")
+    match std::error::Error::source(e) {
+        Some(inner) => inner.to_string(),
+        None => e.to_string(),
+    }
 }

@@ -48,8 +48,14 @@ pub(super) fn running(state: &AppState) -> Html {
 /// Between jobs: the newest interrupted transfer and the newest kept image, if any.
 pub(super) fn offers(state: &AppState, on: &Callback<Intent>) -> Html {
     let lang = state.lang;
-    let unavailable = state.resume.unavailable.as_ref().map(|why| {
-        html! { <p id="journal-unavailable" class="warning">{ format!("{}: {why}", Text::JournalUnavailable.text(lang)) }</p> }
+    let unavailable = state.resume.unavailable.as_ref().map(|error| {
+        let (what, hint) = Text::for_journal_error(error);
+        html! {
+            <p id="journal-unavailable" class="warning">
+                <strong>{ what.text(lang) }</strong>{ " " }{ hint.text(lang) }
+                <small class="detail">{ format!(" ({})", error.detail()) }</small>
+            </p>
+        }
     });
     let refused = state.resume.refused.iter().map(|(component, why)| {
         html! {
