@@ -113,6 +113,8 @@ impl DemoDevice {
     }
 }
 
+/// The link task: writes go to the device until the driver closes the link (or drops it),
+/// then the device is powered off, waiting at most [`CLOSE_LIMIT_MS`] for its `closed`.
 async fn run(
     connection: &Connection,
     port: PortId,
