@@ -1,5 +1,6 @@
-// Offline PWA: load once, let the service worker precache the shell and the hashed wasm/js,
-// stop the server, reload, and the app still boots. Saves out/offline.png.
+// Offline PWA: load once, let the service worker precache the shell and the hashed wasm/js
+// (and the demo device's worker), stop the server, reload, and the app still boots and the
+// demo device still connects. Saves out/offline.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist, launch, screenshot } from './lib/harness.mjs';
@@ -24,6 +25,9 @@ test('the app boots offline after one visit', async () => {
     });
     assert.ok(cached.some((p) => p.endsWith('.wasm')), `wasm precached: ${cached}`);
     assert.ok(cached.some((p) => p.endsWith('.js') && p !== '/sw.js'), `js precached: ${cached}`);
+    for (const file of ['/otaflash-demo_loader.js', '/otaflash-demo.js', '/otaflash-demo_bg.wasm']) {
+      assert.ok(cached.includes(file), `demo worker precached: ${file} in ${cached}`);
+    }
 
     await server.stop();
     const direct = await page.evaluate(async (url) => {
@@ -33,6 +37,9 @@ test('the app boots offline after one visit', async () => {
 
     await page.reload();
     await page.waitForSelector('#demo-device', { state: 'visible', timeout: 20_000 });
+    // The demo device's worker comes from the cache too: the probe runs through it.
+    await page.click('#connect');
+    await page.waitForSelector('#start-sota', { state: 'visible', timeout: 20_000 });
     await screenshot(page, 'offline');
   } finally {
     await browser.close();

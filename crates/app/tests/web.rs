@@ -1,5 +1,7 @@
 //! The app rendered in headless Chromium: it opens on the demo device, connects to it,
-//! and a SOTA runs through the plan card to a success result.
+//! and a SOTA runs through the plan card to a success result. The demo device is served
+//! in this thread over a `MessageChannel` (`otaflash_web::set_demo_host`): the test
+//! runner cannot load the worker trunk builds, which the e2e tests cover.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p otaflash-app`
 #![cfg(target_arch = "wasm32")]
@@ -37,8 +39,16 @@ async fn wait_for(selector: &str, ms: u32) -> web_sys::HtmlElement {
     );
 }
 
+/// The demo device's host (the same one the worker serves), on a fresh `MessageChannel`.
+fn in_thread_host() -> Result<web_sys::MessagePort, wasm_bindgen::JsValue> {
+    let channel = web_sys::MessageChannel::new()?;
+    otaflash_demo::serve_port(channel.port2(), otaflash_demo::Host::demo());
+    Ok(channel.port1())
+}
+
 #[wasm_bindgen_test]
 async fn the_app_runs_a_sota_on_the_demo_device() {
+    otaflash_web::set_demo_host(Some(in_thread_host));
     let root = document().create_element("div").expect("a div");
     document()
         .body()

@@ -4,8 +4,9 @@
 //! ports, the in-page demo device, and the driver task that runs the sans-IO core.
 //!
 //! - [`request_port`], [`granted_ports`], [`port_label`]: choosing ports.
-//! - [`Link`]: what carries one core port's bytes, a Web Serial port or a
-//!   [`SimDevice`]; [`demo_links`] gives the demo module + STM32.
+//! - [`Link`]: what carries one core port's bytes, a Web Serial port or a port of the
+//!   demo device; [`demo_links`] gives the demo module + STM32 (one worker, started
+//!   when the driver opens them); [`set_demo_host`] is the tests' seam.
 //! - [`Driver`]: one `spawn_local` task owning the links and the core `Session`; the UI
 //!   sends it commands and receives [`Notice`]s.
 //! - [`Batcher`]: how core events are batched for the UI (plain Rust, host-tested).
@@ -14,8 +15,8 @@
 //!   re-acquired by the link itself (`connect` events, USB vendor/product ids) and
 //!   reported as [`LinkStatus::Lost`] / [`LinkStatus::Restored`].
 //!
-//! What is not here: protocol logic (otaflash-core), device models (otaflash-sim) and
-//! anything visual (otaflash-app).
+//! What is not here: protocol logic (otaflash-core), device models (otaflash-sim, served
+//! by otaflash-demo in its worker) and anything visual (otaflash-app).
 
 mod batch;
 pub use batch::Batcher;
@@ -42,10 +43,7 @@ mod reacquire;
 mod serial;
 
 #[cfg(target_arch = "wasm32")]
-pub use demo::{
-    demo_bootloader_scenario, demo_links, demo_links_unprovisioned, demo_module_scenario,
-    SimDevice, DEMO_COMPONENT, DEMO_MCU_VERSION, DEMO_MODULE_TARGET,
-};
+pub use demo::{demo_links, demo_links_unprovisioned, set_demo_host, DemoDevice, DemoHost};
 #[cfg(target_arch = "wasm32")]
 pub use driver::{Driver, Job, LinkStatus, Links, Notice};
 #[cfg(target_arch = "wasm32")]

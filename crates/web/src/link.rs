@@ -1,5 +1,5 @@
 //! A [`Link`] is whatever carries the bytes of one core port: a Web Serial port, or a
-//! device simulated in the page. Both run as a task that performs [`LinkCommand`]s in
+//! port of the demo device (simulated in a Web Worker). Both run as a task that performs [`LinkCommand`]s in
 //! order and reports [`LinkEvent`]s, so the driver loop is the same for both.
 
 use crate::serial::{self, WebError};
@@ -11,8 +11,8 @@ use otaflash_core::{LineSettings, PortId};
 pub enum Link {
     /// A Web Serial port the technician granted.
     Serial(web_sys::SerialPort),
-    /// A device simulated in the page (the demo).
-    Simulated(crate::demo::SimDevice),
+    /// A port of the demo device (simulated in a Web Worker, see [`crate::demo_links`]).
+    Demo(crate::demo::DemoDevice),
 }
 
 /// What a link reports to the driver.
@@ -25,7 +25,7 @@ pub(crate) enum LinkEvent {
     Glitch { port: PortId, what: String },
     /// The device is gone (unplugged, closed, write failed).
     Lost { port: PortId, why: String },
-    /// A lost device is back (the simulated module after its FOTA reboot); `serial` is the
+    /// A lost device is back (the demo module after its FOTA reboot); `serial` is the
     /// new port object when the device re-enumerated as one.
     Restored {
         port: PortId,
@@ -85,7 +85,7 @@ impl Link {
             Self::Serial(serial_port) => {
                 serial::open_link(serial_port, port, settings, events).await
             }
-            Self::Simulated(device) => Ok(device.start(port, events)),
+            Self::Demo(device) => device.start(port, events),
         }
     }
 }

@@ -546,7 +546,7 @@ fn error_name(e: &JsValue) -> String {
 }
 
 /// "Name: message" of a JS error, for logs and the UI.
-fn describe(e: &JsValue) -> String {
+pub(crate) fn describe(e: &JsValue) -> String {
     let message = Reflect::get(e, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string());

@@ -1,6 +1,8 @@
 //! The driver against fake Web Serial ports (plain JS objects, as in the e2e harness) in
 //! headless Chromium: how ports are opened, that a non-fatal read error does not end the
-//! link, that a lost device becomes `Input::PortLost`, and that the demo device runs.
+//! link, that a lost device becomes `Input::PortLost`, and that the demo device runs
+//! (served in this thread over a `MessageChannel`, as wasm-bindgen-test cannot load the
+//! worker trunk builds) and that a demo device that cannot start is a lost port.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p otaflash-web`
 #![cfg(target_arch = "wasm32")]
@@ -10,11 +12,10 @@ use otaflash_core::stm32::Stm32Config;
 use otaflash_core::{
     Event, FlashStep, FotaParams, JobSpec, PortId, Report, SessionConfig, SotaParams,
 };
-use otaflash_sim::{BootloaderSim, ModuleSim};
-use otaflash_web::{
-    demo_bootloader_scenario, demo_module_scenario, Driver, Job, Link, Links, Notice, SimDevice,
-    BUFFER_SIZE,
-};
+use otaflash_demo::scenarios::{demo_bootloader_scenario, module_scenario};
+use otaflash_demo::{Host, Port, ScenarioName};
+use otaflash_sim::{BootloaderSim, Device, ModuleSim};
+use otaflash_web::{Driver, Job, Link, LinkStatus, Links, Notice, BUFFER_SIZE};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -81,17 +82,31 @@ type Notices = Rc<RefCell<Vec<Notice>>>;
 
 /// The demo device without line pacing, so the whole-job tests stay well inside the
 /// test runner's time limit on a busy machine.
-fn fast_demo_links() -> Links {
-    let mut module = demo_module_scenario();
-    module.serial.pacing = false;
-    let mut bootloader = demo_bootloader_scenario();
-    bootloader.serial.pacing = false;
-    Links {
-        module: Some(Link::Simulated(SimDevice::new(ModuleSim::new(module)))),
-        mcu: Some(Link::Simulated(SimDevice::new(BootloaderSim::new(
-            bootloader,
-        )))),
+fn unpaced_device(port: Port, scenario: ScenarioName) -> Box<dyn Device> {
+    match port {
+        Port::Module => {
+            let mut module = module_scenario(scenario);
+            module.serial.pacing = false;
+            Box::new(ModuleSim::new(module))
+        }
+        Port::Mcu => {
+            let mut bootloader = demo_bootloader_scenario();
+            bootloader.serial.pacing = false;
+            Box::new(BootloaderSim::new(bootloader))
+        }
     }
+}
+
+/// The demo device's host in this thread, on the far end of a fresh `MessageChannel`.
+fn in_thread_host() -> Result<web_sys::MessagePort, JsValue> {
+    let channel = web_sys::MessageChannel::new()?;
+    otaflash_demo::serve_port(channel.port2(), Host::new(unpaced_device));
+    Ok(channel.port1())
+}
+
+fn fast_demo_links() -> Links {
+    otaflash_web::set_demo_host(Some(in_thread_host));
+    otaflash_web::demo_links()
 }
 
 async fn start(links: Links) -> (Driver, Notices) {
@@ -214,7 +229,10 @@ async fn a_lost_device_is_reported_to_the_core_as_port_lost_and_reopened_when_ba
 #[wasm_bindgen_test]
 async fn the_demo_device_completes_a_sota_into_the_stm32() {
     let (driver, notices) = start(fast_demo_links()).await;
-    let mut params = SotaParams::new(otaflash_web::DEMO_COMPONENT, otaflash_web::DEMO_MCU_VERSION);
+    let mut params = SotaParams::new(
+        otaflash_demo::DEMO_COMPONENT,
+        otaflash_demo::DEMO_MCU_VERSION,
+    );
     params.flash = FlashStep::Stm32(Stm32Config::default());
     driver.start_job(Job::Module(JobSpec::Sota(params), SessionConfig::default()));
     assert!(
@@ -236,7 +254,7 @@ async fn the_demo_device_completes_a_sota_into_the_stm32() {
 async fn the_demo_device_completes_a_fota_through_the_module_reboot() {
     let (driver, notices) = start(fast_demo_links()).await;
     let params = FotaParams {
-        mcu_components: vec![otaflash_web::DEMO_COMPONENT.to_owned()],
+        mcu_components: vec![otaflash_demo::DEMO_COMPONENT.to_owned()],
         auto_confirm: true,
         ..FotaParams::default()
     };
@@ -249,11 +267,98 @@ async fn the_demo_device_completes_a_fota_through_the_module_reboot() {
     );
     let report = report(&notices).expect("report");
     assert_eq!(report.result, Outcome::Success, "{report:?}");
-    assert_eq!(report.to_version, otaflash_web::DEMO_MODULE_TARGET);
+    assert_eq!(report.to_version, otaflash_demo::DEMO_MODULE_TARGET);
     // The reboot looked like an unplug to the driver, and the core saw the port come back.
     assert!(
         link_notes(&notices).iter().any(|n| n.contains("hung up")),
         "{:?}",
         link_notes(&notices)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_demo_device_ignores_malformed_messages() {
+    let channel = web_sys::MessageChannel::new().expect("a channel");
+    otaflash_demo::serve_port(channel.port2(), Host::new(unpaced_device));
+    let received: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+    let sink = received.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            sink.borrow_mut().push(e.data())
+        });
+    let page = channel.port1();
+    page.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    for garbage in [
+        "42",
+        "null",
+        r#""open""#,
+        r#"{"op":"open","port":"modem","scenario":"demo"}"#,
+        r#"{"op":"open","port":"module","scenario":"broken"}"#,
+        r#"{"op":"tx","port":"module","bytes":"AT\r\n"}"#,
+        r#"{"op":"reboot","port":"module"}"#,
+    ] {
+        let value = js_sys::JSON::parse(garbage).expect("JSON");
+        page.post_message(&value).expect("posted");
+    }
+    // After all that, a well-formed exchange still works.
+    let open =
+        js_sys::JSON::parse(r#"{"op":"open","port":"module","scenario":"demo"}"#).expect("JSON");
+    page.post_message(&open).expect("posted");
+    let tx = js_sys::Object::new();
+    js_sys::Reflect::set(&tx, &"op".into(), &"tx".into()).expect("set");
+    js_sys::Reflect::set(&tx, &"port".into(), &"module".into()).expect("set");
+    let bytes = js_sys::Uint8Array::from(&b"AT+QIOTSTATE?\r\n"[..]);
+    js_sys::Reflect::set(&tx, &"bytes".into(), &bytes).expect("set");
+    page.post_message(&tx).expect("posted");
+    let text = || {
+        received
+            .borrow()
+            .iter()
+            .filter_map(|m| js_sys::Reflect::get(m, &"bytes".into()).ok())
+            .filter_map(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+            .flat_map(|b| b.to_vec())
+            .map(char::from)
+            .collect::<String>()
+    };
+    assert!(
+        wait_for(3_000, || text().contains("+QIOTSTATE: 8")).await,
+        "{:?}",
+        text()
+    );
+    let ops: Vec<String> = received
+        .borrow()
+        .iter()
+        .filter_map(|m| js_sys::Reflect::get(m, &"op".into()).ok()?.as_string())
+        .collect();
+    assert_eq!(ops.first().map(String::as_str), Some("ready"), "{ops:?}");
+    assert!(
+        ops.iter().skip(1).all(|op| op == "data"),
+        "the garbage opened nothing and closed nothing: {ops:?}"
+    );
+    page.set_onmessage(None);
+}
+
+#[wasm_bindgen_test]
+async fn a_demo_device_that_cannot_start_is_a_lost_port() {
+    // No seam: the links start the real worker, whose script the test server lacks.
+    otaflash_web::set_demo_host(None);
+    let links = otaflash_web::demo_links();
+    assert!(matches!(links.module, Some(Link::Demo(_))));
+    let (driver, notices) = start(links).await;
+    driver.start_job(sota(FlashStep::SaveImage));
+    let lost = || {
+        notices.borrow().iter().any(|n| {
+            matches!(n, Notice::Link { port: PortId::Module, status: LinkStatus::Lost, what }
+                if what.contains("demo device stopped"))
+        })
+    };
+    assert!(wait_for(5_000, lost).await, "{:?}", link_notes(&notices));
+    assert!(
+        wait_for(5_000, || report(&notices).is_some()).await,
+        "the job ends instead of waiting forever"
+    );
+    assert_eq!(
+        report(&notices).and_then(|r| r.error).map(|e| e.code),
+        Some("port_lost".to_owned())
     );
 }
