@@ -90,7 +90,8 @@ impl Unbuildable {
     }
 }
 
-/// The driver job for `request`, or why it cannot run (a file that does not parse).
+/// The driver job for `request`, or why it cannot run (no file, a file that does not
+/// parse, an unusable ESP-AT field).
 pub(super) fn build_job(state: &AppState, request: JobRequest) -> Result<Job, Unbuildable> {
     let lang = state.lang;
     let product_info = state.setup.secrets.product_info();
