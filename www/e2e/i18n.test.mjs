@@ -3,6 +3,7 @@
 // shows a failed job's error message and hint in Chinese (the plan is rejected; the plan
 // card's checks and the rejection reason are Chinese too). A choice of English is
 // remembered across a reload, and the language is the only thing stored.
+// A refused firmware file is worded again in the new language after a switch.
 // Saves out/i18n-zh-connect.png, out/i18n-zh-plan.png and out/i18n-zh-error.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,34 @@ test('a zh-CN browser gets every main screen and an error hint in Chinese', asyn
     assert.equal(await page.getAttribute('#app', 'lang'), 'en');
     assert.match(await page.textContent('#demo-device'), /Demo device/);
     assert.deepEqual(await page.evaluate(() => ({ ...localStorage })), { 'otaflash.lang': 'en' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test('a refused firmware file is worded anew when the language is switched', async () => {
+  const server = await serveDist();
+  const browser = await launchWith({ locale: 'en-US' });
+  try {
+    const { page, errors } = browser;
+    await page.goto(server.url);
+    await page.locator('#demo-device').waitFor({ timeout: 20_000 });
+    await page.click('#connect');
+    await page.locator('#start-sota:not([disabled])').waitFor({ timeout: 10_000 });
+    // Line 2 lacks its start code.
+    await page.setInputFiles('#flash-file', {
+      name: 'app.hex', mimeType: 'text/plain',
+      buffer: Buffer.from(':020000040800F2\n10000000FF\n:00000001FF\n'),
+    });
+    const error = page.locator('#file-error');
+    await error.waitFor({ timeout: 5_000 });
+    assert.match(await error.textContent(), /Intel HEX line 2: the line does not start with ':'/);
+    await page.click('#lang-zh');
+    await page.waitForFunction(() => document.querySelector('#app')?.getAttribute('lang') === 'zh-CN');
+    assert.equal(await error.textContent(), "固件文件不可用：Intel HEX 第 2 行格式错误：行首缺少起始符 ':'");
+    assert.ok(await page.locator('#start-flash').isDisabled(), 'a refused file cannot be flashed');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

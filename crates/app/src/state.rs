@@ -15,7 +15,9 @@ use crate::secrets::Secrets;
 use crate::station::{ReportedModule, Shift};
 use otaflash_core::espat::ModuleFamily;
 use otaflash_core::report::{JobKind, Outcome, Report};
-use otaflash_core::{AttemptEntry, DeviceFact, Event, Lang, PlanOffer, PortId, RetryPolicy, Stage};
+use otaflash_core::{
+    AttemptEntry, DeviceFact, Event, JobError, Lang, PlanOffer, PortId, RetryPolicy, Stage,
+};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -74,8 +76,35 @@ pub struct LocalFile {
     pub name: String,
     /// The raw bytes.
     pub bytes: Rc<[u8]>,
-    /// Image size in bytes when it parsed, or the core's error message when not.
-    pub parsed: Result<u64, String>,
+    /// Image size in bytes when it parsed, or why it is not usable.
+    pub parsed: Result<u64, FileProblem>,
+}
+
+/// Why a chosen file cannot be flashed. Kept typed, not as text, so it is worded in the
+/// language the page shows now, not the one it showed when the file was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    /// The browser could not read the file.
+    Unreadable,
+    /// The core's loader refused it (format, record syntax, size, addresses).
+    Refused(JobError),
+}
+
+impl LocalFile {
+    /// Why the file cannot be flashed, in `lang`; `None` when it parsed.
+    pub fn problem(&self, lang: Lang) -> Option<String> {
+        self.parsed.as_ref().err().map(|p| p.text(lang))
+    }
+}
+
+impl FileProblem {
+    /// The problem in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Self::Unreadable => T::FileUnreadable.text(lang).to_owned(),
+            Self::Refused(e) => e.message(lang),
+        }
+    }
 }
 
 /// The job form.

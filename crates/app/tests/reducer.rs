@@ -1,9 +1,10 @@
 //! The UI reducer driven with event sequences like those a SOTA (and an ESP-AT) job produces.
 
 use otaflash_app::state::{
-    Action, AppState, ConnectProblem, McuTarget, PlanCard, Screen, Source, StageState,
+    Action, AppState, ConnectProblem, FileProblem, LocalFile, McuTarget, PlanCard, Run, Screen,
+    Source, StageState,
 };
-use otaflash_core::event::Check;
+use otaflash_core::event::{Check, CheckName, CheckValue};
 use otaflash_core::report::{ErrorReport, JobKind, Outcome, Report};
 use otaflash_core::transcript::{Dir, Record};
 use otaflash_core::{DeviceFact, Event, Instant, Lang, PlanOffer, PortId, Stage};
@@ -15,9 +16,9 @@ fn offer() -> PlanOffer {
         to_version: "2_0_0".into(),
         size: 27_954,
         checks: vec![Check {
-            name: "battery".into(),
-            required: "≥ 30 %".into(),
-            actual: "85 %".into(),
+            name: CheckName::Battery,
+            required: CheckValue::Percent(30),
+            actual: Some(CheckValue::Percent(85)),
             passed: true,
         }],
     }
@@ -462,4 +463,61 @@ fn giving_up_the_wait_keeps_the_last_failure_and_a_later_job_has_no_attempts() {
         started_at: "t2".into(),
     });
     assert_eq!(state.attempts, None);
+}
+
+#[test]
+fn a_refused_file_and_the_plan_checks_follow_a_language_switch() {
+    let mut s = running_demo();
+    // A HEX line without its start code, as the file input would load it.
+    let bytes = b":020000040800F2\n10000000FF\n:00000001FF\n";
+    let parsed = otaflash_core::image::load("app.hex", bytes)
+        .map(|image| image.len())
+        .map_err(FileProblem::Refused);
+    s.apply(Action::FileLoaded(LocalFile {
+        name: "app.hex".into(),
+        bytes: bytes.as_slice().into(),
+        parsed,
+    }));
+    let problem = |s: &AppState| s.form.file.as_ref().and_then(|f| f.problem(s.lang));
+    let en = problem(&s).expect("the file is refused");
+    assert!(
+        en.contains("line 2: the line does not start with ':'"),
+        "{en}"
+    );
+    engine(&mut s, 1, vec![Event::PlanOffered(offer())]);
+
+    s.apply(Action::SetLang(Lang::Zh));
+    let zh = problem(&s).expect("still refused");
+    assert_eq!(
+        zh,
+        "固件文件不可用：Intel HEX 第 2 行格式错误：行首缺少起始符 ':'"
+    );
+    let Screen::Running(Run {
+        plan: PlanCard::Offered(offer),
+        ..
+    }) = &s.screen
+    else {
+        panic!("the plan card shows the offer: {:?}", s.screen);
+    };
+    let check = &offer.checks[0];
+    assert_eq!(
+        [
+            check.label(s.lang),
+            check.actual_text(s.lang),
+            check.required_text(s.lang)
+        ],
+        ["电量", "85 %", "≥ 30 %"]
+    );
+    let unreadable = LocalFile {
+        name: "gone.hex".into(),
+        bytes: Vec::new().into(),
+        parsed: Err(FileProblem::Unreadable),
+    };
+    assert_eq!(
+        unreadable.problem(Lang::Zh).as_deref(),
+        Some("浏览器无法读取该文件；请重新选择。")
+    );
+    assert!(unreadable
+        .problem(Lang::En)
+        .is_some_and(|t| t.contains("could not read")));
 }

@@ -149,16 +149,32 @@ fn corrupted_byte_fails_and_saves_nothing() -> TestResult {
 
 #[test]
 fn strategy_rejection_declines_the_plan() -> TestResult {
-    let sim = Sim::start(
-        "module",
-        &fast_module(json!({ "plan": [{ "battery_limit": 50 }] })),
-    )?;
-    let run = otaflash(sota_args(&sim, &["--battery", "20"]), LIMIT)?;
-    assert_failed(&sim, &run, &["rejected"])?;
-    let state = sim.state()?;
-    let commands = state["commands"].as_array().ok_or("no commands")?;
-    assert!(commands.iter().any(|c| c == "AT+QIOTUPDATE=0"), "{state}");
-    assert!(!commands.iter().any(|c| c == "AT+QIOTUPDATE=1"), "{state}");
+    // The plan card's failed check and the rejection read in the chosen language.
+    for (lang, card, reason) in [
+        (
+            "en",
+            "[FAIL] battery: 20 % (≥ 50 %)",
+            "battery 20 % (required ≥ 50 %)",
+        ),
+        (
+            "zh",
+            "[FAIL] 电量: 20 % (≥ 50 %)",
+            "电量 20 %（要求 ≥ 50 %）",
+        ),
+    ] {
+        let sim = Sim::start(
+            "module",
+            &fast_module(json!({ "plan": [{ "battery_limit": 50 }] })),
+        )?;
+        let run = otaflash(sota_args(&sim, &["--battery", "20", "--lang", lang]), LIMIT)?;
+        assert_failed(&sim, &run, &["rejected"])?;
+        assert!(run.stderr.contains(card), "{}", run.stderr);
+        assert!(run.stderr.contains(reason), "{}", run.stderr);
+        let state = sim.state()?;
+        let commands = state["commands"].as_array().ok_or("no commands")?;
+        assert!(commands.iter().any(|c| c == "AT+QIOTUPDATE=0"), "{state}");
+        assert!(!commands.iter().any(|c| c == "AT+QIOTUPDATE=1"), "{state}");
+    }
     Ok(())
 }
 

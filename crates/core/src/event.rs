@@ -131,33 +131,76 @@ impl ModuleFacts {
     }
 }
 
-/// One strategy check of a plan, as shown on the plan card.
+/// One strategy check of a plan, as shown on the plan card. The values are typed and
+/// worded by `i18n.rs` in the reader's language. JSON, e.g.
+/// `{"name":"battery","required":{"percent":30},"actual":null,"passed":true}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
-    /// What is checked, e.g. "battery".
-    pub name: String,
-    /// The plan's requirement, human readable ("≥ 30 %").
-    pub required: String,
-    /// What the device has ("85 %"), or "unknown".
-    pub actual: String,
+    /// What is checked; it also says how `required` reads (see [`CheckName`]).
+    pub name: CheckName,
+    /// The plan's requirement.
+    pub required: CheckValue,
+    /// What the device has; `None` when it could not be measured (shown as "unknown").
+    pub actual: Option<CheckValue>,
     /// Whether the device meets it.
     pub passed: bool,
 }
 
+/// What a strategy check looks at; serialised as its [`CheckName::key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    /// Battery charge: at least the plan's percentage.
+    Battery,
+    /// Signal strength: at least the plan's dBm.
+    Signal,
+    /// Free space: at least the package size.
+    Space,
+    /// The installed version: anything but the plan's target.
+    Version,
+}
+
+impl CheckName {
+    /// The machine-readable key ("battery"), the same in every language.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Battery => "battery",
+            Self::Signal => "signal",
+            Self::Space => "space",
+            Self::Version => "version",
+        }
+    }
+}
+
+/// A required or measured value of a check, with its unit. JSON: `{"percent":30}`,
+/// `{"dbm":-90}`, `{"bytes":27954}`, `{"version":"2_0_0"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckValue {
+    /// A battery charge in percent.
+    Percent(u32),
+    /// A signal strength in dBm.
+    Dbm(i64),
+    /// A size in bytes.
+    Bytes(u64),
+    /// A firmware version as the module reports it.
+    Version(String),
+}
+
 impl Check {
-    /// What is checked, in `lang` ("battery", "电量"); `name` stays the machine-readable key.
+    /// What is checked, in `lang` ("battery", "电量").
     pub fn label(&self, lang: crate::error::Lang) -> String {
-        crate::i18n::check_label(self, lang)
+        crate::i18n::check_label(self.name, lang)
     }
 
-    /// What the device has, in `lang` ("unknown" becomes "未知").
+    /// What the device has, in `lang` ("85 %", "1000 字节", "未知").
     pub fn actual_text(&self, lang: crate::error::Lang) -> String {
-        crate::i18n::check_value(&self.actual, lang)
+        crate::i18n::check_value(self.actual.as_ref(), lang)
     }
 
-    /// The plan's requirement, in `lang` ("≥ 1024 bytes" becomes "≥ 1024 字节").
+    /// The plan's requirement, in `lang` ("≥ 30 %", "≥ 1024 字节", "≠ 2_0_0").
     pub fn required_text(&self, lang: crate::error::Lang) -> String {
-        crate::i18n::check_value(&self.required, lang)
+        crate::i18n::check_required(self, lang)
     }
 }
 

@@ -3,8 +3,8 @@
 
 use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
 use crate::espat::{CiUpdateField, EspAtFailure, UrlProblem};
-use crate::event::Check;
-use crate::image::{ImageProblem, TextFormat};
+use crate::event::{Check, CheckName, CheckValue};
+use crate::image::{ImageProblem, SyntaxReason, TextFormat};
 use crate::jobs::ResumeRefusal;
 use crate::stm32::frame::Malformed;
 use crate::stm32::{BootloaderFailure, BootloaderStep};
@@ -373,7 +373,14 @@ pub(crate) fn rejection_message(why: &Rejection, lang: Lang) -> String {
         (Rejection::Declined, Lang::Zh) => "操作员拒绝了该计划".into(),
         (Rejection::FailedChecks(checks), Lang::En) => checks
             .iter()
-            .map(|c| format!("{} {} (required {})", c.name, c.actual, c.required))
+            .map(|c| {
+                format!(
+                    "{} {} (required {})",
+                    c.label(lang),
+                    c.actual_text(lang),
+                    c.required_text(lang)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
         (Rejection::FailedChecks(checks), Lang::Zh) => checks
@@ -391,32 +398,40 @@ pub(crate) fn rejection_message(why: &Rejection, lang: Lang) -> String {
     }
 }
 
-/// The name of a strategy check (the names are fixed in `jobs/strategy.rs`; one added
-/// there without a translation shows as is).
-pub(crate) fn check_label(check: &Check, lang: Lang) -> String {
-    let zh = match check.name.as_str() {
-        "battery" => "电量",
-        "signal" => "信号",
-        "space" => "存储空间",
-        "version" => "版本",
-        other => other,
+/// The name of a strategy check.
+pub(crate) fn check_label(name: CheckName, lang: Lang) -> String {
+    let (en, zh) = match name {
+        CheckName::Battery => ("battery", "电量"),
+        CheckName::Signal => ("signal", "信号"),
+        CheckName::Space => ("space", "存储空间"),
+        CheckName::Version => ("version", "版本"),
     };
     match lang {
-        Lang::En => check.name.clone(),
+        Lang::En => en.into(),
         Lang::Zh => zh.into(),
     }
 }
 
-/// A check value: the only words `jobs/strategy.rs` puts in values are "unknown" and the
-/// unit "bytes"; numbers, "%", "dBm" and versions read the same in both languages.
-pub(crate) fn check_value(value: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => value.to_owned(),
-        Lang::Zh if value == "unknown" => "未知".into(),
-        Lang::Zh => value
-            .strip_suffix(" bytes")
-            .map_or_else(|| value.to_owned(), |n| format!("{n} 字节")),
+/// A check value with its unit, or "unknown" when it was not measured.
+pub(crate) fn check_value(value: Option<&CheckValue>, lang: Lang) -> String {
+    match (value, lang) {
+        (None, Lang::En) => "unknown".into(),
+        (None, Lang::Zh) => "未知".into(),
+        (Some(CheckValue::Percent(p)), _) => format!("{p} %"),
+        (Some(CheckValue::Dbm(d)), _) => format!("{d} dBm"),
+        (Some(CheckValue::Bytes(n)), Lang::En) => format!("{n} bytes"),
+        (Some(CheckValue::Bytes(n)), Lang::Zh) => format!("{n} 字节"),
+        (Some(CheckValue::Version(v)), _) => v.clone(),
     }
+}
+
+/// A check's requirement: at least the value, or for the version anything but it.
+pub(crate) fn check_required(check: &Check, lang: Lang) -> String {
+    let relation = match check.name {
+        CheckName::Battery | CheckName::Signal | CheckName::Space => "≥",
+        CheckName::Version => "≠",
+    };
+    format!("{relation} {}", check_value(Some(&check.required), lang))
 }
 
 /// Why a firmware file is not usable, with the line, address or size involved.
@@ -435,12 +450,16 @@ pub(crate) fn image_message(p: &ImageProblem, lang: Lang) -> String {
         (P::NotText { offset }, Lang::Zh) => format!("该文件不是文本（偏移 {offset} 处有非法字节）"),
         (P::NonAscii { line }, Lang::En) => format!("S-record line {line}: non-ASCII characters"),
         (P::NonAscii { line }, Lang::Zh) => format!("S-record 第 {line} 行：含有非 ASCII 字符"),
-        (P::Syntax { format, line, detail }, Lang::En) => {
-            format!("{} line {line}: {detail}", format_name(*format))
-        }
-        (P::Syntax { format, line, detail }, Lang::Zh) => {
-            format!("{} 第 {line} 行格式错误：{detail}", format_name(*format))
-        }
+        (P::Syntax { format, line, reason }, Lang::En) => format!(
+            "{} line {line}: {}",
+            format_name(*format),
+            syntax_reason(*reason, *format, lang)
+        ),
+        (P::Syntax { format, line, reason }, Lang::Zh) => format!(
+            "{} 第 {line} 行格式错误：{}",
+            format_name(*format),
+            syntax_reason(*reason, *format, lang)
+        ),
         (P::AddressBeyond4GiB { line, address }, Lang::En) => {
             format!("line {line}: address 0x{address:X} is beyond 4 GiB")
         }
@@ -493,6 +512,49 @@ pub(crate) fn image_message(p: &ImageProblem, lang: Lang) -> String {
         }
         (P::LegacyErasePages, Lang::En) => "the image reaches pages above 255, which this bootloader's legacy Erase cannot address".into(),
         (P::LegacyErasePages, Lang::Zh) => "镜像用到了 255 号以上的页，该 Bootloader 的传统擦除指令无法寻址".into(),
+    }
+}
+
+/// What is wrong with one record of a `format` file.
+fn syntax_reason(reason: SyntaxReason, format: TextFormat, lang: Lang) -> String {
+    use SyntaxReason as R;
+    let start = match format {
+        TextFormat::IntelHex => ':',
+        TextFormat::SRecord => 'S',
+    };
+    let record_type = |kind: u8| match format {
+        TextFormat::IntelHex => format!("{kind:02X}"),
+        TextFormat::SRecord => format!("S{kind}"),
+    };
+    match (reason, lang) {
+        (R::MissingStartCode, Lang::En) => format!("the line does not start with '{start}'"),
+        (R::MissingStartCode, Lang::Zh) => format!("行首缺少起始符 '{start}'"),
+        (R::TooShort, Lang::En) => "the record is too short".into(),
+        (R::TooShort, Lang::Zh) => "记录过短".into(),
+        (R::TooLong, Lang::En) => "the record is longer than 255 data bytes allow".into(),
+        (R::TooLong, Lang::Zh) => "记录过长（超过 255 个数据字节）".into(),
+        (R::OddLength, Lang::En) => "the record has an odd number of hex digits".into(),
+        (R::OddLength, Lang::Zh) => "记录的十六进制位数为奇数".into(),
+        (R::InvalidCharacters, Lang::En) => {
+            "the record holds characters that are not hex digits".into()
+        }
+        (R::InvalidCharacters, Lang::Zh) => "记录中含有非十六进制字符".into(),
+        (R::BadChecksum { found, expected }, Lang::En) => {
+            format!("the checksum is 0x{found:02X}, the record's bytes give 0x{expected:02X}")
+        }
+        (R::BadChecksum { found, expected }, Lang::Zh) => {
+            format!("校验和为 0x{found:02X}，按记录内容应为 0x{expected:02X}")
+        }
+        (R::LengthMismatch, Lang::En) => "the record is not as long as its byte count says".into(),
+        (R::LengthMismatch, Lang::Zh) => "记录长度与其字节数字段不符".into(),
+        (R::LengthInvalidForType, Lang::En) => "the byte count does not fit the record type".into(),
+        (R::LengthInvalidForType, Lang::Zh) => "字节数与记录类型不符".into(),
+        (R::UnsupportedRecordType(kind), Lang::En) => {
+            format!("unsupported record type {}", record_type(kind))
+        }
+        (R::UnsupportedRecordType(kind), Lang::Zh) => {
+            format!("不支持的记录类型 {}", record_type(kind))
+        }
     }
 }
 

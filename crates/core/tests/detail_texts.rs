@@ -1,11 +1,11 @@
-//! Every protocol-violation detail, plan-rejection reason, bootloader failure and
-//! firmware-file problem a technician can see is worded in English and in Simplified
-//! Chinese, with its context (commands, offsets, sizes, check values, bytes) in both, and
-//! keeps its machine-readable code.
+//! Every protocol-violation detail, plan-rejection reason, plan-check value, bootloader
+//! failure, firmware-file problem and record syntax error a technician can see is worded
+//! in English and in Simplified Chinese, with its context (commands, offsets, sizes, check
+//! values, bytes) in both, and keeps its machine-readable code.
 
 use otaflash_core::espat::{BadParameter, CiUpdateField, EspAtFailure, UrlProblem};
-use otaflash_core::event::Check;
-use otaflash_core::image::{ImageProblem, TextFormat};
+use otaflash_core::event::{Check, CheckName, CheckValue};
+use otaflash_core::image::{ImageProblem, SyntaxReason, TextFormat};
 use otaflash_core::stm32::frame::Malformed;
 use otaflash_core::stm32::{BootloaderFailure as B, BootloaderFailure, BootloaderStep as S};
 use otaflash_core::{Awaited, ErrorKind, JobError, Lang, ProtocolViolation as V, Rejection};
@@ -108,11 +108,11 @@ fn violations() -> Vec<(V, &'static [&'static str])> {
     ]
 }
 
-fn check(name: &str, actual: &str, required: &str) -> Check {
+fn check(name: CheckName, actual: Option<CheckValue>, required: CheckValue) -> Check {
     Check {
-        name: name.into(),
-        required: required.into(),
-        actual: actual.into(),
+        name,
+        required,
+        actual,
         passed: false,
     }
 }
@@ -151,28 +151,123 @@ fn every_protocol_violation_is_worded_in_both_languages_with_its_context() {
     }
 }
 
+/// Position of each check name; exhaustive like [`ordinal`].
+fn check_ordinal(name: CheckName) -> usize {
+    match name {
+        CheckName::Battery => 0,
+        CheckName::Signal => 1,
+        CheckName::Space => 2,
+        CheckName::Version => 3,
+    }
+}
+const CHECK_NAMES: usize = 4;
+
+#[test]
+fn every_check_is_worded_in_both_languages_with_its_values() {
+    use CheckValue as Value;
+    // Each name with a measured value, its requirement, and the texts both must read as.
+    let all = [
+        (
+            check(
+                CheckName::Battery,
+                Some(Value::Percent(12)),
+                Value::Percent(30),
+            ),
+            ["battery", "12 %", "≥ 30 %"],
+            ["电量", "12 %", "≥ 30 %"],
+        ),
+        (
+            check(CheckName::Signal, Some(Value::Dbm(-95)), Value::Dbm(-90)),
+            ["signal", "-95 dBm", "≥ -90 dBm"],
+            ["信号", "-95 dBm", "≥ -90 dBm"],
+        ),
+        (
+            check(
+                CheckName::Space,
+                Some(Value::Bytes(1000)),
+                Value::Bytes(27_954),
+            ),
+            ["space", "1000 bytes", "≥ 27954 bytes"],
+            ["存储空间", "1000 字节", "≥ 27954 字节"],
+        ),
+        (
+            check(
+                CheckName::Version,
+                Some(Value::Version("2_0_0".into())),
+                Value::Version("2_0_0".into()),
+            ),
+            ["version", "2_0_0", "≠ 2_0_0"],
+            ["版本", "2_0_0", "≠ 2_0_0"],
+        ),
+    ];
+    let mut seen: Vec<usize> = all.iter().map(|(c, ..)| check_ordinal(c.name)).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..CHECK_NAMES).collect::<Vec<_>>(),
+        "list each name once"
+    );
+    for (c, en, zh) in &all {
+        let text = |lang| [c.label(lang), c.actual_text(lang), c.required_text(lang)];
+        assert_eq!(text(Lang::En), *en);
+        assert_eq!(text(Lang::Zh), *zh);
+        assert_eq!(c.name.key(), en[0], "the key is the English name");
+        // Unmeasured reads as unknown, in each language.
+        let unknown = Check {
+            actual: None,
+            ..c.clone()
+        };
+        assert_eq!(
+            (unknown.actual_text(Lang::En), unknown.actual_text(Lang::Zh)),
+            ("unknown".to_owned(), "未知".to_owned())
+        );
+    }
+}
+
+#[test]
+fn a_check_serialises_with_its_key_and_unit_tagged_values() {
+    let battery = Check {
+        passed: true,
+        ..check(CheckName::Battery, None, CheckValue::Percent(30))
+    };
+    let json = serde_json::to_string(&battery).expect("serialises");
+    assert_eq!(
+        json,
+        r#"{"name":"battery","required":{"percent":30},"actual":null,"passed":true}"#
+    );
+    let version = check(
+        CheckName::Version,
+        Some(CheckValue::Version("1_0_0".into())),
+        CheckValue::Version("2_0_0".into()),
+    );
+    let json = serde_json::to_string(&version).expect("serialises");
+    assert_eq!(
+        json,
+        r#"{"name":"version","required":{"version":"2_0_0"},"actual":{"version":"1_0_0"},"passed":false}"#
+    );
+    assert_eq!(serde_json::from_str::<Check>(&json).ok(), Some(version));
+}
+
 #[test]
 fn every_rejection_reason_is_worded_in_both_languages_with_its_values() {
     let checks = vec![
-        check("battery", "12 %", "≥ 30 %"),
-        check("signal", "unknown", "≥ -90 dBm"),
-        check("space", "1000 bytes", "≥ 27954 bytes"),
-        check("version", "2_0_0", "≠ 2_0_0"),
+        check(
+            CheckName::Battery,
+            Some(CheckValue::Percent(12)),
+            CheckValue::Percent(30),
+        ),
+        check(CheckName::Signal, None, CheckValue::Dbm(-90)),
+        check(
+            CheckName::Space,
+            Some(CheckValue::Bytes(1000)),
+            CheckValue::Bytes(27_954),
+        ),
+        check(
+            CheckName::Version,
+            Some(CheckValue::Version("2_0_0".into())),
+            CheckValue::Version("2_0_0".into()),
+        ),
     ];
-    // The plan card shows each check the same way; English keeps the stored words.
-    for c in &checks {
-        assert_eq!(
-            (
-                c.label(Lang::En),
-                c.actual_text(Lang::En),
-                c.required_text(Lang::En)
-            ),
-            (c.name.clone(), c.actual.clone(), c.required.clone())
-        );
-        assert!(has_han(&c.label(Lang::Zh)), "{c:?}");
-    }
-    assert_eq!(checks[1].actual_text(Lang::Zh), "未知");
-    assert_eq!(checks[2].required_text(Lang::Zh), "≥ 27954 字节");
     let cases: Vec<(Rejection, &[&str], &[&str])> = vec![
         (Rejection::Declined, &["declined"], &["拒绝"]),
         (
@@ -373,9 +468,12 @@ fn every_image_problem_is_worded_in_both_languages_with_its_context() {
             ImageProblem::Syntax {
                 format: TextFormat::IntelHex,
                 line: 3,
-                detail: "checksum mismatch".into(),
+                reason: SyntaxReason::BadChecksum {
+                    found: 0x69,
+                    expected: 0x68,
+                },
             },
-            &["Intel HEX", "3", "checksum mismatch"],
+            &["Intel HEX", "3", "0x69", "0x68"],
         ),
         (
             ImageProblem::AddressBeyond4GiB {
@@ -454,6 +552,80 @@ fn every_image_problem_is_worded_in_both_languages_with_its_context() {
         assert_eq!(e.lwm2m_result(), 6);
         assert!(has_han(&e.message(Lang::Zh)) && has_han(&e.hint(Lang::Zh)));
     }
+}
+
+/// Position of each syntax reason; exhaustive like [`ordinal`].
+fn syntax_ordinal(r: SyntaxReason) -> usize {
+    match r {
+        SyntaxReason::MissingStartCode => 0,
+        SyntaxReason::TooShort => 1,
+        SyntaxReason::TooLong => 2,
+        SyntaxReason::OddLength => 3,
+        SyntaxReason::InvalidCharacters => 4,
+        SyntaxReason::BadChecksum { .. } => 5,
+        SyntaxReason::LengthMismatch => 6,
+        SyntaxReason::LengthInvalidForType => 7,
+        SyntaxReason::UnsupportedRecordType(_) => 8,
+    }
+}
+const SYNTAX_REASONS: usize = 9;
+
+#[test]
+fn every_record_syntax_error_is_worded_in_both_languages_in_both_formats() {
+    use SyntaxReason as R;
+    // Each reason with the context its text carries in an Intel HEX and an S-record file.
+    let all: Vec<(R, [&[&str]; 2])> = vec![
+        (R::MissingStartCode, [&["':'"], &["'S'"]]),
+        (R::TooShort, [&[], &[]]),
+        (R::TooLong, [&["255"], &["255"]]),
+        (R::OddLength, [&[], &[]]),
+        (R::InvalidCharacters, [&[], &[]]),
+        (
+            R::BadChecksum {
+                found: 0x69,
+                expected: 0x0A,
+            },
+            [&["0x69", "0x0A"], &["0x69", "0x0A"]],
+        ),
+        (R::LengthMismatch, [&[], &[]]),
+        (R::LengthInvalidForType, [&[], &[]]),
+        (R::UnsupportedRecordType(4), [&["04"], &["S4"]]),
+    ];
+    let mut seen: Vec<usize> = all.iter().map(|(r, _)| syntax_ordinal(*r)).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..SYNTAX_REASONS).collect::<Vec<_>>(),
+        "list each variant once"
+    );
+    let mut texts = Vec::new();
+    for (reason, contexts) in all {
+        for (format, context) in [TextFormat::IntelHex, TextFormat::SRecord]
+            .into_iter()
+            .zip(contexts)
+        {
+            let problem = ImageProblem::Syntax {
+                format,
+                line: 7,
+                reason,
+            };
+            let (en, zh) = (problem.message(Lang::En), problem.message(Lang::Zh));
+            assert_bilingual(&en, &zh, context);
+            assert!(
+                en.contains("line 7") && zh.contains("第 7 行"),
+                "{en} / {zh}"
+            );
+            // The Chinese text is Chinese after its format name and line.
+            let reason_zh = zh.rsplit_once('：').map_or("", |(_, r)| r);
+            assert!(has_han(reason_zh), "{zh}");
+            let e = JobError::from(ErrorKind::Image(problem));
+            assert_eq!(e.code(), "image");
+            texts.push(zh);
+        }
+    }
+    // Each reason reads differently.
+    let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+    assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Firmware file loaders: the three formats agree on the same image, malformed and
-//! oversized files are refused with a message naming the problem, and no input panics.
+//! oversized files are refused with a message naming the problem (a malformed record with
+//! its line and typed reason), and no input panics.
 
-use otaflash_core::image::{self, FlashImage, Format, Segment, MAX_IMAGE_BYTES};
+use otaflash_core::image::{
+    self, FlashImage, Format, ImageProblem, Segment, SyntaxReason, TextFormat, MAX_IMAGE_BYTES,
+};
 use otaflash_core::{ErrorKind, JobError, Lang};
 use proptest::prelude::*;
 
@@ -100,6 +103,123 @@ fn truncated_and_corrupt_text_files_are_refused() {
     assert!(not_text.contains("not text"), "{not_text}");
     let srec_garbage = image_message(image::load("g.s19", "S1 héllo\nS9030000FC\n".as_bytes()));
     assert!(srec_garbage.contains("line 1"), "{srec_garbage}");
+}
+
+/// The line and reason `text` is refused with as a `name` file, which must be a syntax error.
+fn syntax_error(name: &str, text: &str) -> (TextFormat, usize, SyntaxReason) {
+    match image::load(name, text.as_bytes()).map_err(|e| e.kind) {
+        Err(ErrorKind::Image(ImageProblem::Syntax {
+            format,
+            line,
+            reason,
+        })) => (format, line, reason),
+        other => panic!("{text:?}: expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_intel_hex_records_are_refused_with_their_line_and_reason() {
+    use SyntaxReason as R;
+    let too_long = format!(":{}", "00".repeat(261));
+    let cases: [(&str, R); 9] = [
+        ("00000001FF", R::MissingStartCode),
+        (":0000", R::TooShort),
+        (&too_long, R::TooLong),
+        (":00000001FFF", R::OddLength),
+        (":0000000G01FF", R::InvalidCharacters),
+        // Checksum 0x00 where the bytes 01 00 00 00 give 0xFF.
+        (
+            ":0100000000",
+            R::BadChecksum {
+                found: 0x00,
+                expected: 0xFF,
+            },
+        ),
+        // A byte count of 1 and no data byte.
+        (":01000000FF", R::LengthMismatch),
+        // An end-of-file record carrying a byte.
+        (":0100000100FE", R::LengthInvalidForType),
+        (":00000006FA", R::UnsupportedRecordType(6)),
+    ];
+    for (record, reason) in cases {
+        // After a good address record, before the end record.
+        let text = format!(":020000040800F2\n{record}\n:00000001FF\n");
+        assert_eq!(
+            syntax_error("fw.hex", &text),
+            (TextFormat::IntelHex, 2, reason),
+            "{record}"
+        );
+    }
+    // The fixture's line 3 carries its checksum plus one.
+    let fixture = include_str!("fixtures/stm32/bad_checksum.hex");
+    assert_eq!(
+        syntax_error("c.hex", fixture),
+        (
+            TextFormat::IntelHex,
+            3,
+            R::BadChecksum {
+                found: 0x69,
+                expected: 0x68
+            }
+        )
+    );
+    let problem = ImageProblem::Syntax {
+        format: TextFormat::IntelHex,
+        line: 3,
+        reason: R::MissingStartCode,
+    };
+    assert_eq!(
+        problem.message(Lang::Zh),
+        "Intel HEX 第 3 行格式错误：行首缺少起始符 ':'"
+    );
+}
+
+#[test]
+fn malformed_s_records_are_refused_with_their_line_and_reason() {
+    use SyntaxReason as R;
+    let cases: [(&str, R); 9] = [
+        ("hello", R::MissingStartCode),
+        ("S1", R::TooShort),
+        ("S1000000", R::TooShort),
+        ("S10G0000FF", R::InvalidCharacters),
+        ("SX030000FC", R::InvalidCharacters),
+        // Count 06, address 0000, data 01 02 03: the checksum is 0xF3.
+        (
+            "S1060000010203F4",
+            R::BadChecksum {
+                found: 0xF4,
+                expected: 0xF3,
+            },
+        ),
+        ("S10600000102", R::LengthMismatch),
+        // An S1 record of 2 bytes has no room for its 16-bit address and a checksum.
+        ("S10200FD", R::LengthInvalidForType),
+        ("S4030000FC", R::UnsupportedRecordType(4)),
+    ];
+    for (record, reason) in cases {
+        let text = format!("S00600004844521B\nS1060000010203F3\n{record}\nS9030000FC\n");
+        assert_eq!(
+            syntax_error("fw.s19", &text),
+            (TextFormat::SRecord, 3, reason),
+            "{record}"
+        );
+    }
+    let checksum = ImageProblem::Syntax {
+        format: TextFormat::SRecord,
+        line: 3,
+        reason: R::BadChecksum {
+            found: 0xF4,
+            expected: 0xF3,
+        },
+    };
+    assert_eq!(
+        checksum.message(Lang::En),
+        "S-record line 3: the checksum is 0xF4, the record's bytes give 0xF3"
+    );
+    assert_eq!(
+        checksum.message(Lang::Zh),
+        "S-record 第 3 行格式错误：校验和为 0xF4，按记录内容应为 0xF3"
+    );
 }
 
 #[test]

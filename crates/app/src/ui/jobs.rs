@@ -72,8 +72,27 @@ pub(super) fn begin_attempts(
     });
 }
 
-/// The driver job for `request`, or why it cannot run (a file that does not parse).
-pub(super) fn build_job(state: &AppState, request: JobRequest) -> Result<Job, String> {
+/// Why a request cannot become a driver job.
+pub(super) enum Unbuildable {
+    /// A flash job without a file.
+    NoFile,
+    /// The core refused a value: the file, or an ESP-AT field.
+    Refused(JobError),
+}
+
+impl Unbuildable {
+    /// The reason in `lang`.
+    pub(super) fn text(&self, lang: Lang) -> String {
+        match self {
+            Self::NoFile => T::ChooseFile.text(lang).to_owned(),
+            Self::Refused(e) => e.message(lang),
+        }
+    }
+}
+
+/// The driver job for `request`, or why it cannot run (no file, a file that does not
+/// parse, an unusable ESP-AT field).
+pub(super) fn build_job(state: &AppState, request: JobRequest) -> Result<Job, Unbuildable> {
     let lang = state.lang;
     let product_info = state.setup.secrets.product_info();
     match request.kind {
@@ -104,7 +123,7 @@ pub(super) fn build_job(state: &AppState, request: JobRequest) -> Result<Job, St
                     .form
                     .espat
                     .method()
-                    .map_err(|f| JobError::from(ErrorKind::EspAt(f)).message(lang))?,
+                    .map_err(|f| Unbuildable::Refused(ErrorKind::EspAt(f).into()))?,
             };
             let params = EspAtParams::new(method);
             Ok(Job::Module(JobSpec::EspAt(params), session_config(lang)))
@@ -112,9 +131,9 @@ pub(super) fn build_job(state: &AppState, request: JobRequest) -> Result<Job, St
         JobKind::Probe => Ok(Job::Module(JobSpec::Probe, session_config(lang))),
         JobKind::Flash => {
             let Some((name, bytes)) = request.file else {
-                return Err(T::ChooseFile.text(lang).to_owned());
+                return Err(Unbuildable::NoFile);
             };
-            let image = otaflash_core::image::load(&name, &bytes).map_err(|e| e.message(lang))?;
+            let image = otaflash_core::image::load(&name, &bytes).map_err(Unbuildable::Refused)?;
             let job = FlashJob::new(name, image, Stm32Config::default(), lang);
             Ok(Job::Flash(Box::new(job)))
         }

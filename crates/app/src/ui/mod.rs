@@ -58,11 +58,14 @@ mod resume;
 mod views;
 
 use crate::embed::{Command, Message};
-use crate::i18n::T;
 use crate::secrets::Secrets;
-use crate::state::{Action, AppState, ConnectProblem, LocalFile, McuTarget, Screen, Source};
+use crate::state::{
+    Action, AppState, ConnectProblem, FileProblem, LocalFile, McuTarget, Screen, Source,
+};
 use embed::Embedding;
-use jobs::{begin_attempts, build_job, session_config, start_job, use_retry_timer, JobRequest};
+use jobs::{
+    begin_attempts, build_job, session_config, start_job, use_retry_timer, JobRequest, Unbuildable,
+};
 use otaflash_core::report::JobKind;
 use otaflash_core::{JobSpec, Lang, PortId};
 use otaflash_web::{Driver, Job, Link, Links, Notice, WebError};
@@ -371,14 +374,14 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
             dispatch(Action::Disconnected);
         }
         Intent::File(file) => {
-            let (dispatcher, lang) = (state.dispatcher(), state.lang);
+            let dispatcher = state.dispatcher();
             spawn_local(async move {
                 let name = file.name();
                 let loaded = match browser::read_file(&file).await {
                     Ok(bytes) => {
                         let parsed = otaflash_core::image::load(&name, &bytes)
                             .map(|image| image.len())
-                            .map_err(|e| e.message(lang));
+                            .map_err(FileProblem::Refused);
                         LocalFile {
                             name,
                             bytes: bytes.into(),
@@ -392,7 +395,7 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                         LocalFile {
                             name,
                             bytes: Rc::from(Vec::new()),
-                            parsed: Err(T::FileUnreadable.text(lang).to_owned()),
+                            parsed: Err(FileProblem::Unreadable),
                         }
                     }
                 };
@@ -424,16 +427,17 @@ fn handle(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, in
                     begin_attempts(state, handles, state.form.retry, request);
                     start_job(state, handles, kind, job);
                 }
-                // The ESP-AT button is only enabled for usable fields, so only a file
-                // can be refused here.
-                Err(why) => {
+                // The ESP-AT button is only enabled for usable fields and the flash
+                // button for a chosen file, so only a file can be refused here.
+                Err(Unbuildable::Refused(why)) => {
                     if let (JobKind::Flash, Some(file)) = (kind, &state.form.file) {
                         dispatch(Action::FileLoaded(LocalFile {
-                            parsed: Err(why),
+                            parsed: Err(FileProblem::Refused(why)),
                             ..file.clone()
                         }));
                     }
                 }
+                Err(Unbuildable::NoFile) => {}
             }
         }
         Intent::DecidePlan(accept) => {
@@ -624,7 +628,7 @@ fn embedded(state: &UseReducerHandle<AppState>, handles: &Rc<RefCell<Handles>>, 
     };
     let job = match build_job(state, request.clone()) {
         Ok(job) => job,
-        Err(why) => return reject(&why),
+        Err(why) => return reject(&why.text(state.lang)),
     };
     match &state.screen {
         _ if state.retry_pending().is_some() => reject("busy"),

@@ -1,8 +1,8 @@
 //! Intel HEX loader on top of the `ihex` crate's record parser. Adds what the crate leaves
-//! to callers: 32-bit address assembly, line numbers in errors, and a required
-//! end-of-file record so a truncated download is never mistaken for a whole image.
+//! to callers: 32-bit address assembly, line numbers and a typed reason in errors, and a
+//! required end-of-file record so a truncated download is never mistaken for a whole image.
 
-use super::{image_error, FlashImage, ImageProblem, SegmentBuilder, TextFormat};
+use super::{image_error, FlashImage, ImageProblem, SegmentBuilder, SyntaxReason, TextFormat};
 use crate::error::JobError;
 
 /// Parse Intel HEX text into an image.
@@ -19,7 +19,7 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
             image_error(ImageProblem::Syntax {
                 format: TextFormat::IntelHex,
                 line,
-                detail: e.to_string(),
+                reason: reason(e),
             })
         })?;
         match record {
@@ -34,4 +34,24 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
         }
     }
     Err(image_error(ImageProblem::NoEndRecord(TextFormat::IntelHex)))
+}
+
+/// The crate's error as a [`SyntaxReason`]; every variant has its own.
+fn reason(error: ihex::ReaderError) -> SyntaxReason {
+    use ihex::ReaderError as E;
+    match error {
+        E::MissingStartCode => SyntaxReason::MissingStartCode,
+        E::RecordTooShort => SyntaxReason::TooShort,
+        E::RecordTooLong => SyntaxReason::TooLong,
+        E::RecordNotEvenLength => SyntaxReason::OddLength,
+        E::ContainsInvalidCharacters => SyntaxReason::InvalidCharacters,
+        // The crate's fields are (computed from the bytes, carried by the record).
+        E::ChecksumMismatch(computed, carried) => SyntaxReason::BadChecksum {
+            found: carried,
+            expected: computed,
+        },
+        E::PayloadLengthMismatch => SyntaxReason::LengthMismatch,
+        E::UnsupportedRecordType(kind) => SyntaxReason::UnsupportedRecordType(kind),
+        E::InvalidLengthForType => SyntaxReason::LengthInvalidForType,
+    }
 }

@@ -10,7 +10,7 @@ mod intel_hex;
 mod problem;
 mod srecord;
 
-pub use problem::{ImageProblem, TextFormat};
+pub use problem::{ImageProblem, SyntaxReason, TextFormat};
 
 use crate::error::{ErrorKind, JobError};
 

@@ -12,6 +12,37 @@ pub enum TextFormat {
     SRecord,
 }
 
+/// What is wrong with one Intel HEX or S-record line: the record parsers' errors as a type,
+/// so they are worded in the technician's language instead of the crates' English.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`ImageProblem`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyntaxReason {
+    /// The line does not start with the format's start code (`:` or `S`).
+    MissingStartCode,
+    /// Shorter than the smallest record, or a byte count of zero.
+    TooShort,
+    /// Longer than the largest record (255 data bytes).
+    TooLong,
+    /// An odd number of hex digits: not a whole number of bytes.
+    OddLength,
+    /// Characters that are not hex digits (or an S-record type that is not a digit).
+    InvalidCharacters,
+    /// The record's checksum does not match its bytes.
+    BadChecksum {
+        /// The checksum the record carries.
+        found: u8,
+        /// The checksum its bytes add up to.
+        expected: u8,
+    },
+    /// The record holds fewer or more bytes than its byte count says.
+    LengthMismatch,
+    /// The byte count does not fit the record type (e.g. an address record of 3 bytes).
+    LengthInvalidForType,
+    /// A record type the format does not define (Intel HEX above 05, S-record S4).
+    UnsupportedRecordType(u8),
+}
+
 /// Why a firmware file is not usable; see the module docs.
 ///
 /// Not `#[non_exhaustive]`: the text tests match it exhaustively, so a new variant
@@ -35,14 +66,14 @@ pub enum ImageProblem {
         /// 1-based line number.
         line: usize,
     },
-    /// A record does not parse; `detail` is the parser's own (English) diagnosis.
+    /// A record does not parse.
     Syntax {
         /// The file format.
         format: TextFormat,
         /// 1-based line number.
         line: usize,
-        /// What the parser found wrong.
-        detail: String,
+        /// What is wrong with the record.
+        reason: SyntaxReason,
     },
     /// A record places data beyond the 32-bit address space.
     AddressBeyond4GiB {

@@ -2,7 +2,7 @@
 //! space and "is this actually an upgrade". Pure functions over what the job measured.
 
 use crate::error::Rejection;
-use crate::event::{Check, PlanOffer};
+use crate::event::{Check, CheckName, CheckValue, PlanOffer};
 use crate::quecthing::PlanEntry;
 
 /// What the device measured (or the caller stated).
@@ -18,11 +18,9 @@ pub(crate) fn evaluate(plan: &PlanEntry, current_version: Option<&str>, m: Measu
     let mut checks = Vec::new();
     if plan.min_battery > 0 {
         checks.push(Check {
-            name: "battery".into(),
-            required: format!("≥ {} %", plan.min_battery),
-            actual: m
-                .battery_percent
-                .map_or("unknown".into(), |b| format!("{b} %")),
+            name: CheckName::Battery,
+            required: CheckValue::Percent(plan.min_battery),
+            actual: m.battery_percent.map(|b| CheckValue::Percent(b.into())),
             // Unknown battery (no AT+CBC on a mains-powered board) does not block the plan.
             passed: m
                 .battery_percent
@@ -31,11 +29,9 @@ pub(crate) fn evaluate(plan: &PlanEntry, current_version: Option<&str>, m: Measu
     }
     if plan.min_signal_dbm != 0 {
         checks.push(Check {
-            name: "signal".into(),
-            required: format!("≥ {} dBm", plan.min_signal_dbm),
-            actual: m
-                .signal_dbm
-                .map_or("unknown".into(), |s| format!("{s} dBm")),
+            name: CheckName::Signal,
+            required: CheckValue::Dbm(plan.min_signal_dbm),
+            actual: m.signal_dbm.map(|s| CheckValue::Dbm(s.into())),
             passed: m
                 .signal_dbm
                 .is_none_or(|s| i64::from(s) >= plan.min_signal_dbm),
@@ -43,17 +39,17 @@ pub(crate) fn evaluate(plan: &PlanEntry, current_version: Option<&str>, m: Measu
     }
     if let Some(free) = m.free_space {
         checks.push(Check {
-            name: "space".into(),
-            required: format!("≥ {} bytes", plan.space),
-            actual: format!("{free} bytes"),
+            name: CheckName::Space,
+            required: CheckValue::Bytes(plan.space),
+            actual: Some(CheckValue::Bytes(free)),
             passed: free >= plan.space,
         });
     }
     if let Some(current) = current_version {
         checks.push(Check {
-            name: "version".into(),
-            required: format!("≠ {}", plan.target_version),
-            actual: current.to_owned(),
+            name: CheckName::Version,
+            required: CheckValue::Version(plan.target_version.clone()),
+            actual: Some(CheckValue::Version(current.to_owned())),
             passed: current != plan.target_version,
         });
     }

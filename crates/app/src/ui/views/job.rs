@@ -55,11 +55,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
             <option value={choice.value()} selected={state.form.family == choice}>{ label }</option>
         }
     };
-    let file_error = state
-        .form
-        .file
-        .as_ref()
-        .and_then(|f| f.parsed.as_ref().err());
+    let file_error = state.form.file.as_ref().and_then(|f| f.problem(lang));
     html! {
         <section class="card job">
             <h2>{ T::JobTitle.text(lang) }</h2>
@@ -101,7 +97,7 @@ pub(super) fn form(state: &AppState, on: &Callback<Intent>) -> Html {
                 if let Some(file) = &state.form.file {
                     if let Ok(len) = &file.parsed { <p class="file">{ format!("{} · {}", file.name, size(*len)) }</p> }
                 }
-                if let Some(error) = file_error { <p id="file-error" class="problem" role="alert">{ error.clone() }</p> }
+                if let Some(error) = file_error { <p id="file-error" class="problem" role="alert">{ error }</p> }
                 <button id="start-flash" disabled={!state.can_start(JobKind::Flash)} onclick={click(on, Intent::StartFlash)}>
                     { T::StartFlash.text(lang) }
                 </button>
@@ -156,7 +152,7 @@ pub(super) fn plan_card(
             <h3>{ T::Checks.text(lang) }</h3>
             <ul class="checks">
                 { for offer.checks.iter().map(|c| html! {
-                    <li data-testid={format!("check-{}", c.name)} data-passed={c.passed.to_string()} class={if c.passed { "pass" } else { "fail" }}>
+                    <li data-testid={format!("check-{}", c.name.key())} data-passed={c.passed.to_string()} class={if c.passed { "pass" } else { "fail" }}>
                         <span class="mark">{ if c.passed { "✔" } else { "✘" } }</span>
                         { format!(" {}: {} ({})", c.label(lang), c.actual_text(lang), c.required_text(lang)) }
                         <span class="verdict">{ if c.passed { T::Passed.text(lang) } else { T::Failed.text(lang) } }</span>
