@@ -238,12 +238,17 @@ test('the flasher links to the board, stations keep their own journal, and the b
     await page.click('#open-board', { timeout: 20_000 });
     await page.waitForURL(/\?stations=2$/);
     await page.frameLocator('#station-frame-2').locator('#demo-device').waitFor({ timeout: 20_000 });
-    await page.evaluate(async () => {
+    // The worker may have claimed its clients between the board's request and its document
+    // (that document then stays uncontrolled, with no controllerchange to wait for): a
+    // reload, then, loads the board under the worker.
+    const controlled = await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
-      }
+      return navigator.serviceWorker.controller !== null;
     });
+    if (!controlled) {
+      await page.reload();
+      await page.frameLocator('#station-frame-2').locator('#demo-device').waitFor({ timeout: 20_000 });
+    }
     // The plain page opened the single-device journal; each station opens its own, station
     // 1 included, so a plain tab beside the board never offers a station's transfer.
     await page.frameLocator('#station-frame-1').locator('#demo-device').waitFor({ timeout: 20_000 });
