@@ -6,7 +6,8 @@
 // technician confirms; messages from a window that is not one of the board's stations are
 // ignored. A station whose wasm traps mid-flash shows as crashed (not running), reloads as
 // a new frame or is removed without confirmation, and the flash next to it finishes
-// untouched. Every station, station 1 included, keeps a journal apart from the plain page's.
+// untouched; one whose wasm never loads shows as not responding. Every station, station 1
+// included, keeps a journal apart from the plain page's.
 // The board and its stations also boot offline. Saves out/board.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -189,7 +190,7 @@ test('a station that crashes mid-flash shows it, reloads or goes unasked, and it
     const status = page.locator('#station-status-2');
     await page.locator('#station-status-2[data-screen="crashed"]').waitFor({ timeout: 5_000 });
     assert.match(await status.textContent(), /Crashed/);
-    assert.match(await page.textContent('#station-crashed-2'), /verified image and the journal are kept/);
+    assert.match(await page.textContent('#station-problem-2[data-screen="crashed"]'), /verified image and the journal are kept/);
     assert.equal(await page.locator('#remove-busy').count(), 0, 'a crashed station is not busy');
     // Whatever the trapped instance still posts does not bring it back.
     await page.waitForTimeout(1_500);
@@ -225,6 +226,42 @@ test('a station that crashes mid-flash shows it, reloads or goes unasked, and it
     await browser.close();
     await server.stop();
     for (const { module, mcu } of devices) { module.stop(); mcu.stop(); }
+  }
+});
+
+test('a station whose wasm never loads shows as not responding and comes back on reload', { timeout: 120_000 }, async () => {
+  const server = await serveDist();
+  const browser = await launchWith();
+  try {
+    const { page, errors } = browser;
+    // Station 2's first frame cannot fetch the app's wasm; its reloaded frame can.
+    let refused = 0;
+    const frameSearch = (request) => {
+      try { return new URL(request.frame().url()).search; } catch { return ''; } // a worker's request
+    };
+    await page.route('**/*.wasm', (route) => {
+      if (refused === 0 && frameSearch(route.request()) === '?station=2') {
+        refused += 1;
+        return route.abort();
+      }
+      return route.continue();
+    });
+    await page.goto(`${server.url}/?stations=2`);
+    await page.locator('#station-status-1[data-screen="connect"]').waitFor({ timeout: 20_000 });
+    const status = page.locator('#station-status-2');
+    assert.equal(await status.getAttribute('data-screen'), 'loading');
+    await page.locator('#station-status-2[data-screen="not-responding"]').waitFor({ timeout: 40_000 });
+    assert.equal(refused, 1);
+    assert.match(await page.textContent('#station-problem-2'), /did not load/);
+    assert.equal(await page.locator('#remove-busy').count(), 0, 'a silent station is not busy');
+
+    await page.click('#reload-station-2');
+    await page.locator('#station-status-2[data-frame="1"][data-screen="connect"]').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#station-problem-2').count(), 0);
+    assert.ok(appErrors(errors).every((e) => /wasm|WebAssembly|Failed to fetch|net::ERR_FAILED/i.test(e)), errors.join('\n'));
+  } finally {
+    await browser.close();
+    await server.stop();
   }
 });
 

@@ -23,7 +23,9 @@
 //!   messages (`ui::crash`). The board shows it as crashed until the technician reloads
 //!   it (a new frame, a new wasm instance) and believes nothing more from that frame:
 //!   a trapped instance may still run a callback or two, on broken state.
-//! - Closing a frame ends its job mid-flash: an idle or crashed station is removed at
+//! - A station that has said nothing [`SILENCE_LIMIT_MS`] after its frame loaded (its
+//!   wasm did not load or start) shows as not responding, until its first message.
+//! - Closing a frame ends its job mid-flash: an idle, crashed or silent station is removed at
 //!   once, a busy one only when the technician confirms (a station that hangs says
 //!   "busy" forever, so refusing outright would leave it on the board for good).
 
@@ -39,6 +41,12 @@ pub const MAX_STATIONS: u8 = 8;
 
 /// Stations on a board whose URL does not say how many.
 pub const DEFAULT_STATIONS: u8 = 2;
+
+/// How long after its frame's `load` event a station may stay silent before the board
+/// shows it as not responding. A station posts `otaflash:ready` as soon as its wasm runs
+/// (well under a second on a technician's PC), so silence this long means its wasm did
+/// not load or start; a late first message still brings it back.
+pub const SILENCE_LIMIT_MS: u32 = 20_000;
 
 /// Which page the URL asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +149,8 @@ pub fn sender_station<W: PartialEq>(
 pub enum StationScreen {
     /// The frame is loading (no message yet).
     Loading,
+    /// The frame loaded but the station has said nothing for [`SILENCE_LIMIT_MS`].
+    NotResponding,
     /// Choosing ports / not connected.
     Connect,
     /// Opening the ports.
@@ -172,6 +182,7 @@ impl StationScreen {
     pub fn name(self) -> &'static str {
         match self {
             Self::Loading => "loading",
+            Self::NotResponding => "not-responding",
             Self::Connect => "connect",
             Self::Connecting => "connecting",
             Self::Ready => "ready",
@@ -412,14 +423,31 @@ impl Board {
         Ok(k)
     }
 
-    /// Make crashed station `k`'s frame anew: it loads again, with its journal (and the
-    /// verified image it holds) as the crash left it. `false` (nothing changes) for a
-    /// station that has not crashed: reloading a live one would end its job unasked.
+    /// Station `k`'s frame `frame` ([`StationStatus::frame`]) loaded [`SILENCE_LIMIT_MS`]
+    /// ago: if the station has said nothing since, it is not responding. `false` when it
+    /// has spoken, or the frame is an older one than the board shows now.
+    pub fn silent(&mut self, k: u8, frame: u32) -> bool {
+        let Some(status) = self.station_mut(k) else {
+            return false;
+        };
+        if status.frame != frame || status.screen != StationScreen::Loading {
+            return false;
+        }
+        status.screen = StationScreen::NotResponding;
+        true
+    }
+
+    /// Make crashed or silent station `k`'s frame anew: it loads again, with its journal
+    /// (and the verified image it holds) as the crash left it. `false` (nothing changes)
+    /// for a live station: reloading it would end its job unasked.
     pub fn reload(&mut self, k: u8) -> bool {
         let Some(status) = self.station_mut(k) else {
             return false;
         };
-        if status.screen != StationScreen::Crashed {
+        if !matches!(
+            status.screen,
+            StationScreen::Crashed | StationScreen::NotResponding
+        ) {
             return false;
         }
         *status = StationStatus {
@@ -439,8 +467,11 @@ impl Board {
         let Some(status) = self.station_mut(k) else {
             return;
         };
-        if status.screen == StationScreen::Crashed {
-            return;
+        match status.screen {
+            StationScreen::Crashed => return,
+            // It spoke after all: it is loading, until it says which screen it shows.
+            StationScreen::NotResponding => status.screen = StationScreen::Loading,
+            _ => {}
         }
         match event {
             StationEvent::State {
@@ -786,5 +817,42 @@ mod tests {
         assert!(board.reload(2));
         assert_eq!(board.station(2).map(|s| s.frame), Some(2));
         assert!(!board.reload(7) && !board.reload(0));
+    }
+
+    #[test]
+    fn a_station_silent_after_its_frame_loaded_is_not_responding_until_it_speaks() {
+        let mut board = Board::new(2);
+        board.apply(1, state("connect"));
+        assert!(!board.silent(1, 0), "station 1 has spoken");
+        assert!(
+            !board.silent(2, 1),
+            "an older or newer frame's timer counts for nothing"
+        );
+        assert!(board.silent(2, 0));
+        let status = board.station(2).cloned().unwrap_or_default();
+        assert_eq!(status.screen, StationScreen::NotResponding);
+        assert_eq!(status.screen.name(), "not-responding");
+        assert!(!status.is_busy());
+        assert_eq!(board.can_remove(), Ok(2));
+        assert!(!board.silent(9, 0));
+        // A late first message brings it back.
+        let ready = StationEvent::from_json(r#"{"type":"otaflash:ready","api":1}"#);
+        assert_eq!(ready, Some(StationEvent::Other));
+        board.apply(2, StationEvent::Other);
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Loading)
+        );
+        board.apply(2, state("connect"));
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Connect)
+        );
+        // Reloading a silent station gives a new frame, whose own timer counts.
+        let mut board = Board::new(1);
+        assert!(board.silent(1, 0));
+        assert!(board.reload(1));
+        assert!(!board.silent(1, 0), "the old frame's timer");
+        assert!(board.silent(1, 1));
     }
 }

@@ -17,9 +17,9 @@
 //! | `#board-shift` | every station's finished jobs: `data-count`, `data-succeeded`, `data-failed` |
 //! | `#download-board-csv` | the combined shift CSV (a `station` column, then the shift columns) |
 //! | `#station-frame-<k>` | station k's iframe (`/?station=k`, title "Station k") |
-//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, connect, connecting, ready, running, finished, crashed; `data-retry-pending`; `data-frame` = how many times it was reloaded |
-//! | `#station-crashed-<k>` | station k crashed: what that means and what to do |
-//! | `#reload-station-<k>` | station k crashed: make its frame anew (its journal is kept) |
+//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, not-responding, connect, connecting, ready, running, finished, crashed; `data-retry-pending`; `data-frame` = how many times it was reloaded |
+//! | `#station-problem-<k>` | station k crashed or is not responding: what that means and what to do; `data-screen` as above |
+//! | `#reload-station-<k>` | in `#station-problem-<k>`: make station k's frame anew (its journal is kept) |
 
 use super::{browser, crash};
 use super::{App, AppProps};
@@ -62,8 +62,10 @@ enum BoardAction {
     Add,
     /// Remove the last station (`true`: also when busy, the technician confirmed).
     Remove(bool),
-    /// Make crashed station k's frame anew.
+    /// Make crashed or silent station k's frame anew.
     Reload(u8),
+    /// Station k's frame (this reload count) loaded [`board::SILENCE_LIMIT_MS`] ago.
+    Silent(u8, u32),
     Station(u8, StationEvent),
 }
 
@@ -85,6 +87,9 @@ impl Reducible for BoardState {
             }
             BoardAction::Reload(k) => {
                 next.0.reload(k);
+            }
+            BoardAction::Silent(k, frame) => {
+                next.0.silent(k, frame);
             }
             BoardAction::Station(k, event) => next.0.apply(k, event),
         }
@@ -249,7 +254,9 @@ fn shift_view(board: &Board, lang: Lang) -> Html {
 
 /// Station `k`: its status line and its frame (keyed by station and reload count, so
 /// adding or removing another station never reloads this one, and a reload makes a new
-/// frame: a new document and wasm instance, the crashed one's ports released).
+/// frame: a new document and wasm instance, the crashed one's ports released). A frame
+/// whose station is still silent [`board::SILENCE_LIMIT_MS`] after it loaded shows as not
+/// responding.
 fn station_tile(
     board: &UseReducerHandle<BoardState>,
     k: u8,
@@ -262,12 +269,28 @@ fn station_tile(
         .cloned()
         .unwrap_or_default();
     let name = i18n::station_name(k, lang);
-    let crashed = (status.screen == StationScreen::Crashed).then(|| {
+    let on_load = {
+        let (dispatcher, frame) = (board.dispatcher(), status.frame);
+        Callback::from(move |_: Event| {
+            let dispatcher = dispatcher.clone();
+            gloo::timers::callback::Timeout::new(board::SILENCE_LIMIT_MS, move || {
+                dispatcher.dispatch(BoardAction::Silent(k, frame));
+            })
+            .forget();
+        })
+    };
+    let hint = match status.screen {
+        StationScreen::Crashed => Some(T::StationCrashedHint),
+        StationScreen::NotResponding => Some(T::StationSilentHint),
+        _ => None,
+    };
+    let problem = hint.map(|hint| {
         let board = board.clone();
         let reload = Callback::from(move |_: MouseEvent| board.dispatch(BoardAction::Reload(k)));
         html! {
-            <div id={format!("station-crashed-{k}")} class="problem" role="alert">
-                <p>{ T::StationCrashedHint.text(lang) }</p>
+            <div id={format!("station-problem-{k}")} class="problem" role="alert"
+                data-screen={status.screen.name()}>
+                <p>{ hint.text(lang) }</p>
                 <button id={format!("reload-station-{k}")} onclick={reload}>
                     { T::ReloadStation.text(lang) }
                 </button>
@@ -282,9 +305,9 @@ fn station_tile(
                 data-frame={status.frame.to_string()}>
                 <strong>{ name.clone() }</strong>{ " · " }{ status_text(&status, lang) }
             </p>
-            { crashed }
+            { problem }
             <iframe id={format!("station-frame-{k}")} ref={frame} src={board::station_src(k)}
-                title={name} allow="serial; screen-wake-lock"></iframe>
+                title={name} allow="serial; screen-wake-lock" onload={on_load}></iframe>
         </section>
     }
 }
@@ -292,6 +315,7 @@ fn station_tile(
 fn status_text(status: &StationStatus, lang: Lang) -> String {
     let screen = match status.screen {
         StationScreen::Loading => T::StationLoading,
+        StationScreen::NotResponding => T::StationNotResponding,
         StationScreen::Connect => T::StationNotConnected,
         StationScreen::Connecting => T::Connecting,
         StationScreen::Ready => T::StationReady,
