@@ -18,9 +18,16 @@
 //!   and none is widened. Stations accept no commands.
 //! - The board believes a message only when it comes from the contentWindow of one of its
 //!   own station frames and `event.origin` is the board's own origin ([`sender_station`]).
-//! - Closing a frame ends its job mid-flash: an idle station is removed at once, a busy
-//!   one only when the technician confirms (a station that crashed or hangs says "busy"
-//!   forever, so refusing outright would leave it on the board for good).
+//! - A station whose wasm traps (a panic: `panic = "abort"` in release, or any other
+//!   trap) says so with `otaflash:station-crashed`, under the same rules as its other
+//!   messages (`ui::crash`). The board shows it as crashed until the technician reloads
+//!   it (a new frame, a new wasm instance) and believes nothing more from that frame:
+//!   a trapped instance may still run a callback or two, on broken state.
+//! - A station that has said nothing [`SILENCE_LIMIT_MS`] after its frame loaded (its
+//!   wasm did not load or start) shows as not responding, until its first message.
+//! - Closing a frame ends its job mid-flash: an idle, crashed or silent station is removed at
+//!   once, a busy one only when the technician confirms (a station that hangs says
+//!   "busy" forever, so refusing outright would leave it on the board for good).
 
 use crate::embed::Message;
 use crate::station::{csv_field, csv_row, DeviceReport, COLUMNS};
@@ -34,6 +41,12 @@ pub const MAX_STATIONS: u8 = 8;
 
 /// Stations on a board whose URL does not say how many.
 pub const DEFAULT_STATIONS: u8 = 2;
+
+/// How long after its frame's `load` event a station may stay silent before the board
+/// shows it as not responding. A station posts `otaflash:ready` as soon as its wasm runs
+/// (well under a second on a technician's PC), so silence this long means its wasm did
+/// not load or start; a late first message still brings it back.
+pub const SILENCE_LIMIT_MS: u32 = 20_000;
 
 /// Which page the URL asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,12 +109,12 @@ pub fn station_src(k: u8) -> String {
     format!("/?station={k}")
 }
 
-/// The journal scope of a station: `None` (the single-device journal) for station 1 and
-/// the plain flasher, so a transfer journaled before the board was opened resumes in
-/// station 1; `station-k` for the others, so two stations flashing the same component
-/// never share a checkpoint.
+/// The journal scope of a page: `None` (the single-device journal) for the plain
+/// flasher, `station-k` for station `k` (station 1 included), so no two stations, and no
+/// station and a plain tab open beside the board, ever offer or overwrite each other's
+/// resumable transfer.
 pub fn journal_scope(station: Option<u8>) -> Option<String> {
-    station.filter(|k| *k > 1).map(|k| format!("station-{k}"))
+    station.map(|k| format!("station-{k}"))
 }
 
 /// The origin a station posts its events to: its own, when the parent is of that origin
@@ -136,6 +149,8 @@ pub fn sender_station<W: PartialEq>(
 pub enum StationScreen {
     /// The frame is loading (no message yet).
     Loading,
+    /// The frame loaded but the station has said nothing for [`SILENCE_LIMIT_MS`].
+    NotResponding,
     /// Choosing ports / not connected.
     Connect,
     /// Opening the ports.
@@ -146,6 +161,9 @@ pub enum StationScreen {
     Running,
     /// A job finished (its result is shown).
     Finished,
+    /// The station's wasm trapped (`otaflash:station-crashed`): it runs nothing more until
+    /// it is reloaded.
+    Crashed,
 }
 
 impl StationScreen {
@@ -164,11 +182,13 @@ impl StationScreen {
     pub fn name(self) -> &'static str {
         match self {
             Self::Loading => "loading",
+            Self::NotResponding => "not-responding",
             Self::Connect => "connect",
             Self::Connecting => "connecting",
             Self::Ready => "ready",
             Self::Running => "running",
             Self::Finished => "finished",
+            Self::Crashed => "crashed",
         }
     }
 }
@@ -230,6 +250,8 @@ pub enum StationEvent {
     Plan,
     /// A job finished (`otaflash:station-result`).
     Result(StationReport),
+    /// The station's wasm trapped (`otaflash:station-crashed`).
+    Crashed,
     /// `otaflash:ready` and anything else: nothing for the board.
     Other,
 }
@@ -273,6 +295,7 @@ impl StationEvent {
                 total: f.total?,
             },
             "otaflash:plan" => Self::Plan,
+            "otaflash:station-crashed" => Self::Crashed,
             "otaflash:station-result" => Self::Result(StationReport {
                 device: f.device?,
                 started_at: f.started_at?,
@@ -295,6 +318,9 @@ pub struct StationStatus {
     pub plan_waiting: bool,
     /// A failed job will run again after its retry interval.
     pub retry_pending: bool,
+    /// How many times the board made this station's frame anew ([`Board::reload`]); the
+    /// frame is keyed by it, so a reload gives a new document and wasm instance.
+    pub frame: u32,
 }
 
 impl Default for StationStatus {
@@ -304,13 +330,14 @@ impl Default for StationStatus {
             stage: None,
             plan_waiting: false,
             retry_pending: false,
+            frame: 0,
         }
     }
 }
 
 impl StationStatus {
     /// Whether closing this station would cut a connection being opened, a job, or a
-    /// job's scheduled retry.
+    /// job's scheduled retry. A crashed station runs nothing: it is never busy.
     pub fn is_busy(&self) -> bool {
         self.retry_pending
             || matches!(
@@ -396,14 +423,56 @@ impl Board {
         Ok(k)
     }
 
-    /// Apply a message station `k` sent (ignored for a station the board does not have).
+    /// Station `k`'s frame `frame` ([`StationStatus::frame`]) loaded [`SILENCE_LIMIT_MS`]
+    /// ago: if the station has said nothing since, it is not responding. `false` when it
+    /// has spoken, or the frame is an older one than the board shows now.
+    pub fn silent(&mut self, k: u8, frame: u32) -> bool {
+        let Some(status) = self.station_mut(k) else {
+            return false;
+        };
+        if status.frame != frame || status.screen != StationScreen::Loading {
+            return false;
+        }
+        status.screen = StationScreen::NotResponding;
+        true
+    }
+
+    /// Make crashed or silent station `k`'s frame anew: it loads again, with its journal
+    /// (and the verified image it holds) as the crash left it. `false` (nothing changes)
+    /// for a live station: reloading it would end its job unasked.
+    pub fn reload(&mut self, k: u8) -> bool {
+        let Some(status) = self.station_mut(k) else {
+            return false;
+        };
+        if !matches!(
+            status.screen,
+            StationScreen::Crashed | StationScreen::NotResponding
+        ) {
+            return false;
+        }
+        *status = StationStatus {
+            frame: status.frame.wrapping_add(1),
+            ..StationStatus::default()
+        };
+        true
+    }
+
+    fn station_mut(&mut self, k: u8) -> Option<&mut StationStatus> {
+        self.stations.get_mut(usize::from(k).checked_sub(1)?)
+    }
+
+    /// Apply a message station `k` sent (ignored for a station the board does not have,
+    /// and for a crashed one until it is reloaded).
     pub fn apply(&mut self, k: u8, event: StationEvent) {
-        let Some(index) = usize::from(k).checked_sub(1) else {
+        let Some(status) = self.station_mut(k) else {
             return;
         };
-        let Some(status) = self.stations.get_mut(index) else {
-            return;
-        };
+        match status.screen {
+            StationScreen::Crashed => return,
+            // It spoke after all: it is loading, until it says which screen it shows.
+            StationScreen::NotResponding => status.screen = StationScreen::Loading,
+            _ => {}
+        }
         match event {
             StationEvent::State {
                 screen,
@@ -430,6 +499,13 @@ impl Board {
                 status.stage = Some((stage, done, total));
             }
             StationEvent::Plan => status.plan_waiting = true,
+            StationEvent::Crashed => {
+                *status = StationStatus {
+                    screen: StationScreen::Crashed,
+                    frame: status.frame,
+                    ..StationStatus::default()
+                };
+            }
             StationEvent::Result(report) => {
                 // A station posts each report once; a repeat (same device and start)
                 // must not count twice.
@@ -504,11 +580,15 @@ mod tests {
     }
 
     #[test]
-    fn station_one_keeps_the_single_device_journal_and_the_others_get_their_own() {
+    fn every_station_has_its_own_journal_and_none_is_the_plain_page_s() {
         assert_eq!(journal_scope(None), None);
-        assert_eq!(journal_scope(Some(1)), None);
+        assert_eq!(journal_scope(Some(1)).as_deref(), Some("station-1"));
         assert_eq!(journal_scope(Some(2)).as_deref(), Some("station-2"));
-        assert_ne!(journal_scope(Some(2)), journal_scope(Some(3)));
+        let scopes: Vec<_> = (1..=MAX_STATIONS).map(|k| journal_scope(Some(k))).collect();
+        for (i, scope) in scopes.iter().enumerate() {
+            assert!(scope.is_some(), "station {} has a scope", i + 1);
+            assert!(!scopes[i + 1..].contains(scope), "{scope:?} is shared");
+        }
     }
 
     #[test]
@@ -594,10 +674,6 @@ mod tests {
         let mut board = Board::new(2);
         assert_eq!(board.add(), Some(3));
         assert_eq!(board.count(), 3);
-        let state = |screen: &str| StationEvent::State {
-            screen: screen.into(),
-            retry_pending: false,
-        };
         board.apply(3, state("running"));
         assert_eq!(board.remove_last(false), Err(RemoveRefusal::Busy(3)));
         board.apply(3, state("connecting"));
@@ -668,5 +744,115 @@ mod tests {
             board.station(1).map(|s| s.screen),
             Some(StationScreen::Finished)
         );
+    }
+
+    fn state(screen: &str) -> StationEvent {
+        StationEvent::State {
+            screen: screen.into(),
+            retry_pending: false,
+        }
+    }
+
+    /// The crash message exactly as a station posts it.
+    fn crashed() -> StationEvent {
+        StationEvent::from_json(&Message::StationCrashed.to_json()).unwrap_or(StationEvent::Other)
+    }
+
+    #[test]
+    fn a_crashed_station_is_shown_as_such_and_believed_no_more() {
+        assert_eq!(crashed(), StationEvent::Crashed);
+        let mut board = Board::new(2);
+        board.apply(2, state("running"));
+        board.apply(
+            2,
+            StationEvent::Progress {
+                stage: Stage::Write,
+                done: 10,
+                total: 100,
+            },
+        );
+        board.apply(2, StationEvent::Plan);
+        board.apply(2, crashed());
+        let status = board.station(2).cloned().unwrap_or_default();
+        assert_eq!(status.screen, StationScreen::Crashed);
+        assert_eq!(status.screen.name(), "crashed");
+        assert_eq!((status.stage, status.plan_waiting), (None, false));
+        assert!(!status.is_busy(), "a crashed station runs nothing");
+        // What the trapped instance still posts changes nothing, a result included.
+        board.apply(2, state("running"));
+        board.apply(2, posted(&report(1, Outcome::Success)));
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Crashed)
+        );
+        assert_eq!(board.tally(), (0, 0), "not counted as succeeded");
+        // Its neighbour is untouched.
+        board.apply(1, state("running"));
+        assert!(board.station(1).is_some_and(StationStatus::is_busy));
+    }
+
+    #[test]
+    fn a_crashed_station_goes_without_confirmation_or_reloads_afresh() {
+        let mut board = Board::new(3);
+        board.apply(3, state("running"));
+        board.apply(3, crashed());
+        assert_eq!(board.can_remove(), Ok(3));
+        assert_eq!(board.remove_last(false), Ok(3));
+
+        board.apply(2, state("running"));
+        assert!(!board.reload(2), "a live station is not reloaded");
+        assert_eq!(board.station(2).map(|s| s.frame), Some(0));
+        board.apply(2, crashed());
+        assert!(board.reload(2));
+        let status = board.station(2).cloned().unwrap_or_default();
+        assert_eq!((status.screen, status.frame), (StationScreen::Loading, 1));
+        assert!(!board.reload(2), "only a crashed station reloads");
+        // The new frame's messages count again.
+        board.apply(2, state("ready"));
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Ready)
+        );
+        board.apply(2, crashed());
+        assert!(board.reload(2));
+        assert_eq!(board.station(2).map(|s| s.frame), Some(2));
+        assert!(!board.reload(7) && !board.reload(0));
+    }
+
+    #[test]
+    fn a_station_silent_after_its_frame_loaded_is_not_responding_until_it_speaks() {
+        let mut board = Board::new(2);
+        board.apply(1, state("connect"));
+        assert!(!board.silent(1, 0), "station 1 has spoken");
+        assert!(
+            !board.silent(2, 1),
+            "an older or newer frame's timer counts for nothing"
+        );
+        assert!(board.silent(2, 0));
+        let status = board.station(2).cloned().unwrap_or_default();
+        assert_eq!(status.screen, StationScreen::NotResponding);
+        assert_eq!(status.screen.name(), "not-responding");
+        assert!(!status.is_busy());
+        assert_eq!(board.can_remove(), Ok(2));
+        assert!(!board.silent(9, 0));
+        // A late first message brings it back.
+        let ready = StationEvent::from_json(r#"{"type":"otaflash:ready","api":1}"#);
+        assert_eq!(ready, Some(StationEvent::Other));
+        board.apply(2, StationEvent::Other);
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Loading)
+        );
+        board.apply(2, state("connect"));
+        assert_eq!(
+            board.station(2).map(|s| s.screen),
+            Some(StationScreen::Connect)
+        );
+        // Reloading a silent station gives a new frame, whose own timer counts.
+        let mut board = Board::new(1);
+        assert!(board.silent(1, 0));
+        assert!(board.reload(1));
+        assert!(!board.silent(1, 0), "the old frame's timer");
+        assert!(board.silent(1, 1));
     }
 }

@@ -314,6 +314,10 @@ pub enum Message<'a> {
         /// The device's row of the shift CSV.
         csv_row: String,
     },
+    /// A board's station trapped (a panic, or any other wasm trap) and runs nothing
+    /// more; sent to the station board only, never to an embedding portal.
+    #[serde(rename = "otaflash:station-crashed")]
+    StationCrashed,
     /// A command from an allowlisted parent could not be carried out.
     #[serde(rename = "otaflash:rejected")]
     Rejected {

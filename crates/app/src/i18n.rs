@@ -131,6 +131,11 @@ pub enum T {
     StationFinished,
     StationPlanWaiting,
     StationRetryWait,
+    StationCrashed,
+    StationCrashedHint,
+    StationNotResponding,
+    StationSilentHint,
+    ReloadStation,
 }
 
 impl T {
@@ -334,6 +339,17 @@ impl T {
             Self::StationFinished => ("Finished", "已完成"),
             Self::StationPlanWaiting => ("Plan waits for confirmation", "升级计划等待确认"),
             Self::StationRetryWait => ("Waiting to retry", "等待重试"),
+            Self::StationCrashed => ("Crashed: not responding", "已崩溃：无响应"),
+            Self::StationCrashedHint => (
+                "This station stopped working and its job did not finish (an MCU may be half-written). Reload this station; the verified image and the journal are kept, so it offers Resume or Write MCU again. The other stations carry on.",
+                "此工位已停止工作，其任务未完成（MCU 可能只写入了一半）。请重新加载此工位；已校验的镜像和作业日志会保留，重新加载后可继续传输或再次写入 MCU。其他工位不受影响。",
+            ),
+            Self::StationNotResponding => ("Not responding", "无响应"),
+            Self::StationSilentHint => (
+                "This station has not started: its page or its WebAssembly did not load. Reload this station; its journal is kept.",
+                "此工位未能启动：页面或其 WebAssembly 未加载。请重新加载此工位；作业日志会保留。",
+            ),
+            Self::ReloadStation => ("Reload station", "重新加载工位"),
         }
     }
 }
@@ -474,6 +490,11 @@ mod tests {
             T::RemoveStation,
             T::DownloadBoardCsv,
             T::StationPlanWaiting,
+            T::StationCrashed,
+            T::StationCrashedHint,
+            T::StationNotResponding,
+            T::StationSilentHint,
+            T::ReloadStation,
             T::EspAt,
             T::EspAtVersion,
             T::EspAtUrl,

@@ -2,9 +2,10 @@
 //!
 //! The board frames the app once per station (`/?station=k`, see [`crate::board`] for why
 //! frames and for the message rules), shows each station's screen and progress above its
-//! frame, adds and removes stations (a busy one only after the technician confirms), and
-//! collects every station's reports into one shift with a combined CSV. It drives no port
-//! and runs no job itself: a station that panics takes only its own frame down.
+//! frame, adds and removes stations (a busy one only after the technician confirms),
+//! shows a station that crashed and makes its frame anew on request, and collects every
+//! station's reports into one shift with a combined CSV. It drives no port and runs no job
+//! itself: a station that panics takes only its own frame down.
 //!
 //! # Element ids for end-to-end tests (stable; do not rename)
 //! | id | what |
@@ -16,9 +17,11 @@
 //! | `#board-shift` | every station's finished jobs: `data-count`, `data-succeeded`, `data-failed` |
 //! | `#download-board-csv` | the combined shift CSV (a `station` column, then the shift columns) |
 //! | `#station-frame-<k>` | station k's iframe (`/?station=k`, title "Station k") |
-//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, connect, connecting, ready, running, finished; `data-retry-pending` |
+//! | `#station-status-<k>` | station k as the board sees it: `data-screen` = loading, not-responding, connect, connecting, ready, running, finished, crashed; `data-retry-pending`; `data-frame` = how many times it was reloaded |
+//! | `#station-problem-<k>` | station k crashed or is not responding: what that means and what to do; `data-screen` as above |
+//! | `#reload-station-<k>` | in `#station-problem-<k>`: make station k's frame anew (its journal is kept) |
 
-use super::browser;
+use super::{browser, crash};
 use super::{App, AppProps};
 use crate::board::{self, Board, Mode, RemoveRefusal, StationEvent, StationScreen, StationStatus};
 use crate::i18n::{self, T};
@@ -32,7 +35,9 @@ pub fn start() {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    match Mode::from_search(&search) {
+    let mode = Mode::from_search(&search);
+    crash::install(mode.station().is_some());
+    match mode {
         Mode::Board(stations) => {
             yew::Renderer::<BoardPage>::with_props(BoardProps { stations }).render();
         }
@@ -57,6 +62,10 @@ enum BoardAction {
     Add,
     /// Remove the last station (`true`: also when busy, the technician confirmed).
     Remove(bool),
+    /// Make crashed or silent station k's frame anew.
+    Reload(u8),
+    /// Station k's frame (this reload count) loaded [`board::SILENCE_LIMIT_MS`] ago.
+    Silent(u8, u32),
     Station(u8, StationEvent),
 }
 
@@ -75,6 +84,12 @@ impl Reducible for BoardState {
             // Checked again here: a station may have started a job since the click.
             BoardAction::Remove(confirmed) => {
                 let _ = next.0.remove_last(confirmed);
+            }
+            BoardAction::Reload(k) => {
+                next.0.reload(k);
+            }
+            BoardAction::Silent(k, frame) => {
+                next.0.silent(k, frame);
             }
             BoardAction::Station(k, event) => next.0.apply(k, event),
         }
@@ -166,7 +181,7 @@ pub fn board_page(props: &BoardProps) -> Html {
                 { shift_view(&board.0, lang) }
             </div>
             <div class="board-grid">
-                { for (1..=count).map(|k| station_tile(&board.0, k, &frames, lang)) }
+                { for (1..=count).map(|k| station_tile(&board, k, &frames, lang)) }
             </div>
         </div>
     }
@@ -237,23 +252,62 @@ fn shift_view(board: &Board, lang: Lang) -> Html {
     }
 }
 
-/// Station `k`: its status line and its frame (keyed, so adding or removing another
-/// station never reloads this one).
-fn station_tile(board: &Board, k: u8, frames: &[NodeRef], lang: Lang) -> Html {
-    let status = board.station(k).cloned().unwrap_or_default();
+/// Station `k`: its status line and its frame (keyed by station and reload count, so
+/// adding or removing another station never reloads this one, and a reload makes a new
+/// frame: a new document and wasm instance, the crashed one's ports released). A frame
+/// whose station is still silent [`board::SILENCE_LIMIT_MS`] after it loaded shows as not
+/// responding.
+fn station_tile(
+    board: &UseReducerHandle<BoardState>,
+    k: u8,
+    frames: &[NodeRef],
+    lang: Lang,
+) -> Html {
+    let status = board.0.station(k).cloned().unwrap_or_default();
     let frame = frames
         .get(usize::from(k).saturating_sub(1))
         .cloned()
         .unwrap_or_default();
     let name = i18n::station_name(k, lang);
+    let on_load = {
+        let (dispatcher, frame) = (board.dispatcher(), status.frame);
+        Callback::from(move |_: Event| {
+            let dispatcher = dispatcher.clone();
+            gloo::timers::callback::Timeout::new(board::SILENCE_LIMIT_MS, move || {
+                dispatcher.dispatch(BoardAction::Silent(k, frame));
+            })
+            .forget();
+        })
+    };
+    let hint = match status.screen {
+        StationScreen::Crashed => Some(T::StationCrashedHint),
+        StationScreen::NotResponding => Some(T::StationSilentHint),
+        _ => None,
+    };
+    let problem = hint.map(|hint| {
+        let board = board.clone();
+        let reload = Callback::from(move |_: MouseEvent| board.dispatch(BoardAction::Reload(k)));
+        html! {
+            <div id={format!("station-problem-{k}")} class="problem" role="alert"
+                data-screen={status.screen.name()}>
+                <p>{ hint.text(lang) }</p>
+                <button id={format!("reload-station-{k}")} onclick={reload}>
+                    { T::ReloadStation.text(lang) }
+                </button>
+            </div>
+        }
+    });
     html! {
-        <section key={k.to_string()} class="card station-tile" data-station={k.to_string()}>
+        <section key={format!("{k}.{}", status.frame)} class="card station-tile"
+            data-station={k.to_string()}>
             <p id={format!("station-status-{k}")} class="station-status"
-                data-screen={status.screen.name()} data-retry-pending={status.retry_pending.to_string()}>
+                data-screen={status.screen.name()} data-retry-pending={status.retry_pending.to_string()}
+                data-frame={status.frame.to_string()}>
                 <strong>{ name.clone() }</strong>{ " · " }{ status_text(&status, lang) }
             </p>
+            { problem }
             <iframe id={format!("station-frame-{k}")} ref={frame} src={board::station_src(k)}
-                title={name} allow="serial; screen-wake-lock"></iframe>
+                title={name} allow="serial; screen-wake-lock" onload={on_load}></iframe>
         </section>
     }
 }
@@ -261,11 +315,13 @@ fn station_tile(board: &Board, k: u8, frames: &[NodeRef], lang: Lang) -> Html {
 fn status_text(status: &StationStatus, lang: Lang) -> String {
     let screen = match status.screen {
         StationScreen::Loading => T::StationLoading,
+        StationScreen::NotResponding => T::StationNotResponding,
         StationScreen::Connect => T::StationNotConnected,
         StationScreen::Connecting => T::Connecting,
         StationScreen::Ready => T::StationReady,
         StationScreen::Running if status.plan_waiting => T::StationPlanWaiting,
         StationScreen::Running => T::StationRunning,
+        StationScreen::Crashed => T::StationCrashed,
         _ if status.retry_pending => T::StationRetryWait,
         StationScreen::Finished => T::StationFinished,
     };

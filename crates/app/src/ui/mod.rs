@@ -52,6 +52,7 @@
 
 mod board;
 mod browser;
+mod crash;
 mod embed;
 mod jobs;
 mod resume;

@@ -69,7 +69,7 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
     let dispatcher = state.dispatcher();
     let journaling = handles.borrow().resume.clone();
     let waiting = handles.clone();
-    // A board's stations each keep their own journal (station 1 the single-device one).
+    // Each station of a board keeps its own journal, apart from the plain page's.
     let scope = crate::board::journal_scope(handles.borrow().station);
     use_effect_with((), move |()| {
         spawn_local(async move {
