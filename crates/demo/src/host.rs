@@ -154,6 +154,12 @@ mod tests {
         }
     }
 
+    /// Power `port` on with `scenario` and write `bytes` to it at time 0.
+    fn open_and_send(host: &mut Host, port: Port, scenario: ScenarioName, bytes: Vec<u8>) {
+        host.handle(0, Request::Open { port, scenario });
+        host.handle(0, Request::Tx { port, bytes });
+    }
+
     fn data(replies: &[Reply], port: Port) -> Vec<u8> {
         replies
             .iter()
@@ -168,19 +174,11 @@ mod tests {
     #[test]
     fn the_module_answers_at_commands_on_its_port() {
         let mut host = Host::demo();
-        host.handle(
-            0,
-            Request::Open {
-                port: Port::Module,
-                scenario: ScenarioName::Demo,
-            },
-        );
-        host.handle(
-            0,
-            Request::Tx {
-                port: Port::Module,
-                bytes: b"AT+QIOTSTATE?\r\n".to_vec(),
-            },
+        open_and_send(
+            &mut host,
+            Port::Module,
+            ScenarioName::Demo,
+            b"AT+QIOTSTATE?\r\n".to_vec(),
         );
         let replies = settle(&mut host, 0, 1_000);
         let text = String::from_utf8_lossy(&data(&replies, Port::Module)).into_owned();
@@ -191,19 +189,11 @@ mod tests {
     #[test]
     fn the_unprovisioned_module_is_not_registered() {
         let mut host = Host::demo();
-        host.handle(
-            0,
-            Request::Open {
-                port: Port::Module,
-                scenario: ScenarioName::Unprovisioned,
-            },
-        );
-        host.handle(
-            0,
-            Request::Tx {
-                port: Port::Module,
-                bytes: b"AT+QIOTSTATE?\r\n".to_vec(),
-            },
+        open_and_send(
+            &mut host,
+            Port::Module,
+            ScenarioName::Unprovisioned,
+            b"AT+QIOTSTATE?\r\n".to_vec(),
         );
         let text =
             String::from_utf8_lossy(&data(&settle(&mut host, 0, 1_000), Port::Module)).into_owned();
@@ -213,20 +203,7 @@ mod tests {
     #[test]
     fn the_bootloader_acks_its_sync_byte_on_the_mcu_port() {
         let mut host = Host::demo();
-        host.handle(
-            0,
-            Request::Open {
-                port: Port::Mcu,
-                scenario: ScenarioName::Demo,
-            },
-        );
-        host.handle(
-            0,
-            Request::Tx {
-                port: Port::Mcu,
-                bytes: vec![0x7F],
-            },
-        );
+        open_and_send(&mut host, Port::Mcu, ScenarioName::Demo, vec![0x7F]);
         assert_eq!(data(&settle(&mut host, 0, 1_000), Port::Mcu), vec![0x79]);
     }
 
@@ -251,19 +228,11 @@ mod tests {
     #[test]
     fn a_closed_device_says_nothing_more() {
         let mut host = Host::demo();
-        host.handle(
-            0,
-            Request::Open {
-                port: Port::Module,
-                scenario: ScenarioName::Demo,
-            },
-        );
-        host.handle(
-            0,
-            Request::Tx {
-                port: Port::Module,
-                bytes: b"AT\r\n".to_vec(),
-            },
+        open_and_send(
+            &mut host,
+            Port::Module,
+            ScenarioName::Demo,
+            b"AT\r\n".to_vec(),
         );
         host.handle(0, Request::Close { port: Port::Module });
         let replies = settle(&mut host, 0, 60_000);
@@ -282,19 +251,11 @@ mod tests {
                 Port::Mcu => Box::new(BootloaderSim::new(demo_bootloader_scenario())),
             }
         });
-        host.handle(
-            0,
-            Request::Open {
-                port: Port::Module,
-                scenario: ScenarioName::Demo,
-            },
-        );
-        host.handle(
-            0,
-            Request::Tx {
-                port: Port::Module,
-                bytes: b"AT+QIOTOTARD=0,256\r\n".to_vec(),
-            },
+        open_and_send(
+            &mut host,
+            Port::Module,
+            ScenarioName::Demo,
+            b"AT+QIOTOTARD=0,256\r\n".to_vec(),
         );
         let states: Vec<_> = settle(&mut host, 0, 5_000)
             .into_iter()
