@@ -43,7 +43,7 @@ impl Session {
     /// A new idle session.
     pub fn new(config: SessionConfig) -> Self {
         Self {
-            at: AtEngine::new(mask_secrets).with_lang(config.lang),
+            at: AtEngine::new(mask_secrets),
             config,
             out: Outbox::default(),
             job: None,
