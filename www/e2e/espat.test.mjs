@@ -10,20 +10,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { appErrors, connectBridged, startSim } from './lib/sim.mjs';
+import { screenshot } from './lib/harness.mjs';
+import { appErrors, connectBridged, withBridgedPage } from './lib/sim.mjs';
 
 const URL = 'http://fw.example.com/esp-at/v2.4.0.0/ota.bin';
 
 test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () => {
   // Timings cut for CI, as in crates/cli/tests/espat.rs.
-  const module = await startSim('espat', {
-    latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, http_timeout_ms: 600,
-  });
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['espat', { latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, http_timeout_ms: 600 }],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     assert.match(await page.textContent('#espat-webserver-help'), /AT\+WEBSERVER/);
     await page.click('#lang-zh');
@@ -64,21 +61,14 @@ test('an ESP-AT module upgrades with AT+USEROTA over a bridged port', async () =
 
     await screenshot(page, 'serial-espat');
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });
 
 test('an ESP-AT module upgrades with AT+CIUPDATE and shows the module\'s steps', async () => {
-  const module = await startSim('espat', {
-    latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, new_prefix: true,
-  });
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['espat', { latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400, new_prefix: true }],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     await page.check('#espat-ciupdate');
     await page.fill('#espat-version', 'v2.4.0.0');
@@ -96,19 +86,12 @@ test('an ESP-AT module upgrades with AT+CIUPDATE and shows the module\'s steps',
     assert.equal(state.version, '2.4.0.0', 'the simulated module runs the new firmware');
     assert.ok(state.commands.includes('AT+CIUPDATE=0,"v2.4.0.0"'), `${state.commands}`);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });
 
 test('a non-blocking AT+CIUPDATE over HTTPS follows the URCs and restarts the module', async () => {
-  const module = await startSim('espat', { latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400 });
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['espat', { latency_ms: 2, step_ms: 50, download_ms: 300, reboot_ms: 400 }] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     await page.check('#espat-ciupdate');
     await page.check('#espat-https');
@@ -128,9 +111,5 @@ test('a non-blocking AT+CIUPDATE over HTTPS follows the URCs and restarts the mo
     assert.ok(state.commands.indexOf('AT+RST') > update, `the page restarts the module: ${state.commands}`);
     assert.equal(state.reboots, 1);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });

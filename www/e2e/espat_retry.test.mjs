@@ -9,8 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serveDist, launch } from './lib/harness.mjs';
-import { appErrors, connectBridged, startSim } from './lib/sim.mjs';
+import { appErrors, connectBridged, withBridgedPage } from './lib/sim.mjs';
 
 /** Timings cut for CI, as in crates/cli/tests/espat.rs, plus `extra`. */
 const scenario = (extra) => ({
@@ -19,19 +18,12 @@ const scenario = (extra) => ({
 
 /** Starts the sim and the page, connects, runs `body(page, module)`, and cleans up. */
 async function withEspAt(extra, body) {
-  const module = await startSim('espat', scenario(extra));
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['espat', scenario(extra)] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     await body(page, module);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 }
 
 /** How many upgrade commands the simulated module received. */

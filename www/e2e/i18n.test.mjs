@@ -3,7 +3,8 @@
 // shows a failed job's error message and hint in Chinese (the plan is rejected; the plan
 // card's checks and the rejection reason are Chinese too). A choice of English is
 // remembered across a reload, and the language is the only thing stored.
-// A refused firmware file is worded again in the new language after a switch.
+// A refused firmware file, a failed job's error and hint, and a job's warning are worded
+// again in the new language after a switch.
 // Saves out/i18n-zh-connect.png, out/i18n-zh-plan.png and out/i18n-zh-error.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,8 +60,16 @@ test('a zh-CN browser gets every main screen and an error hint in Chinese', asyn
     assert.match(await page.textContent('#shift'), /本班次/);
     await screenshot(page, 'i18n-zh-error');
 
-    // Switching to English is remembered, and the language is all that is stored.
+    // The job ran in Chinese; after a switch its error and hint read in English.
     await page.click('#lang-en');
+    await page.waitForFunction(() => document.querySelector('#app')?.getAttribute('lang') === 'en');
+    assert.match(await page.textContent('#error-message'), /declined by the operator/);
+    for (const id of ['#error-message', '#error-hint']) {
+      const text = await page.textContent(id);
+      assert.doesNotMatch(text, HAN, `${id} follows the switch: ${text}`);
+    }
+
+    // Switching to English is remembered, and the language is all that is stored.
     await page.reload();
     await page.locator('#demo-device').waitFor({ timeout: 20_000 });
     assert.equal(await page.getAttribute('#app', 'lang'), 'en');
@@ -94,6 +103,34 @@ test('a refused firmware file is worded anew when the language is switched', asy
     await page.waitForFunction(() => document.querySelector('#app')?.getAttribute('lang') === 'zh-CN');
     assert.equal(await error.textContent(), "固件文件不可用：Intel HEX 第 2 行格式错误：行首缺少起始符 ':'");
     assert.ok(await page.locator('#start-flash').isDisabled(), 'a refused file cannot be flashed');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test("a job's warning is worded anew when the language is switched", async () => {
+  const server = await serveDist();
+  const browser = await launchWith({ locale: 'en-US' });
+  try {
+    const { page, errors } = browser;
+    await page.goto(server.url);
+    await page.locator('#demo-device').waitFor({ timeout: 20_000 });
+    await page.click('#connect');
+    await page.locator('#start-sota:not([disabled])').click({ timeout: 10_000 });
+    await page.locator('#confirm-plan').click({ timeout: 20_000 });
+    const result = page.locator('#result');
+    await result.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await result.getAttribute('data-result'), 'success');
+    // The demo STM32 has no system memory: its flash size register cannot be read.
+    const warning = page.locator('#result-warning');
+    assert.match(await warning.textContent(), /could not read the flash size register/);
+    await page.click('#lang-zh');
+    await page.waitForFunction(() => document.querySelector('#app')?.getAttribute('lang') === 'zh-CN');
+    const zh = await warning.textContent();
+    assert.match(zh, /无法读取闪存容量寄存器/);
+    assert.doesNotMatch(zh, /flash size/, zh);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

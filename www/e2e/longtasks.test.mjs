@@ -18,8 +18,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { OUT, serveDist, launch, screenshot } from './lib/harness.mjs';
-import { connectBridged, fastModule, startSim } from './lib/sim.mjs';
+import { OUT, screenshot } from './lib/harness.mjs';
+import { connectBridged, fastModule, withBridgedPage } from './lib/sim.mjs';
 
 const MIB = 1024 * 1024;
 const FIGURES = path.join(OUT, 'longtasks.json');
@@ -103,11 +103,8 @@ function record(key, figures) {
 }
 
 test('long tasks during a 1 MiB SOTA transfer over a bridged port, image saved to a file (benchmark figure)', async () => {
-  const module = await startSim('module', fastModule({ max_read_len: 4096, plan: [{ image: { size: MIB } }] }));
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['module', fastModule({ max_read_len: 4096, plan: [{ image: { size: MIB } }] })] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await page.addInitScript(observeLongTasks);
     await connectBridged(page, server.url, { module, saveImage: true });
     record('sota_transfer_to_file', await measureSota(page, 4096));
@@ -121,23 +118,18 @@ test('long tasks during a 1 MiB SOTA transfer over a bridged port, image saved t
 
     await screenshot(page, 'longtasks-transfer');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });
 
 test('long tasks during a 1 MiB SOTA onto a bridged STM32F405 (benchmark figure)', {
   skip: process.env.OTAFLASH_BENCH_FLASH === '1' ? false : 'about 2 min: set OTAFLASH_BENCH_FLASH=1 (scripts/bench-longtasks)',
 }, async () => {
   // The F405 has exactly 1 MiB of flash, so the whole flash must equal the image.
-  const module = await startSim('module', fastModule({ plan: [{ image: { size: MIB } }] }));
-  const mcu = await startSim('stm32', { part: 'f405', serial: { pacing: false } });
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['module', fastModule({ plan: [{ image: { size: MIB } }] })],
+    mcu: ['stm32', { part: 'f405', serial: { pacing: false } }],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module, mcu }) => {
     await page.addInitScript(observeLongTasks);
     await connectBridged(page, server.url, { module, mcu });
     record('sota_to_stm32', await measureSota(page, 1024));
@@ -150,10 +142,5 @@ test('long tasks during a 1 MiB SOTA onto a bridged STM32F405 (benchmark figure)
 
     await screenshot(page, 'longtasks-sota');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    mcu.stop();
-  }
+  });
 });

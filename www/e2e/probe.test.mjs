@@ -8,19 +8,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { appErrors, connectBridged, fastModule, startSim } from './lib/sim.mjs';
+import { screenshot } from './lib/harness.mjs';
+import { appErrors, connectBridged, fastModule, withBridgedPage } from './lib/sim.mjs';
 
 const IMEI = '490154203237518';
 
 const row = (page, key) => page.textContent(`[data-testid="device-${key}"] dd`);
 
 test('a QuecThing module is probed on connect: IMEI in the panel, SOTA and FOTA offered', async () => {
-  const module = await startSim('module', fastModule({ identity: { imei: IMEI } }));
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['module', fastModule({ identity: { imei: IMEI } })] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     assert.equal((await row(page, 'imei')).trim(), IMEI);
     assert.equal((await row(page, 'model')).trim(), 'EC200U');
@@ -47,19 +44,12 @@ test('a QuecThing module is probed on connect: IMEI in the panel, SOTA and FOTA 
 
     await screenshot(page, 'probe-quecthing');
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });
 
 test('an ESP-AT module is probed on connect: the ESP-AT form shows without choosing it', async () => {
-  const module = await startSim('espat', { latency_ms: 2 });
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['espat', { latency_ms: 2 }] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     assert.equal(await page.getAttribute('#detected-family', 'data-family'), 'espat');
     assert.ok(await page.isVisible('#start-espat'));
@@ -72,19 +62,12 @@ test('an ESP-AT module is probed on connect: the ESP-AT form shows without choos
     await page.locator('#start-sota').waitFor();
     assert.equal(await page.locator('#start-espat').count(), 0);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });
 
 test('"next device" probes the next module again', async () => {
-  const module = await startSim('module', fastModule({ identity: { imei: IMEI } }));
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['module', fastModule({ identity: { imei: IMEI } })] };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module, saveImage: true });
     await page.click('#start-sota');
     await page.locator('#reject-plan').waitFor({ state: 'visible', timeout: 20_000 });
@@ -100,9 +83,5 @@ test('"next device" probes the next module again', async () => {
     const state = await module.waitFor((s) => s.commands?.filter((c) => c === 'AT+GSN').length >= 2);
     assert.equal(state.commands.filter((c) => c === 'AT+GSN').length, 2, `${state.commands}`);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });

@@ -18,8 +18,8 @@
 // AT+QIOTOTARD offset) and the MCU flash digest. Saves out/resume-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { appErrors, connectBridged, fastModule, startSim } from './lib/sim.mjs';
+import { screenshot } from './lib/harness.mjs';
+import { appErrors, connectBridged, fastModule, withBridgedPage } from './lib/sim.mjs';
 
 const KIB = 1024;
 /** The bootloader at full speed: these tests are about the transfer, not the UART. */
@@ -74,12 +74,11 @@ async function nextDevice(page, t) {
 }
 
 test('an unplugged module port is re-acquired by USB ids and the transfer resumes where it stopped', async (t) => {
-  const module = await startSim('module', fastModule({ plan: [{ image: { size: 48 * KIB } }] }));
-  const mcu = await startSim('stm32', FAST_STM32);
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['module', fastModule({ plan: [{ image: { size: 48 * KIB } }] })],
+    mcu: ['stm32', FAST_STM32],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module, mcu }) => {
     await connectBridged(page, server.url, { module, mcu });
     await startSota(page);
 
@@ -115,28 +114,22 @@ test('an unplugged module port is re-acquired by USB ids and the transfer resume
     await assertFlashed(mcu, pkg);
     await nextDevice(page, t);
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    mcu.stop();
-  }
+  });
 });
 
 test('a page reloaded mid-transfer resumes from the IndexedDB journal', async (t) => {
   // Module blocks of one read (1 KiB of free space): a checkpoint before every read. Each
   // read is answered after 300 ms, so the reload can be timed to land while one is in flight.
-  const module = await startSim('module', fastModule({
-    free_space: KIB,
-    plan: [{ image: { size: 24 * KIB } }],
-    timing: { download_per_block_ms: 30, first_data_ms: 20 },
-    command_latency_ms: { QIOTOTARD: 300 },
-  }));
-  const mcu = await startSim('stm32', FAST_STM32);
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['module', fastModule({
+      free_space: KIB,
+      plan: [{ image: { size: 24 * KIB } }],
+      timing: { download_per_block_ms: 30, first_data_ms: 20 },
+      command_latency_ms: { QIOTOTARD: 300 },
+    })],
+    mcu: ['stm32', FAST_STM32],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module, mcu }) => {
     await connectBridged(page, server.url, { module, mcu });
     await startSota(page);
     const before = await module.waitFor((s) => s.reads >= 8, 30_000);
@@ -178,23 +171,17 @@ test('a page reloaded mid-transfer resumes from the IndexedDB journal', async (t
     // Success cleared the journal.
     assert.equal(await page.locator('#resume-card').count(), 0, 'nothing left to resume');
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    mcu.stop();
-  }
+  });
 });
 
 test('after an STM32 failure the kept image is written again without a new download', async () => {
-  const module = await startSim('module', fastModule({ plan: [{ image: { size: 8 * KIB } }] }));
-  // Page 0 is write-protected: writes are ACKed but change nothing, so verification fails.
-  const faulty = await startSim('stm32', { ...FAST_STM32, faults: { write_protected: [0] } });
-  const repaired = await startSim('stm32', FAST_STM32);
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['module', fastModule({ plan: [{ image: { size: 8 * KIB } }] })],
+    // Page 0 is write-protected: writes are ACKed but change nothing, so verification fails.
+    faulty: ['stm32', { ...FAST_STM32, faults: { write_protected: [0] } }],
+    repaired: ['stm32', FAST_STM32],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module, faulty, repaired }) => {
     await connectBridged(page, server.url, { module, mcu: faulty });
     await startSota(page);
     const result = page.locator('#result');
@@ -233,11 +220,5 @@ test('after an STM32 failure the kept image is written again without a new downl
     await page.locator('#app[data-screen="ready"]').waitFor();
     assert.equal(await page.locator('#kept-image').count(), 0, 'the journal forgot the written image');
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    faulty.stop();
-    repaired.stop();
-  }
+  });
 });

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { connectBridged, startSim } from './lib/sim.mjs';
+import { screenshot } from './lib/harness.mjs';
+import { connectBridged, withBridgedPage } from './lib/sim.mjs';
 
 /** `data` at `base` as Intel HEX: an extended linear address record, 16-byte data records, EOF. */
 function intelHex(base, data) {
@@ -26,11 +26,7 @@ function intelHex(base, data) {
 test('a local Intel HEX file is flashed onto the bridged STM32 bootloader', async () => {
   // 6 KiB of non-trivial bytes (never 0xFF at the end, so the programmed length is exact).
   const image = Buffer.from(Array.from({ length: 6 * 1024 }, (_, i) => (i * 7 + (i >> 8)) % 251));
-  const mcu = await startSim('stm32');
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  await withBridgedPage({ mcu: ['stm32'] }, async ({ page, errors, server, mcu }) => {
     await connectBridged(page, server.url, { mcu });
     await page.setInputFiles('#flash-file', {
       name: 'app.hex', mimeType: 'text/plain', buffer: Buffer.from(intelHex(0x0800_0000, image)),
@@ -53,9 +49,5 @@ test('a local Intel HEX file is flashed onto the bridged STM32 bootloader', asyn
     assert.equal(flash.unerased_writes, 0, 'every written page was erased first');
     await screenshot(page, 'serial-flash');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    mcu.stop();
-  }
+  });
 });

@@ -5,8 +5,8 @@
 // simulator's state file confirms. Saves out/serial-fota.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { appErrors, connectBridged, fastModule, startSim } from './lib/sim.mjs';
+import { screenshot } from './lib/harness.mjs';
+import { appErrors, connectBridged, fastModule, withBridgedPage } from './lib/sim.mjs';
 
 const FROM = 'EC200UCNAAR03A03M08';
 const TO = 'EC200UCNAAR03A04M08';
@@ -14,15 +14,14 @@ const TO = 'EC200UCNAAR03A04M08';
 test('a module FOTA over a bridged port survives the module reboot', async () => {
   // reg_mode 2: the module re-registers by itself after the reboot; register_ms 300 keeps its
   // `3,10200` clear of the host's own AT+QIOTREG=1 (see crates/cli/tests/fota.rs).
-  const module = await startSim('module', fastModule({
-    reg_mode: 2,
-    timing: { register_ms: 300, fota_reboot_ms: 2_000 },
-    plan: [{ id: 'EC200U', kind: 'module', source: FROM, target: TO, image: { size: 200_000 } }],
-  }));
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = {
+    module: ['module', fastModule({
+      reg_mode: 2,
+      timing: { register_ms: 300, fota_reboot_ms: 2_000 },
+      plan: [{ id: 'EC200U', kind: 'module', source: FROM, target: TO, image: { size: 200_000 } }],
+    })],
+  };
+  await withBridgedPage(sims, async ({ page, errors, server, module }) => {
     await connectBridged(page, server.url, { module });
     await page.click('#start-fota');
     await page.locator('#confirm-plan').waitFor({ state: 'visible', timeout: 20_000 });
@@ -47,9 +46,5 @@ test('a module FOTA over a bridged port survives the module reboot', async () =>
 
     await screenshot(page, 'serial-fota');
     assert.deepEqual(appErrors(errors), []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-  }
+  });
 });

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist, launch, screenshot } from './lib/harness.mjs';
-import { FAKE_SERIAL, connectBridged, fastModule, startSim } from './lib/sim.mjs';
+import { FAKE_SERIAL, connectBridged, fastModule, withBridgedPage } from './lib/sim.mjs';
 
 /** Connect both bridged ports, start a SOTA and confirm its plan; returns #result. */
 async function runSota(page, serverUrl, module, mcu) {
@@ -23,12 +23,8 @@ async function runSota(page, serverUrl, module, mcu) {
 }
 
 test('a SOTA over (fake) Web Serial ports bridged to the simulators puts the image in the MCU flash', async () => {
-  const module = await startSim('module', fastModule());
-  const mcu = await startSim('stm32');
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page, errors } = browser;
+  const sims = { module: ['module', fastModule()], mcu: ['stm32'] };
+  await withBridgedPage(sims, async ({ page, errors, server, module, mcu }) => {
     const result = await runSota(page, server.url, module, mcu);
     assert.equal(await result.getAttribute('data-result'), 'success', await page.textContent('#app'));
 
@@ -49,21 +45,12 @@ test('a SOTA over (fake) Web Serial ports bridged to the simulators puts the ima
 
     await screenshot(page, 'serial-sota');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    mcu.stop();
-  }
+  });
 });
 
 test('a corrupted download ends in the error view with code, message and hint, and the MCU untouched', async () => {
-  const module = await startSim('module', fastModule({ faults: { corrupt: { offset: 100 } } }));
-  const mcu = await startSim('stm32');
-  const server = await serveDist();
-  const browser = await launch();
-  try {
-    const { page } = browser;
+  const sims = { module: ['module', fastModule({ faults: { corrupt: { offset: 100 } } })], mcu: ['stm32'] };
+  await withBridgedPage(sims, async ({ page, server, module, mcu }) => {
     const result = await runSota(page, server.url, module, mcu);
     assert.equal(await result.getAttribute('data-result'), 'failed');
     assert.equal(await page.textContent('#error-code'), 'integrity');
@@ -80,12 +67,7 @@ test('a corrupted download ends in the error view with code, message and hint, a
     assert.ok(moduleState.reads > 0, 'the image was read');
     assert.ok(!moduleState.reached_10705, 'no success was reported to the cloud');
     await screenshot(page, 'serial-integrity');
-  } finally {
-    await browser.close();
-    await server.stop();
-    module.stop();
-    mcu.stop();
-  }
+  });
 });
 
 test('a cancelled port chooser shows a clear message', async () => {

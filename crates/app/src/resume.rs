@@ -45,8 +45,9 @@ impl ResumeNote {
 pub enum ResumeAction {
     /// The journal was read at start-up.
     Loaded(Vec<JournalEntry>),
-    /// The journal cannot be used (why).
-    Unavailable(JournalError),
+    /// A journal operation failed: it could not be opened, the storage is full, or a read
+    /// or write failed.
+    JournalFailed(JournalError),
     /// The journaled transfer of this component could not be read back whole (why); the
     /// journal dropped it.
     Refused(String, ResumeRefusal),
@@ -97,8 +98,8 @@ pub struct ResumeState {
     /// The running job started from a journaled checkpoint; then the first resume news,
     /// which says what became of it (for the attempts list).
     pub from_checkpoint: Option<Option<ResumeNote>>,
-    /// Why the journal is not available, when it is not (the latest failure).
-    pub unavailable: Option<JournalError>,
+    /// The latest journal problem, if any: unavailable (no IndexedDB), full, or failing.
+    pub journal_problem: Option<JournalError>,
     /// Journaled transfers dropped at start-up because their bytes did not rebuild, by
     /// component, with the reason (a SOTA for them starts afresh).
     pub refused: Vec<(String, ResumeRefusal)>,
@@ -109,7 +110,7 @@ impl ResumeState {
     pub fn apply(&mut self, action: ResumeAction) {
         match action {
             ResumeAction::Loaded(entries) => self.journal = entries,
-            ResumeAction::Unavailable(why) => self.unavailable = Some(why),
+            ResumeAction::JournalFailed(why) => self.journal_problem = Some(why),
             ResumeAction::Refused(component, why) => {
                 self.refused.retain(|(c, _)| *c != component);
                 self.refused.push((component, why));
@@ -359,8 +360,8 @@ mod tests {
         let full = JournalError::from_browser(
             "failed to update a value: QuotaExceededError: The quota has been exceeded.".into(),
         );
-        state.apply(ResumeAction::Unavailable(full));
-        let error = state.unavailable.as_ref().map(Text::for_journal_error);
+        state.apply(ResumeAction::JournalFailed(full));
+        let error = state.journal_problem.as_ref().map(Text::for_journal_error);
         assert_eq!(error, Some((Text::JournalFull, Text::JournalFullHint)));
         let closed = JournalError::from_browser("InvalidStateError: closing".into());
         assert_eq!(

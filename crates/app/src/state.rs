@@ -14,7 +14,8 @@ use crate::resume::{ResumeAction, ResumeState};
 use crate::secrets::Secrets;
 use crate::station::{ReportedModule, Shift};
 use otaflash_core::espat::ModuleFamily;
-use otaflash_core::report::{JobKind, Outcome, Report};
+use otaflash_core::event::WarningKind;
+use otaflash_core::report::{ErrorReport, JobKind, Outcome, Report};
 use otaflash_core::{
     AttemptEntry, DeviceFact, Event, JobError, Lang, PlanOffer, PortId, RetryPolicy, Stage,
 };
@@ -103,6 +104,26 @@ impl FileProblem {
         match self {
             Self::Unreadable => T::FileUnreadable.text(lang).to_owned(),
             Self::Refused(e) => e.message(lang),
+        }
+    }
+}
+
+/// A job's newest warning. Kept typed, like [`FileProblem`], so it is worded in the
+/// language the page shows now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobWarning {
+    /// The core's.
+    Core(WarningKind),
+    /// The page went to the background while the job ran.
+    BackgroundTab,
+}
+
+impl JobWarning {
+    /// The warning in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Self::Core(w) => w.message(lang),
+            Self::BackgroundTab => T::BackgroundTab.text(lang).to_owned(),
         }
     }
 }
@@ -207,7 +228,7 @@ pub struct Run {
     /// The plan and the technician's decision.
     pub plan: PlanCard,
     /// The newest warning, shown above the stages.
-    pub warning: Option<String>,
+    pub warning: Option<JobWarning>,
     /// The verified image, when a SOTA saves it to a file.
     pub image: Option<Arc<[u8]>>,
     /// When the job started (ISO 8601 UTC), for the device report.
@@ -227,7 +248,15 @@ pub struct Finished {
     pub started_at: String,
     /// The job's last warning (e.g. a re-written MCU's version not reported), kept for
     /// the result.
-    pub warning: Option<String>,
+    pub warning: Option<JobWarning>,
+}
+
+impl Finished {
+    /// The failed job's error section in `lang` (the report itself keeps the language
+    /// the job ran in); `None` after a success.
+    pub fn error(&self, lang: Lang) -> Option<ErrorReport> {
+        self.report.error.as_ref().map(|e| e.in_lang(lang))
+    }
 }
 
 /// What the page shows.
@@ -495,12 +524,12 @@ impl AppState {
             }
             Action::PageHidden => {
                 if let Screen::Running(run) = &mut self.screen {
-                    let text = T::BackgroundTab.text(self.lang).to_owned();
+                    let warning = JobWarning::BackgroundTab;
                     self.console.extend(vec![Line::Note {
                         port: None,
-                        text: text.clone(),
+                        text: warning.text(self.lang),
                     }]);
-                    run.warning = Some(text);
+                    run.warning = Some(warning);
                 }
             }
             Action::Resume(action) => self.resume.apply(action),
@@ -591,13 +620,14 @@ impl AppState {
             match event {
                 Event::Transcript(record) => lines.push(Line::Record(record)),
                 Event::Device(fact) => self.device.apply(fact),
-                Event::Warning(text) => {
+                Event::Warning(warning) => {
+                    // The console is a log: its line keeps the language it was written in.
                     lines.push(Line::Note {
                         port: None,
-                        text: text.clone(),
+                        text: warning.message(self.lang),
                     });
                     if let Screen::Running(run) = &mut self.screen {
-                        run.warning = Some(text);
+                        run.warning = Some(JobWarning::Core(warning));
                     }
                 }
                 Event::Retrying(error) => {

@@ -257,6 +257,7 @@ mod tests {
                 code: "integrity".into(),
                 message: "MD5 mismatch, \"expected\" a".into(),
                 hint: "Download again".into(),
+                cause: None,
             }),
         }
     }

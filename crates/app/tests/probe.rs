@@ -22,6 +22,7 @@ fn finished(job: JobKind, result: Outcome) -> Event {
             code: "no_module".into(),
             message: "the module does not answer AT".into(),
             hint: "check the port".into(),
+            cause: None,
         });
     }
     Event::Finished(Box::new(report))

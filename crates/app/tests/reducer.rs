@@ -1,13 +1,15 @@
 //! The UI reducer driven with event sequences like those a SOTA (and an ESP-AT) job produces.
 
 use otaflash_app::state::{
-    Action, AppState, ConnectProblem, FileProblem, LocalFile, McuTarget, PlanCard, Run, Screen,
-    Source, StageState,
+    Action, AppState, ConnectProblem, FileProblem, JobWarning, LocalFile, McuTarget, PlanCard, Run,
+    Screen, Source, StageState,
 };
-use otaflash_core::event::{Check, CheckName, CheckValue};
+use otaflash_core::event::{Check, CheckName, CheckValue, WarningKind};
 use otaflash_core::report::{ErrorReport, JobKind, Outcome, Report};
 use otaflash_core::transcript::{Dir, Record};
-use otaflash_core::{DeviceFact, Event, Instant, Lang, PlanOffer, PortId, Stage};
+use otaflash_core::{
+    DeviceFact, ErrorKind, Event, Instant, JobError, Lang, PlanOffer, PortId, Stage,
+};
 
 fn offer() -> PlanOffer {
     PlanOffer {
@@ -40,6 +42,7 @@ fn report(result: Outcome) -> Box<Report> {
             code: "integrity".into(),
             message: "MD5 mismatch".into(),
             hint: "start again".into(),
+            cause: None,
         }),
     })
 }
@@ -217,7 +220,10 @@ fn transcript_warnings_and_link_notes_reach_the_console() {
     engine(
         &mut s,
         7,
-        vec![Event::Transcript(rec), Event::Warning("weak signal".into())],
+        vec![
+            Event::Transcript(rec),
+            Event::Warning(WarningKind::DownloadStalled),
+        ],
     );
     s.apply(Action::LinkNote {
         port: PortId::Mcu,
@@ -229,13 +235,86 @@ fn transcript_warnings_and_link_notes_reach_the_console() {
         "{text}"
     );
     assert!(
-        text.contains("# weak signal") && text.contains("# mcu: BufferOverrunError"),
+        text.contains("# the module download stalled")
+            && text.contains("# mcu: BufferOverrunError"),
         "{text}"
     );
     let Screen::Running(run) = &s.screen else {
         panic!()
     };
-    assert_eq!(run.warning.as_deref(), Some("weak signal"));
+    assert_eq!(
+        run.warning,
+        Some(JobWarning::Core(WarningKind::DownloadStalled))
+    );
+}
+
+#[test]
+fn a_warning_and_a_failed_jobs_error_follow_a_language_switch() {
+    let mut s = running_demo();
+    engine(
+        &mut s,
+        1,
+        vec![Event::Warning(WarningKind::VersionUnchanged {
+            version: "1_0_0".into(),
+        })],
+    );
+    let warning_text = |s: &AppState| match &s.screen {
+        Screen::Running(Run { warning, .. }) => warning.as_ref().map(|w| w.text(s.lang)),
+        Screen::Finished(done) => done.warning.as_ref().map(|w| w.text(s.lang)),
+        _ => None,
+    };
+    let en = warning_text(&s).expect("a warning");
+    assert!(en.contains("1_0_0") && !has_han(&en), "{en}");
+    s.apply(Action::SetLang(Lang::Zh));
+    let zh = warning_text(&s).expect("a warning");
+    assert!(zh.contains("1_0_0") && has_han(&zh), "{zh}");
+
+    // The job ran in English: its report says so, and the result re-words it.
+    let error = JobError::from(ErrorKind::NoPlan);
+    let mut failed = report(Outcome::Failed);
+    failed.error = Some(ErrorReport::new(&error, Lang::En));
+    engine(&mut s, 2, vec![Event::Finished(failed)]);
+    let Screen::Finished(done) = &s.screen else {
+        panic!("{:?}", s.screen)
+    };
+    assert_eq!(warning_text(&s), Some(zh));
+    let shown = done.error(s.lang).expect("an error");
+    assert_eq!(
+        (
+            shown.code.as_str(),
+            shown.message.as_str(),
+            shown.hint.as_str()
+        ),
+        (
+            "no_plan",
+            error.message(Lang::Zh).as_str(),
+            error.hint(Lang::Zh).as_str()
+        )
+    );
+    assert!(has_han(&shown.message) && has_han(&shown.hint), "{shown:?}");
+    let kept = done.report.error.clone().expect("the report's error");
+    assert_eq!(kept.message, error.message(Lang::En));
+    s.apply(Action::SetLang(Lang::En));
+    let Screen::Finished(done) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(done.error(Lang::En), Some(kept));
+    assert!(warning_text(&s).is_some_and(|w| !has_han(&w)));
+}
+
+#[test]
+fn an_error_without_its_cause_is_shown_as_the_report_words_it() {
+    let mut s = running_demo();
+    engine(&mut s, 1, vec![Event::Finished(report(Outcome::Failed))]);
+    let Screen::Finished(done) = &s.screen else {
+        panic!()
+    };
+    let shown = done.error(Lang::Zh).expect("an error");
+    assert_eq!(shown.message, "MD5 mismatch");
+}
+
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
 #[test]
@@ -264,12 +343,11 @@ fn hiding_the_page_warns_only_during_a_job() {
     let Screen::Running(run) = &s.screen else {
         panic!()
     };
+    assert_eq!(run.warning, Some(JobWarning::BackgroundTab));
+    let text = run.warning.as_ref().map(|w| w.text(Lang::En));
     assert!(
-        run.warning
-            .as_deref()
-            .is_some_and(|w| w.contains("background")),
-        "{:?}",
-        run.warning
+        text.as_deref().is_some_and(|w| w.contains("background")),
+        "{text:?}"
     );
 }
 

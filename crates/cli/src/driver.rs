@@ -369,9 +369,11 @@ impl Driver {
             Event::StageStarted(stage) => self.progress.stage_started(stage),
             Event::StageFinished(stage) => self.progress.stage_finished(stage),
             Event::Progress { stage, done, total } => self.progress.progress(stage, done, total),
-            Event::Warning(w) => self
-                .progress
-                .note(&format!("{}: {w}", text::warning_label(self.lang))),
+            Event::Warning(w) => self.progress.note(&format!(
+                "{}: {}",
+                text::warning_label(self.lang),
+                w.message(self.lang)
+            )),
             Event::Retrying(e) => {
                 self.progress.note(&format!(
                     "{}: {}",

@@ -273,6 +273,7 @@ fn fail(failure: &Failure, mut report: Report, lang: Lang, status: u8) -> Attemp
         code: failure.code.clone(),
         message: failure.message.clone(),
         hint: failure.hint.clone(),
+        cause: None,
     });
     Attempt::new(report, status)
 }

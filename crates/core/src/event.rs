@@ -243,8 +243,9 @@ pub enum Event {
     /// A plan arrived; when the job is not set to auto-confirm it waits for
     /// `decide_plan(accept)` from the driver.
     PlanOffered(PlanOffer),
-    /// Something worth telling the technician that is not (yet) a failure.
-    Warning(String),
+    /// Something worth telling the technician that is not (yet) a failure. Typed, like
+    /// [`Event::Retrying`], so each driver words it in the language it shows now.
+    Warning(WarningKind),
     /// A recoverable error that the job is retrying (logged, not fatal).
     Retrying(JobError),
     /// SOTA with `FlashStep::SaveImage`: the image passed MD5 and SHA-256 and the module was
@@ -290,7 +291,7 @@ pub enum Event {
 
 /// A warning with its context, worded in English or Simplified Chinese like
 /// [`JobError`] messages (the texts are in `i18n.rs`). Jobs send it as
-/// [`Event::Warning`] in the job's language.
+/// [`Event::Warning`]; drivers word it with [`WarningKind::message`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WarningKind {

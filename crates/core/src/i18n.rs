@@ -555,6 +555,8 @@ fn syntax_reason(reason: SyntaxReason, format: TextFormat, lang: Lang) -> String
         (R::UnsupportedRecordType(kind), Lang::Zh) => {
             format!("不支持的记录类型 {}", record_type(kind))
         }
+        (R::TrailingCharacters, Lang::En) => "characters follow the record's checksum".into(),
+        (R::TrailingCharacters, Lang::Zh) => "记录的校验和之后还有多余字符".into(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The final report of a job: what the CLI writes with `--report` and the UI offers as
 //! "download report (JSON)". Field names are a public, stable interface.
 
+use crate::error::{JobError, Lang};
 use crate::event::Stage;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,29 @@ pub struct ErrorReport {
     pub message: String,
     /// What the technician can do about it.
     pub hint: String,
+    /// The error the texts were worded from, so a UI can word it again in the language it
+    /// shows now. Not part of the JSON: a report read back from a file has none.
+    #[serde(skip)]
+    pub cause: Option<JobError>,
+}
+
+impl ErrorReport {
+    /// `error` worded in `lang`, keeping it as the cause.
+    pub fn new(error: &JobError, lang: Lang) -> Self {
+        Self {
+            code: error.code(),
+            message: error.message(lang),
+            hint: error.hint(lang),
+            cause: Some(error.clone()),
+        }
+    }
+
+    /// This section worded in `lang` when its cause is known; as it is otherwise.
+    pub fn in_lang(&self, lang: Lang) -> Self {
+        self.cause
+            .as_ref()
+            .map_or_else(|| self.clone(), |cause| Self::new(cause, lang))
+    }
 }
 
 /// Time spent in one stage.

@@ -161,6 +161,7 @@ mod tests {
             code: code.into(),
             message: format!("{code} happened"),
             hint: String::new(),
+            cause: None,
         });
         report
     }

@@ -15,7 +15,8 @@ use crate::time::Instant;
 /// Settings that hold for every job of a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionConfig {
-    /// Language of error messages and hints in events and reports.
+    /// Language of a report's error message and hint. Events carry warnings and errors
+    /// typed; drivers word them in the language they show.
     pub lang: Lang,
     /// Send `ATE0` after the probe. Echo is handled either way; off saves bandwidth.
     pub echo_off: bool,
@@ -43,7 +44,7 @@ impl Session {
     /// A new idle session.
     pub fn new(config: SessionConfig) -> Self {
         Self {
-            at: AtEngine::new(mask_secrets).with_lang(config.lang),
+            at: AtEngine::new(mask_secrets),
             config,
             out: Outbox::default(),
             job: None,

@@ -566,9 +566,10 @@ fn syntax_ordinal(r: SyntaxReason) -> usize {
         SyntaxReason::LengthMismatch => 6,
         SyntaxReason::LengthInvalidForType => 7,
         SyntaxReason::UnsupportedRecordType(_) => 8,
+        SyntaxReason::TrailingCharacters => 9,
     }
 }
-const SYNTAX_REASONS: usize = 9;
+const SYNTAX_REASONS: usize = 10;
 
 #[test]
 fn every_record_syntax_error_is_worded_in_both_languages_in_both_formats() {
@@ -590,6 +591,7 @@ fn every_record_syntax_error_is_worded_in_both_languages_in_both_formats() {
         (R::LengthMismatch, [&[], &[]]),
         (R::LengthInvalidForType, [&[], &[]]),
         (R::UnsupportedRecordType(4), [&["04"], &["S4"]]),
+        (R::TrailingCharacters, [&[], &[]]),
     ];
     let mut seen: Vec<usize> = all.iter().map(|(r, _)| syntax_ordinal(*r)).collect();
     seen.sort_unstable();

@@ -223,6 +223,54 @@ fn malformed_s_records_are_refused_with_their_line_and_reason() {
 }
 
 #[test]
+fn s_records_with_characters_after_their_checksum_are_refused() {
+    use SyntaxReason as R;
+    // The `srec` crate reads up to the checksum its byte count points to and would accept
+    // each of these lines as `S1060003010203F0`, data right after line 2's.
+    for record in [
+        "S1060003010203F0FF",
+        "S1060003010203F0S9030000FC",
+        "S1060003010203F0 ; patched",
+        "S1060003010203F0\tX",
+    ] {
+        let text = format!("S00600004844521B\r\nS1060000010203F3\r\n{record}\r\nS9030000FC\r\n");
+        assert_eq!(
+            syntax_error("fw.s19", &text),
+            (TextFormat::SRecord, 3, R::TrailingCharacters),
+            "{record:?}"
+        );
+    }
+    let problem = ImageProblem::Syntax {
+        format: TextFormat::SRecord,
+        line: 3,
+        reason: R::TrailingCharacters,
+    };
+    assert_eq!(
+        problem.message(Lang::En),
+        "S-record line 3: characters follow the record's checksum"
+    );
+    assert_eq!(
+        problem.message(Lang::Zh),
+        "S-record 第 3 行格式错误：记录的校验和之后还有多余字符"
+    );
+}
+
+#[test]
+fn s_records_saved_on_windows_or_with_trailing_blanks_still_load() {
+    let lf = std::str::from_utf8(S37).expect("fixture is text");
+    assert!(!lf.contains('\r'), "the fixture is the LF reference");
+    let crlf = lf.replace('\n', "\r\n");
+    let padded = lf.replace('\n', " \t\r\n");
+    let reference = image::load("app.s37", S37).expect("lf");
+    for text in [crlf, padded] {
+        assert_eq!(
+            image::load("app.s37", text.as_bytes()).expect("crlf"),
+            reference
+        );
+    }
+}
+
+#[test]
 fn empty_files_are_refused() {
     assert!(image_message(image::load("e.bin", b"")).contains("no data"));
     assert!(image_message(image::load("e.hex", b":00000001FF\n")).contains("no data"));

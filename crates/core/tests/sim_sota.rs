@@ -1,6 +1,7 @@
 //! End to end against the independent device models of `otaflash-sim`: a QuecThing module
 //! delivering an MCU plan and an STM32 ROM bootloader, both driven by one `Session`.
 
+use otaflash_core::event::WarningKind;
 use otaflash_core::jobs::SotaComponent;
 use otaflash_core::stm32::Stm32Config;
 use otaflash_core::{
@@ -213,9 +214,14 @@ fn a_failed_stm32_attempt_is_retried_from_the_kept_image() {
     assert_eq!(r.result, Outcome::Success, "{r:?}");
     let image = module.image("STM32").expect("image").to_vec();
     assert_eq!(&boot.flash()[..image.len()], &image[..]);
-    assert!(events
-        .iter()
-        .any(|e| matches!(e, Event::Warning(w) if w.contains("attempt 1 of 3 failed"))));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Warning(WarningKind::FlashAttemptFailed {
+            attempt: 1,
+            of: 3,
+            ..
+        })
+    )));
     assert_eq!(module.mcu_version("STM32"), Some("2_0_0"));
 }
 

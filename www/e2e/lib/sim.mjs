@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, freePort } from './harness.mjs';
+import { ROOT, freePort, launch, serveDist } from './harness.mjs';
 
 /** The `otaflash` binary the simulators run from. */
 export const BIN = process.env.OTAFLASH_BIN
@@ -93,6 +93,31 @@ export async function startSim(device, scenario) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The bridged tests' scaffold: start the simulators `sims` names (`{ name: [device,
+ * scenario] }`, scenario optional, as for startSim), serve the app, launch a browser and run
+ * `body({ page, errors, server, ...simulators by name })`. The browser, the server and every
+ * simulator that started are closed whatever happened, also when starting one failed.
+ */
+export async function withBridgedPage(sims, body) {
+  const started = {};
+  let server;
+  let browser;
+  try {
+    for (const [name, [device, scenario]] of Object.entries(sims)) {
+      started[name] = await startSim(device, scenario);
+    }
+    server = await serveDist();
+    browser = await launch();
+    const { page, errors } = browser;
+    return await body({ page, errors, server, ...started });
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    for (const sim of Object.values(started)) sim.stop();
+  }
 }
 
 /**

@@ -41,7 +41,7 @@
 //! | `#resume-note` | `data-kind` = resumed (`data-offset`) or rejected (`#resume-reason`, why the job started over) |
 //! | `#resume-card`, `#resume-sota`, `#discard-journal` | a journaled transfer (`data-component`, `data-offset`): resume it / forget it |
 //! | `#kept-image`, `#write-again`, `#discard-image` | a kept verified image (`data-component`, `data-bytes`): write it to the MCU again / forget it |
-//! | `#journal-unavailable` | why the job journal (IndexedDB) cannot be used |
+//! | `#journal-unavailable` | the latest job journal problem: IndexedDB unavailable, storage full, or a read/write failed |
 //! | `#retries`, `#retry-interval` | job form: retries after a failed attempt, seconds between attempts |
 //! | `#attempt` | while a job with retries runs: "attempt k of n" (`data-attempt`, `data-total`) |
 //! | `#retry-wait` | after a failed attempt: `data-attempt`, `data-total`, the countdown; `#cancel-retry` gives up |

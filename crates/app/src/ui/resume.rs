@@ -73,15 +73,15 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
     let scope = crate::board::journal_scope(handles.borrow().station);
     use_effect_with((), move |()| {
         spawn_local(async move {
-            let unavailable =
-                |e: otaflash_web::JournalError| Action::Resume(ResumeAction::Unavailable(e));
+            let failed =
+                |e: otaflash_web::JournalError| Action::Resume(ResumeAction::JournalFailed(e));
             let opened = match &scope {
                 Some(scope) => Journal::open_scoped(scope).await,
                 None => Journal::open().await,
             };
             let journal = match opened {
                 Ok(journal) => journal,
-                Err(e) => return dispatcher.dispatch(unavailable(e)),
+                Err(e) => return dispatcher.dispatch(failed(e)),
             };
             match journal.entries().await {
                 Ok(loaded) => {
@@ -101,10 +101,10 @@ pub(super) fn use_journal(state: &UseReducerHandle<AppState>, handles: &Rc<RefCe
                         dispatcher.dispatch(Action::Resume(ResumeAction::Refused(component, why)));
                     }
                 }
-                Err(e) => dispatcher.dispatch(unavailable(e)),
+                Err(e) => dispatcher.dispatch(failed(e)),
             }
             let sink = dispatcher.clone();
-            let writer = JournalWriter::start(journal, move |e| sink.dispatch(unavailable(e)));
+            let writer = JournalWriter::start(journal, move |e| sink.dispatch(failed(e)));
             journaling.0.borrow_mut().writer = Some(writer);
         });
     });

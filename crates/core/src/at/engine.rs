@@ -10,7 +10,7 @@
 
 use crate::at::command::{FinalResult, Reply, Request};
 use crate::at::framer::{Item, LineReader};
-use crate::error::{Awaited, ErrorKind, Lang};
+use crate::error::{Awaited, ErrorKind};
 use crate::event::{Event, WarningKind};
 use crate::io::{Outbox, PortId};
 use crate::time::{Duration, Instant};
@@ -80,8 +80,6 @@ pub struct AtEngine {
     /// The prompt being waited for.
     prompt: Option<PromptWait>,
     mask: fn(&str) -> String,
-    /// The language of the engine's own warnings.
-    lang: Lang,
 }
 
 impl AtEngine {
@@ -94,15 +92,7 @@ impl AtEngine {
             guard_until: Instant(0),
             prompt: None,
             mask,
-            lang: Lang::default(),
         }
-    }
-
-    /// The same engine, wording its warnings in `lang` (the session's language).
-    #[must_use]
-    pub fn with_lang(mut self, lang: Lang) -> Self {
-        self.lang = lang;
-        self
     }
 
     /// Whether a command is queued or in flight.
@@ -171,7 +161,7 @@ impl AtEngine {
                     let dropped = WarningKind::LineTooLong {
                         max: crate::at::framer::MAX_LINE,
                     };
-                    out.event(Event::Warning(dropped.message(self.lang)));
+                    out.event(Event::Warning(dropped));
                 }
             }
         }
@@ -318,6 +308,7 @@ fn payload_len(header: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Lang;
     use crate::io::Output;
 
     fn announcing(line: &str) -> Request {
@@ -379,30 +370,34 @@ mod tests {
     }
 
     #[test]
-    fn an_overlong_line_is_dropped_with_a_warning_in_the_engine_language() {
+    fn an_overlong_line_is_dropped_with_a_warning() {
+        let mut engine = AtEngine::new(str::to_owned);
+        let mut out = Outbox::default();
+        let mut wire = vec![b'x'; crate::at::framer::MAX_LINE + 10];
+        wire.extend_from_slice(b"\r\n+QIOTEVT: 7,10700\r\n");
+        let seen = engine.on_bytes(Instant(0), &wire, &mut out);
+        assert!(
+            matches!(seen.as_slice(), [AtEvent::Urc(u)] if u == "+QIOTEVT: 7,10700"),
+            "{seen:?}"
+        );
+        let warnings: Vec<WarningKind> = core::iter::from_fn(|| out.pop())
+            .filter_map(|o| match o {
+                Output::Event(Event::Warning(w)) => Some(w),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            warnings,
+            [WarningKind::LineTooLong {
+                max: crate::at::framer::MAX_LINE
+            }]
+        );
         for (lang, expected) in [
             (Lang::En, "longer than 1024 bytes"),
             (Lang::Zh, "超过 1024 字节"),
         ] {
-            let mut engine = AtEngine::new(str::to_owned).with_lang(lang);
-            let mut out = Outbox::default();
-            let mut wire = vec![b'x'; crate::at::framer::MAX_LINE + 10];
-            wire.extend_from_slice(b"\r\n+QIOTEVT: 7,10700\r\n");
-            let seen = engine.on_bytes(Instant(0), &wire, &mut out);
-            assert!(
-                matches!(seen.as_slice(), [AtEvent::Urc(u)] if u == "+QIOTEVT: 7,10700"),
-                "{seen:?}"
-            );
-            let warnings: Vec<String> = core::iter::from_fn(|| out.pop())
-                .filter_map(|o| match o {
-                    Output::Event(Event::Warning(w)) => Some(w),
-                    _ => None,
-                })
-                .collect();
-            assert!(
-                matches!(warnings.as_slice(), [w] if w.contains(expected)),
-                "{lang:?}: {warnings:?}"
-            );
+            let text = warnings[0].message(lang);
+            assert!(text.contains(expected), "{text}");
         }
     }
 }

@@ -397,7 +397,7 @@ impl EspAt {
                 server: server_of(url),
             }))),
             l if l.starts_with("busy p") => {
-                warn(&WarningKind::UrlOverrun, ctx);
+                ctx.warn(WarningKind::UrlOverrun);
                 Ok(Phase::UrlSent { deadline })
             }
             l => match received_count(l) {
@@ -432,7 +432,7 @@ impl EspAt {
     /// Enters the Reboot stage; returns when the module must answer again by.
     fn enter_reboot(&self, ctx: &mut Ctx<'_>) -> Instant {
         ctx.tracker.enter(ctx.now, Stage::Reboot, ctx.out);
-        warn(&WarningKind::EspAtRestarting, ctx);
+        ctx.warn(WarningKind::EspAtRestarting);
         ctx.now + self.p.reboot
     }
 
@@ -466,15 +466,9 @@ impl EspAt {
             let unchanged = WarningKind::VersionUnchanged {
                 version: now_running.clone(),
             };
-            warn(&unchanged, ctx);
+            ctx.warn(unchanged);
         }
         ctx.tracker.facts.to_version = now_running;
         Ok(())
     }
-}
-
-/// Tells the technician `warning` in the job's language.
-fn warn(warning: &WarningKind, ctx: &mut Ctx<'_>) {
-    let text = warning.message(ctx.tracker.lang());
-    ctx.event(Event::Warning(text));
 }

@@ -41,6 +41,8 @@ pub enum SyntaxReason {
     LengthInvalidForType,
     /// A record type the format does not define (Intel HEX above 05, S-record S4).
     UnsupportedRecordType(u8),
+    /// Characters follow the checksum (S-record: the `srec` crate would ignore them).
+    TrailingCharacters,
 }
 
 /// Why a firmware file is not usable; see the module docs.

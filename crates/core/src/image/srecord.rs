@@ -4,7 +4,11 @@
 //! headers), so only ASCII lines reach it and `S0` headers are skipped here: we never use
 //! them. A termination record (`S7`/`S8`/`S9`) is required so a truncated file is refused.
 //! The crate's four errors are coarse, so a refused line is read again to name what is
-//! wrong with it ([`diagnose`]).
+//! wrong with it ([`diagnose`]). The crate also stops reading at the checksum its byte
+//! count points to and ignores whatever follows; we refuse such a line instead
+//! ([`SyntaxReason::TrailingCharacters`]), since two records run together or a botched edit
+//! would otherwise load silently. Line endings (LF or CRLF) and surrounding whitespace are
+//! not part of a record.
 
 use super::{image_error, FlashImage, ImageProblem, SegmentBuilder, SyntaxReason, TextFormat};
 use crate::error::JobError;
@@ -24,13 +28,17 @@ pub(super) fn parse(text: &str) -> Result<FlashImage, JobError> {
         if record.starts_with("S0") {
             continue;
         }
-        let parsed: srec::Record = record.parse().map_err(|e| {
+        let syntax = |reason| {
             image_error(ImageProblem::Syntax {
                 format: TextFormat::SRecord,
                 line,
-                reason: diagnose(record, e),
+                reason,
             })
-        })?;
+        };
+        let parsed: srec::Record = record.parse().map_err(|e| syntax(diagnose(record, e)))?;
+        if record_len(record).is_some_and(|len| record.len() > len) {
+            return Err(syntax(SyntaxReason::TrailingCharacters));
+        }
         match parsed {
             srec::Record::S1(d) => out.push(u64::from(d.address.0), d.data, line)?,
             srec::Record::S2(d) => out.push(u64::from(d.address.0), d.data, line)?,
@@ -58,7 +66,9 @@ fn diagnose(record: &str, error: srec::ReaderError) -> SyntaxReason {
         E::ByteCountZero => SyntaxReason::TooShort,
         E::NotEnoughData => match byte_count(record) {
             None => SyntaxReason::TooShort,
-            Some(count) if record.len() < 4 + 2 * count => SyntaxReason::LengthMismatch,
+            Some(_) if record_len(record).is_some_and(|len| record.len() < len) => {
+                SyntaxReason::LengthMismatch
+            }
             Some(_) => SyntaxReason::LengthInvalidForType,
         },
         E::ChecksumMismatch => checksums(record).map_or(
@@ -72,6 +82,12 @@ fn diagnose(record: &str, error: srec::ReaderError) -> SyntaxReason {
 /// The record's byte count (address, data and checksum bytes), when readable.
 fn byte_count(record: &str) -> Option<usize> {
     hex_byte(record.get(2..4)?).map(usize::from)
+}
+
+/// How many characters the record spans by its byte count: `S`, the type digit, the two
+/// count digits and two digits per counted byte.
+fn record_len(record: &str) -> Option<usize> {
+    byte_count(record).map(|count| 4 + 2 * count)
 }
 
 /// The checksum the record carries and the one its count, address and data give (the

@@ -4,7 +4,7 @@
 //! and take `10705` / `10706`, cross-checked against the version `AT+QIOTINFO?` reports.
 
 use crate::at::AtEvent;
-use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
+use crate::error::{Awaited, ErrorKind, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::connect::{self, Connect, ConnectParams, Online};
@@ -29,8 +29,6 @@ pub(crate) struct Fota {
     p: FotaParams,
     connect: ConnectParams,
     phase: Phase,
-    /// The language of the job's warnings.
-    lang: Lang,
 }
 
 /// The module's verdict, when it arrived before we were ready to take it.
@@ -82,13 +80,7 @@ impl Fota {
             p,
             connect,
             phase: Phase::Connect(Connect::begin(ctx)),
-            lang: config.lang,
         }
-    }
-
-    /// Tells the technician `warning`, in the job's language.
-    fn warn(&self, warning: &WarningKind, ctx: &mut Ctx<'_>) {
-        ctx.event(Event::Warning(warning.message(self.lang)));
     }
 
     pub(crate) fn deadline(&self) -> Option<Instant> {
@@ -197,7 +189,7 @@ impl Fota {
                 }
                 Some(QiotEvent::Ota(OtaEvent::PlanAvailable(other))) => {
                     let other = other.component;
-                    self.warn(&WarningKind::McuComponentIgnored { other }, ctx);
+                    ctx.warn(WarningKind::McuComponentIgnored { other });
                     Ok(Phase::AwaitPlan { measured, deadline })
                 }
                 _ => Ok(Phase::AwaitPlan { measured, deadline }),
@@ -218,7 +210,7 @@ impl Fota {
                 // the download URCs decide (protocol.md §2.3 F3).
                 if let Some(e) = r.failure() {
                     let refused = WarningKind::ConfirmRefused { error: e.into() };
-                    self.warn(&refused, ctx);
+                    ctx.warn(refused);
                 }
                 ctx.tracker.enter(ctx.now, Stage::Download, ctx.out);
                 Ok(Phase::Download {
@@ -441,7 +433,7 @@ impl Fota {
 
     fn reboot(&self, plan: PlanEntry, ctx: &mut Ctx<'_>) -> Phase {
         ctx.tracker.enter(ctx.now, Stage::Reboot, ctx.out);
-        self.warn(&WarningKind::ModuleRebooting, ctx);
+        ctx.warn(WarningKind::ModuleRebooting);
         Phase::Reboot {
             plan,
             probe_at: ctx.now + PROBE_AFTER,
@@ -510,7 +502,7 @@ impl Fota {
                 reported: v.to_owned(),
                 target: plan.target_version.clone(),
             };
-            self.warn(&differs, ctx);
+            ctx.warn(differs);
         }
         Err(Ok(()))
     }

@@ -22,7 +22,7 @@ pub use params::{
 
 use crate::at::{AtCommand, AtEngine, AtEvent, Reply};
 use crate::error::{ErrorKind, JobError};
-use crate::event::{DeviceFact, Event};
+use crate::event::{DeviceFact, Event, WarningKind};
 use crate::io::{Outbox, PortId};
 use crate::report::JobKind;
 use crate::session::SessionConfig;
@@ -91,6 +91,11 @@ impl Ctx<'_> {
     /// Reports any event.
     pub(crate) fn event(&mut self, event: Event) {
         self.out.event(event);
+    }
+
+    /// Tells the technician `warning` (the driver words it).
+    pub(crate) fn warn(&mut self, warning: WarningKind) {
+        self.out.event(Event::Warning(warning));
     }
 }
 

@@ -40,11 +40,6 @@ impl Tracker {
         }
     }
 
-    /// The language of messages in this job's report.
-    pub(crate) fn lang(&self) -> Lang {
-        self.lang
-    }
-
     /// Moves to `stage`, finishing the current one; re-entering the current stage is a no-op.
     pub(crate) fn enter(&mut self, now: Instant, stage: Stage, out: &mut Outbox) {
         if self.current.is_some_and(|(s, _)| s == stage) {
@@ -94,11 +89,7 @@ impl Tracker {
     /// Ends the job with `error`.
     pub(crate) fn fail(mut self, now: Instant, error: &JobError, out: &mut Outbox) {
         self.close(now, false, out);
-        let detail = ErrorReport {
-            code: error.code(),
-            message: error.message(self.lang),
-            hint: error.hint(self.lang),
-        };
+        let detail = ErrorReport::new(error, self.lang);
         let report = self.report(Outcome::Failed, error.lwm2m_result(), Some(detail));
         out.event(Event::Finished(Box::new(report)));
     }

@@ -77,7 +77,7 @@ impl FlashJob {
             size: image.len(),
             md5: hex(&md5.finalize()),
             sha256: hex(&sha256.finalize()),
-            programmer: Programmer::new(image, config).with_lang(lang),
+            programmer: Programmer::new(image, config),
             out: Outbox::default(),
             name: name.into(),
             lang,
@@ -191,7 +191,7 @@ impl FlashJob {
                 version: step.report.version.clone(),
                 error: Some(e.into()),
             };
-            self.out.event(Event::Warning(problem.message(self.lang)));
+            self.out.event(Event::Warning(problem));
         }
     }
 
@@ -234,10 +234,10 @@ impl FlashJob {
                 version: step.report.version.clone(),
                 error: None,
             };
-            self.out.event(Event::Warning(problem.message(self.lang)));
+            self.out.event(Event::Warning(problem));
             return false;
         }
-        let mut at = AtEngine::new(mask_secrets).with_lang(self.lang);
+        let mut at = AtEngine::new(mask_secrets);
         let command = SetMcuVersion {
             component: step.report.component.clone(),
             version: step.report.version.clone(),
@@ -267,11 +267,7 @@ impl FlashJob {
             md5: self.md5.clone(),
             sha256: self.sha256.clone(),
             durations: self.programmer.durations().to_vec(),
-            error: error.map(|e| ErrorReport {
-                code: e.code(),
-                message: e.message(self.lang),
-                hint: e.hint(self.lang),
-            }),
+            error: error.map(|e| ErrorReport::new(&e, self.lang)),
         }
     }
 }

@@ -20,7 +20,7 @@ use super::frame::{self, Command, CommandSet, MAX_BLOCK};
 use super::part::Part;
 use super::plan::{self, Chunk, EraseBatch, VerifyBlock, CRC_BLOCK};
 use super::{stm32_crc, EntrySequence, Jump, Line, Stm32Config, VerifyMode};
-use crate::error::{ErrorKind, JobError, Lang};
+use crate::error::{ErrorKind, JobError};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::image::FlashImage;
 use crate::io::{LineSettings, Outbox, Output, Parity, PortId};
@@ -75,7 +75,6 @@ pub struct FlashSummary {
 #[derive(Debug)]
 pub struct Programmer {
     config: Stm32Config,
-    lang: Lang,
     client: Client,
     stages: StageClock,
     phase: Phase,
@@ -86,17 +85,10 @@ impl Programmer {
     pub fn new(image: FlashImage, config: Stm32Config) -> Self {
         Self {
             config,
-            lang: Lang::default(),
             client: Client::default(),
             stages: StageClock::default(),
             phase: Phase::Ready(image),
         }
-    }
-
-    /// The same programmer, wording its warnings in `lang` (English by default).
-    pub fn with_lang(mut self, lang: Lang) -> Self {
-        self.lang = lang;
-        self
     }
 
     /// Reconfigure the port to 8E1, run the entry sequence if any, and synchronise.
@@ -215,7 +207,6 @@ impl Programmer {
             out,
             client: &mut self.client,
             config: &self.config,
-            lang: self.lang,
             stages: &mut self.stages,
         };
         let next = match reply {
@@ -235,7 +226,6 @@ struct Ctx<'a> {
     out: &'a mut Outbox,
     client: &'a mut Client,
     config: &'a Stm32Config,
-    lang: Lang,
     stages: &'a mut StageClock,
 }
 
@@ -252,8 +242,8 @@ impl Ctx<'_> {
         self.out.event(Event::Progress { stage, done, total });
     }
 
-    fn warn(&mut self, warning: &WarningKind) {
-        self.out.event(Event::Warning(warning.message(self.lang)));
+    fn warn(&mut self, warning: WarningKind) {
+        self.out.event(Event::Warning(warning));
     }
 }
 
@@ -283,7 +273,7 @@ impl Phase {
         match self {
             Self::Sync(image) => {
                 if payload.first() == Some(&frame::NACK) {
-                    ctx.warn(&WarningKind::AlreadySynced);
+                    ctx.warn(WarningKind::AlreadySynced);
                 }
                 ctx.send(Request::get());
                 Ok(Self::Identify(Identify {
@@ -311,9 +301,9 @@ impl Phase {
             Self::Go(mut summary, address) => {
                 if failed.final_ack_missing {
                     summary.started_at = Some(address);
-                    ctx.warn(&WarningKind::StartNotConfirmed { address });
+                    ctx.warn(WarningKind::StartNotConfirmed { address });
                 } else {
-                    ctx.warn(&WarningKind::NotStarted {
+                    ctx.warn(WarningKind::NotStarted {
                         address,
                         error: failed.error,
                     });
@@ -325,7 +315,7 @@ impl Phase {
                 image,
                 step: IdStep::FlashSize(known),
             }) => {
-                ctx.warn(&WarningKind::FlashSizeUnreadable {
+                ctx.warn(WarningKind::FlashSizeUnreadable {
                     error: failed.error,
                     assumed_kib: known.part.flash_size / 1024,
                 });
@@ -433,7 +423,7 @@ impl Identify {
                 };
                 let size = kib.saturating_mul(1024);
                 let size = if size == 0 || size > known.part.flash_size {
-                    ctx.warn(&WarningKind::FlashSizeImplausible {
+                    ctx.warn(WarningKind::FlashSizeImplausible {
                         kib,
                         assumed_kib: known.part.flash_size / 1024,
                     });
@@ -480,7 +470,7 @@ impl Target {
         }
         plan::check_fits(&image, part, flash_size)?;
         if let Some(warning) = plan::vector_table_warning(&image, part, flash_size) {
-            ctx.warn(&warning);
+            ctx.warn(warning);
         }
         let chunks = plan::chunks(&image);
         let pages = plan::pages(part, flash_size, &chunks)?;

@@ -4,7 +4,7 @@
 
 use otaflash_core::transcript::{self, Dir, Record};
 use otaflash_core::{
-    Event, Input, Instant, JobSpec, Output, PortId, Report, Session, SessionConfig,
+    Event, Input, Instant, JobSpec, Lang, Output, PortId, Report, Session, SessionConfig,
 };
 use otaflash_sim::Device;
 
@@ -54,11 +54,11 @@ impl Run {
             .map(|b| String::from_utf8_lossy(b).trim_end().to_owned())
             .collect()
     }
-    pub fn warnings(&self) -> Vec<&str> {
+    pub fn warnings(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Warning(w) => Some(w.as_str()),
+                Event::Warning(w) => Some(w.message(Lang::En)),
                 _ => None,
             })
             .collect()

@@ -7,7 +7,7 @@
 
 use otaflash_core::image::FlashImage;
 use otaflash_core::stm32::{FlashSummary, Programmer, Stm32Config};
-use otaflash_core::{Event, Instant, JobError, Outbox, Output};
+use otaflash_core::{Event, Instant, JobError, Lang, Outbox, Output};
 
 pub const ACK: u8 = 0x79;
 pub const NACK: u8 = 0x1F;
@@ -375,10 +375,10 @@ impl Run {
         })
     }
 
-    pub fn warnings(&self) -> Vec<&str> {
+    pub fn warnings(&self) -> Vec<String> {
         self.events()
             .filter_map(|e| match e {
-                Event::Warning(w) => Some(w.as_str()),
+                Event::Warning(w) => Some(w.message(Lang::En)),
                 _ => None,
             })
             .collect()

@@ -29,7 +29,7 @@ pub(super) fn view(state: &AppState, run: &Run, on: &Callback<Intent>) -> Html {
             }
             { stages(run.job, &run.stages, lang) }
             if let Some(warning) = &run.warning {
-                <p id="warning" class="warning" role="status">{ T::Warning.text(lang) }{ ": " }{ warning.clone() }</p>
+                <p id="warning" class="warning" role="status">{ T::Warning.text(lang) }{ ": " }{ warning.text(lang) }</p>
             }
             <button id="cancel-job" onclick={click(on, Intent::Cancel)}>{ T::Cancel.text(lang) }</button>
         </>

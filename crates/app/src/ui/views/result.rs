@@ -1,5 +1,5 @@
 //! The result: success or failure with the error's code, message and hint (from the
-//! core, in the session's language), the report's facts, the frozen stage rows, and the
+//! core, in the page's current language), the report's facts, the frozen stage rows, and the
 //! downloads (report JSON, transcript, saved image).
 
 use super::{click, progress};
@@ -66,13 +66,13 @@ pub(super) fn view(state: &AppState, done: &Finished, on: &Callback<Intent>) -> 
                     <RetryWait attempt={wait.attempt} total={wait.policy.total()} next_at_ms={wait.next_at_ms.unwrap_or_default()} {lang} on={on.clone()} />
                 }
                 if let Some(warning) = &done.warning {
-                    <p id="result-warning" class="warning">{ warning.clone() }</p>
+                    <p id="result-warning" class="warning">{ warning.text(lang) }</p>
                 }
-                if let Some(error) = &report.error {
+                if let Some(error) = done.error(lang) {
                     <div class="error" role="alert">
-                        <p><span>{ T::ErrorCode.text(lang) }{ ": " }</span><code id="error-code">{ error.code.clone() }</code></p>
-                        <p id="error-message">{ error.message.clone() }</p>
-                        <p id="error-hint"><strong>{ T::Hint.text(lang) }{ ": " }</strong>{ error.hint.clone() }</p>
+                        <p><span>{ T::ErrorCode.text(lang) }{ ": " }</span><code id="error-code">{ error.code }</code></p>
+                        <p id="error-message">{ error.message }</p>
+                        <p id="error-hint"><strong>{ T::Hint.text(lang) }{ ": " }</strong>{ error.hint }</p>
                     </div>
                 }
                 <dl class="report">

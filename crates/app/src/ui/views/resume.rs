@@ -48,7 +48,7 @@ pub(super) fn running(state: &AppState) -> Html {
 /// Between jobs: the newest interrupted transfer and the newest kept image, if any.
 pub(super) fn offers(state: &AppState, on: &Callback<Intent>) -> Html {
     let lang = state.lang;
-    let unavailable = state.resume.unavailable.as_ref().map(|error| {
+    let journal_problem = state.resume.journal_problem.as_ref().map(|error| {
         let (what, hint) = Text::for_journal_error(error);
         html! {
             <p id="journal-unavailable" class="warning">
@@ -108,5 +108,5 @@ pub(super) fn offers(state: &AppState, on: &Callback<Intent>) -> Html {
             </section>
         }
     });
-    html! { <>{ for unavailable }{ for refused }{ for transfer }{ for kept }</> }
+    html! { <>{ for journal_problem }{ for refused }{ for transfer }{ for kept }</> }
 }

@@ -156,8 +156,7 @@ impl Sota {
     }
 
     fn start_attempt(&self, f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
-        let mut programmer =
-            Programmer::new(f.image.clone(), f.config).with_lang(ctx.tracker.lang());
+        let mut programmer = Programmer::new(f.image.clone(), f.config);
         programmer.start(ctx.now, ctx.out);
         f.programmer = Some(programmer);
     }
@@ -184,7 +183,7 @@ impl Sota {
                     of: self.p.flash_attempts,
                     pause_ms: pause.as_ms(),
                 };
-                self.warn(&failed, ctx);
+                ctx.warn(failed);
                 f.next_attempt = next;
                 Ok(Phase::Flash(Box::new(f)))
             }
@@ -197,7 +196,7 @@ impl Sota {
                 });
                 if !f.failures.is_empty() {
                     let attempt = f.failures.len() + 1;
-                    self.warn(&WarningKind::FlashSucceededOnAttempt { attempt }, ctx);
+                    ctx.warn(WarningKind::FlashSucceededOnAttempt { attempt });
                 }
                 let mut wait = AwaitModule {
                     plan: f.plan,
@@ -220,7 +219,7 @@ impl Sota {
     /// The module port went away while the STM32 is being programmed: carry on.
     pub(super) fn module_lost_while_flashing(&self, f: &mut FlashMcu, ctx: &mut Ctx<'_>) {
         f.module = ModuleLink::Lost;
-        self.warn(&WarningKind::ModuleLostWhileFlashing, ctx);
+        ctx.warn(WarningKind::ModuleLostWhileFlashing);
     }
 
     /// Programmed, waiting for the module port (then an `AT`) to report the version.

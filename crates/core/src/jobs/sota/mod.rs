@@ -18,7 +18,7 @@ mod transfer;
 use std::sync::Arc;
 
 use crate::at::AtEvent;
-use crate::error::{Awaited, ErrorKind, Lang, ProtocolViolation, Rejection};
+use crate::error::{Awaited, ErrorKind, ProtocolViolation, Rejection};
 use crate::event::{DeviceFact, Event, Stage, WarningKind};
 use crate::io::PortId;
 use crate::jobs::checkpoint::ResumeRefusal;
@@ -49,8 +49,6 @@ pub(crate) struct Sota {
     p: SotaParams,
     connect: ConnectParams,
     phase: Phase,
-    /// The language of the job's warnings.
-    lang: Lang,
 }
 
 /// The plan we accepted and what we know about its package.
@@ -151,7 +149,6 @@ impl Sota {
             p,
             connect,
             phase: Phase::Connect(Connect::begin(ctx)),
-            lang: config.lang,
         }
     }
 
@@ -224,11 +221,6 @@ impl Sota {
             Err(Stop::Fail(e)) if confirmed => self.abort(e, ctx),
             Err(Stop::Fail(e)) => Flow::Done(Err(e)),
         }
-    }
-
-    /// Tells the technician `warning`, in the job's language.
-    fn warn(&self, warning: &WarningKind, ctx: &mut Ctx<'_>) {
-        ctx.event(Event::Warning(warning.message(self.lang)));
     }
 
     /// Whether the module is past the confirm, so that ending needs an explicit abort.
@@ -343,14 +335,11 @@ impl Sota {
                         .iter()
                         .any(|c| c.component == other.component);
                     let (other, this) = (other.component.clone(), self.p.component.clone());
-                    self.warn(
-                        &if later {
-                            WarningKind::ComponentLater { other, this }
-                        } else {
-                            WarningKind::ComponentIgnored { other, this }
-                        },
-                        ctx,
-                    );
+                    ctx.warn(if later {
+                        WarningKind::ComponentLater { other, this }
+                    } else {
+                        WarningKind::ComponentIgnored { other, this }
+                    });
                     Ok(Phase::AwaitPlan {
                         measured,
                         deadline,
@@ -439,7 +428,7 @@ impl Sota {
                         waited_ms: PACKAGE_WAIT.as_ms(),
                     }));
                 };
-                self.warn(&WarningKind::DownloadStalled, ctx);
+                ctx.warn(WarningKind::DownloadStalled);
                 Ok(Phase::AwaitPlan {
                     measured,
                     deadline: ctx.now + self.p.waits.plan,
@@ -641,7 +630,7 @@ impl Sota {
         ctx.tracker.facts.to_version = accepted.plan.target_version.clone();
         if accepted.package.is_some() {
             // A re-push after a download error: the plan was already checked and accepted.
-            self.warn(&WarningKind::PlanRepushed, ctx);
+            ctx.warn(WarningKind::PlanRepushed);
             return Ok(self.confirm(accepted, ctx));
         }
         let offer = strategy::evaluate(&accepted.plan, Some(&self.p.current_version), measured);

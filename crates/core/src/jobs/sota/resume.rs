@@ -172,7 +172,7 @@ impl Sota {
             total: t.package.size,
             wait_s: deadline.saturating_since(ctx.now).as_ms() / 1000,
         };
-        self.warn(&lost, ctx);
+        ctx.warn(lost);
         self.phase = Phase::Reconnect(Reconnect {
             t,
             deadline,

@@ -223,7 +223,7 @@ impl Sota {
                 computed: digests.crc32,
                 plan: t.package.crc,
             };
-            self.warn(&crc, ctx);
+            ctx.warn(crc);
         }
         ctx.event(Event::Progress {
             stage: Stage::Verify,
