@@ -1,14 +1,15 @@
 // The demo device runs in a dedicated Web Worker (otaflash-demo) that the page loads only when
 // the demo connects and terminates when it disconnects: the first load fetches none of its
-// files, connecting starts exactly one worker from otaflash-demo_loader.js (the probe then
+// files, connecting starts exactly one worker from this build's hashed loader (the probe then
 // runs through it), and disconnecting ends it. And README's recommended Content-Security-Policy
 // (dist/csp.txt), sent on every response, lets the worker load its glue and compile its wasm.
 // Offline is covered by offline.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DIST, serveDist, launch } from './lib/harness.mjs';
+import { DIST, serveDist, launch, demoWorkerFiles } from './lib/harness.mjs';
 import { serveStatic } from './lib/field.mjs';
 
 const isDemoFile = (url) => /\/otaflash-demo[^/]*$/.test(new URL(url).pathname);
@@ -27,11 +28,11 @@ test('the demo worker is loaded on connect and ended on disconnect', async () =>
     assert.deepEqual(page.workers(), [], 'no worker before the demo connects');
 
     const [worker] = await Promise.all([page.waitForEvent('worker', { timeout: 10_000 }), page.click('#connect')]);
-    assert.equal(new URL(worker.url()).pathname, '/otaflash-demo_loader.js');
+    assert.equal(new URL(worker.url()).pathname, demoWorkerFiles().loader);
     // The probe answered through the worker: the job form appears with the device's facts.
     await page.locator('#start-sota').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await page.textContent('[data-testid="device-model"]'), /EC200U/);
-    assert.ok(requested.some((u) => new URL(u).pathname === '/otaflash-demo_bg.wasm'), 'the worker fetched its wasm');
+    assert.ok(requested.some((u) => new URL(u).pathname === demoWorkerFiles().wasm), 'the worker fetched its wasm');
     assert.equal(page.workers().length, 1, 'one worker for both ports');
 
     const closed = new Promise((resolve) => worker.once('close', resolve));
@@ -45,6 +46,18 @@ test('the demo worker is loaded on connect and ended on disconnect', async () =>
   } finally {
     await browser.close();
     await server.stop();
+  }
+});
+
+test('the demo worker files are named by a hash of their contents', () => {
+  const files = demoWorkerFiles();
+  const read = (p) => readFileSync(path.join(DIST, p));
+  const hash = createHash('sha256').update(read(files.glue)).update(read(files.wasm)).digest('hex').slice(0, 16);
+  assert.equal(files.loader, `/otaflash-demo-${hash}_loader.js`);
+  assert.equal(read(files.loader).toString(),
+    `importScripts(".${files.glue}");wasm_bindgen(".${files.wasm}");`);
+  for (const unhashed of ['otaflash-demo.js', 'otaflash-demo_bg.wasm', 'otaflash-demo_loader.js']) {
+    assert.ok(!existsSync(path.join(DIST, unhashed)), `${unhashed} is not shipped`);
   }
 });
 

@@ -3,7 +3,7 @@
 // demo device still connects. Saves out/offline.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, screenshot } from './lib/harness.mjs';
+import { serveDist, launch, screenshot, demoWorkerFiles } from './lib/harness.mjs';
 
 test('the app boots offline after one visit', async () => {
   const server = await serveDist();
@@ -25,7 +25,7 @@ test('the app boots offline after one visit', async () => {
     });
     assert.ok(cached.some((p) => p.endsWith('.wasm')), `wasm precached: ${cached}`);
     assert.ok(cached.some((p) => p.endsWith('.js') && p !== '/sw.js'), `js precached: ${cached}`);
-    for (const file of ['/otaflash-demo_loader.js', '/otaflash-demo.js', '/otaflash-demo_bg.wasm']) {
+    for (const file of Object.values(demoWorkerFiles())) {
       assert.ok(cached.includes(file), `demo worker precached: ${file} in ${cached}`);
     }
 

@@ -2,7 +2,7 @@
 // - csp.txt: the script-src a Content-Security-Policy needs for this build: 'self',
 //   'wasm-unsafe-eval' and the SHA-256 of each inline <script> in index.html (trunk's
 //   module loader and the service-worker registration; both change with every build).
-//   It also covers the demo device's Web Worker (otaflash-demo_loader.js, same origin):
+//   It also covers the demo device's Web Worker (otaflash-demo-<hash>_loader.js, same origin):
 //   worker-src falls back to script-src, and the worker's importScripts and wasm compile
 //   need 'self' and 'wasm-unsafe-eval' when the policy is sent on every response.
 // - embed/ota-flasher.js.sri: the loader's Subresource Integrity value (sha384-…).

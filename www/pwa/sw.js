@@ -1,18 +1,25 @@
 // otaflash service worker: makes the app work offline (a technician in a basement).
 // - install: precache the app shell and every hashed js/wasm/css that index.html references
 //   (trunk hashes file names per build, so they are read from the built index.html), and the
-//   demo device's worker (not referenced there: the app starts it when the demo is used).
+//   demo device's worker (named by index.html's otaflash-demo-worker meta, hashed per build
+//   like the rest: the app starts it only when the demo is used).
 // - fetch: network-first for navigations (fallback: the cached shell, whatever the query, so the
 //   station board `/?stations=N` and its frames `/?station=k` open offline), cache-first for the rest.
 // - A new version never takes over by itself: it waits until the page, when idle, posts
 //   {type:'skip-waiting'} after the technician accepted "update ready". No reload mid-job.
-// CACHE_VERSION is replaced at build time (Trunk.toml post_build hook) with a hash of index.html
-// and the demo worker's files.
+// CACHE_VERSION is replaced at build time (www/pwa/demo-worker-names.mjs) with a hash of
+// index.html, which names every hashed file of the build.
 const CACHE = 'otaflash-CACHE_VERSION';
 const STATIC = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
-// trunk names worker files after the bin, without a content hash, so they are fetched past the
-// HTTP cache; a new build changes CACHE (above), so a stale copy is never kept.
-const DEMO_WORKER = ['/otaflash-demo_loader.js', '/otaflash-demo.js', '/otaflash-demo_bg.wasm'];
+// The demo worker's loader, glue and wasm, from the loader's name in index.html's meta
+// (otaflash-demo-<hash>_loader.js).
+const demoWorker = (html) => {
+  const loader = html.match(/<meta name="otaflash-demo-worker" content="(otaflash-demo-[0-9a-f]+)_loader\.js">/);
+  // The build hook always writes it: without it, fail the install rather than go offline
+  // without the demo device.
+  if (!loader) throw new Error('index.html names no demo worker');
+  return [`/${loader[1]}_loader.js`, `/${loader[1]}.js`, `/${loader[1]}_bg.wasm`];
+};
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -20,7 +27,7 @@ self.addEventListener('install', (event) => {
     const html = await (await fetch('/index.html', { cache: 'no-store' })).text();
     const assets = [...html.matchAll(/(?:href|src)="(\/[^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
     await cache.addAll([...new Set([...STATIC, ...assets])]);
-    await cache.addAll(DEMO_WORKER.map((url) => new Request(url, { cache: 'reload' })));
+    await cache.addAll(demoWorker(html));
   })());
 });
 

@@ -9,8 +9,11 @@
 //! says `ready` (a worker drops messages that arrive while its wasm still loads). A worker
 //! that fails to load or crashes is reported as a lost port, like an unplugged cable.
 //!
-//! The worker is `otaflash-demo_loader.js` next to the page (trunk names worker files
-//! after the bin, without a hash), so it resolves the same at `/`, in a board station
+//! The worker's script is named by the page's `<meta name="otaflash-demo-worker">`: trunk
+//! names worker files after the bin without a hash, so the build hook
+//! (`www/pwa/demo-worker-names.mjs`) renames them with a hash of their contents and writes
+//! that meta. A page thus never starts a worker from another build out of the HTTP cache.
+//! The name is relative to the page, so it resolves the same at `/`, in a board station
 //! (`/?station=k`) and in the embed loader's iframe. Tests cannot load trunk's files:
 //! [`set_demo_host`] lets them serve the same device host in their own thread instead.
 
@@ -27,8 +30,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-/// The worker script (trunk's loader shim for the `otaflash-demo` bin), relative to the page.
-const WORKER_URL: &str = "otaflash-demo_loader.js";
+/// The meta whose content is the worker script (trunk's loader shim for the `otaflash-demo`
+/// bin, renamed with its build's hash), relative to the page.
+const WORKER_META: &str = "meta[name=\"otaflash-demo-worker\"]";
 
 /// How long a closing link waits for the device to confirm it is off.
 const CLOSE_LIMIT_MS: u32 = 1_000;
@@ -199,12 +203,27 @@ struct Route {
     off: Option<oneshot::Sender<()>>,
 }
 
+/// The demo worker's script, from this page's build (see the module header).
+fn worker_url() -> Result<String, WebError> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(WORKER_META).ok().flatten())
+        .and_then(|meta| meta.get_attribute("content"))
+        .filter(|url| !url.is_empty())
+        .ok_or_else(|| {
+            WebError::Other(
+                "demo device: this build names no demo worker (meta otaflash-demo-worker)"
+                    .to_owned(),
+            )
+        })
+}
+
 impl Connection {
     fn start(host: Option<DemoHost>) -> Result<Self, WebError> {
         let endpoint = match host {
             Some(connect) => Endpoint::Port(connect().map_err(|e| WebError::Other(describe(&e)))?),
             None => Endpoint::Worker(
-                web_sys::Worker::new(WORKER_URL)
+                web_sys::Worker::new(&worker_url()?)
                     .map_err(|e| WebError::Other(format!("demo device: {}", describe(&e))))?,
             ),
         };
@@ -230,7 +249,7 @@ impl Connection {
                     .ok()
                     .and_then(|m| m.as_string())
                     .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| format!("{WORKER_URL} did not load"));
+                    .unwrap_or_else(|| "the demo device's worker did not load".to_owned());
                 state.fail(format!("the demo device stopped: {detail}"));
             })
         };

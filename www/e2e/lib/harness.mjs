@@ -2,7 +2,7 @@
 // through playwright-core (never a downloaded browser), collect page errors, and save
 // screenshots under www/e2e/out/. Tests import these helpers; they hold no assertions.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -13,6 +13,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
 export const DIST = process.env.DIST ?? path.join(ROOT, 'dist');
 export const OUT = path.join(ROOT, 'www/e2e/out');
+
+/** The demo worker's loader, glue and wasm paths in a build: content-hashed names that the
+ *  build's index.html names in its otaflash-demo-worker meta (www/pwa/demo-worker-names.mjs). */
+export function demoWorkerFiles(dir = DIST) {
+  const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+  const m = html.match(/<meta name="otaflash-demo-worker" content="(otaflash-demo-[0-9a-f]{16})_loader\.js">/);
+  if (!m) throw new Error(`${dir}/index.html names no demo worker`);
+  return { loader: `/${m[1]}_loader.js`, glue: `/${m[1]}.js`, wasm: `/${m[1]}_bg.wasm` };
+}
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {
