@@ -2,7 +2,8 @@
 //! headless Chromium: how ports are opened, that a non-fatal read error does not end the
 //! link, that a lost device becomes `Input::PortLost`, and that the demo device runs
 //! (served in this thread over a `MessageChannel`, as wasm-bindgen-test cannot load the
-//! worker trunk builds) and that a demo device that cannot start is a lost port.
+//! worker trunk builds), that a demo device whose worker cannot load is a lost port, and that
+//! a page naming no demo worker gets a clear error instead of a guessed script.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p otaflash-web`
 #![cfg(target_arch = "wasm32")]
@@ -69,6 +70,15 @@ export function fake_log() { return JSON.stringify(log); }
 export function fake_open_buffer_size() { const o = log.find((e) => e.call === 'open'); return o ? o.bufferSize : -1; }
 export function fake_writes() { return log.filter((e) => e.call === 'write').map((e) => e.text); }
 export function fake_reset() { log.length = 0; }
+// Name the demo worker script in this page as trunk's build hook does (none: name none).
+export function name_demo_worker(url) {
+  document.querySelectorAll('meta[name="otaflash-demo-worker"]').forEach((m) => m.remove());
+  if (url == null) return;
+  const meta = document.createElement('meta');
+  meta.name = 'otaflash-demo-worker';
+  meta.content = url;
+  document.head.appendChild(meta);
+}
 "#)]
 extern "C" {
     fn fake_port(fault: &str) -> web_sys::SerialPort;
@@ -76,6 +86,7 @@ extern "C" {
     fn fake_open_buffer_size() -> f64;
     fn fake_writes() -> Vec<String>;
     fn fake_reset();
+    fn name_demo_worker(url: Option<String>);
 }
 
 type Notices = Rc<RefCell<Vec<Notice>>>;
@@ -340,8 +351,10 @@ async fn the_demo_device_ignores_malformed_messages() {
 
 #[wasm_bindgen_test]
 async fn a_demo_device_that_cannot_start_is_a_lost_port() {
-    // No seam: the links start the real worker, whose script the test server lacks.
+    // No seam: the links start the real worker the page names, whose script the test
+    // server lacks.
     otaflash_web::set_demo_host(None);
+    name_demo_worker(Some("otaflash-demo-0000000000000000_loader.js".to_owned()));
     let links = otaflash_web::demo_links();
     assert!(matches!(links.module, Some(Link::Demo(_))));
     let (driver, notices) = start(links).await;
@@ -360,5 +373,22 @@ async fn a_demo_device_that_cannot_start_is_a_lost_port() {
     assert_eq!(
         report(&notices).and_then(|r| r.error).map(|e| e.code),
         Some("port_lost".to_owned())
+    );
+    name_demo_worker(None);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_names_no_demo_worker_does_not_start_the_demo_device() {
+    // A page from a build without the hook: it must not guess a worker script (which an
+    // HTTP cache could hold from another build) but say what is missing.
+    otaflash_web::set_demo_host(None);
+    name_demo_worker(None);
+    let error = Driver::start(otaflash_web::demo_links(), |_| {})
+        .await
+        .err()
+        .expect("the driver refuses to start");
+    assert!(
+        error.to_string().contains("names no demo worker"),
+        "{error}"
     );
 }
