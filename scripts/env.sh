@@ -8,7 +8,9 @@ export CARGO_TERM_COLOR=never
 # rustflags and with them --cfg=web_sys_unstable_apis: Web Serial would vanish from web-sys.
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 TRUNK_VERSION=0.21.14
-WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
+# lock_version CRATE: the version of CRATE that Cargo.lock pins.
+lock_version() { grep -A1 "^name = \"$1\"\$" "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p'; }
+WASM_BINDGEN_VERSION=$(lock_version wasm-bindgen)
 export TRUNK_VERSION WASM_BINDGEN_VERSION
 # Playwright must never fetch a browser; the tests use Debian's chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
